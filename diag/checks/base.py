@@ -1,0 +1,133 @@
+"""What a check is: the captures it needs, and a pure function from captures to findings.
+
+A check module declares ``CHECK = Check(...)``; parsers inside it take text and return data,
+and never touch subprocess, SSH, the clock or the environment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.envelope import Action, Finding, Severity, Status
+from schemas.payload import Capture
+
+
+@dataclass(frozen=True)
+class Source:
+    """One capture the payload takes on the host (see diag/payload/collector.py)."""
+
+    name: str
+    type: str  # file | cmd | statvfs | adjtimex | facts (and what the payload learns later)
+    path: str = ""
+    argv: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    cap: int = 65536
+    tail: bool = False
+    timeout_s: float = 5.0
+
+    def spec(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type, "cap": self.cap}
+        if self.path:
+            out["path"] = self.path
+        if self.argv:
+            out["argv"] = list(self.argv)
+        if self.paths:
+            out["paths"] = list(self.paths)
+        if self.tail:
+            out["tail"] = True
+        if self.type == "cmd":
+            out["timeout_s"] = self.timeout_s
+        return out
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A check's resolved policy: thresholds for this host class and where they come from."""
+
+    thresholds: Mapping[str, Any]
+    source: str
+
+    def __getitem__(self, key: str) -> Any:
+        return self.thresholds[key]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts about the host a check may use besides its own captures."""
+
+    cpu_count: int = 0
+    host_class: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+Evaluate = Callable[[Mapping[str, Capture], Rules, Context], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    reads: str  # what it reads, for `diagctl checks list`
+    sources: tuple[Source, ...]
+    evaluate: Evaluate
+
+
+ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean(text: str, limit: int = 512) -> str:
+    """An evidence excerpt: control and ANSI escape sequences removed, at most `limit` chars."""
+    text = ANSI_RE.sub("", text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def capture_problem(
+    check_id: str, caps: Mapping[str, Capture], name: str, rules: Rules, entity: str = ""
+) -> Finding | None:
+    """An `unknown` finding when capture `name` is absent or failed, else None.
+
+    A missing tool or unreadable file never becomes a silent pass.
+    """
+    cap = caps.get(name)
+    if cap is None:
+        reason = f"capture {name!r} was not collected (payload mode without it?)"
+    elif cap.error is not None:
+        reason = f"{cap.source}: {cap.error}" + (
+            f" ({clean(cap.detail, 200)})" if cap.detail else ""
+        )
+    elif cap.rc not in (0, None):
+        reason = f"{cap.source} exited {cap.rc}: {clean(cap.stderr, 200)}"
+    else:
+        return None
+    return unknown(check_id, reason, rules, entity)
+
+
+def unknown(check_id: str, reason: str, rules: Rules, entity: str = "") -> Finding:
+    return Finding(
+        check_id=check_id,
+        status=Status.UNKNOWN,
+        severity=Severity.LOW,
+        entity=entity,
+        threshold_source=rules.source,
+        message=f"cannot judge: {reason}",
+        action=Action.MONITOR,
+    )
+
+
+def graded(value: float, warn: float, fail: float, higher_is_worse: bool = True) -> Status:
+    """PASS/WARN/FAIL of a number against two thresholds."""
+    if higher_is_worse:
+        return Status.FAIL if value >= fail else Status.WARN if value >= warn else Status.PASS
+    return Status.FAIL if value <= fail else Status.WARN if value <= warn else Status.PASS
+
+
+SEVERITY_OF = {
+    Status.PASS: Severity.INFO,
+    Status.WARN: Severity.MEDIUM,
+    Status.FAIL: Severity.HIGH,
+    Status.UNKNOWN: Severity.LOW,
+    Status.ERROR: Severity.MEDIUM,
+}

@@ -1,0 +1,170 @@
+"""The click CLI: options, one library call, render, exit code. Nothing else lives here."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+import diag
+from diag.exitcodes import Exit
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DiagError(click.ClickException):
+    """A user-facing error: one line on stderr, exit 2 (usage)."""
+
+    exit_code = int(Exit.USAGE)
+
+
+def output_options(fn: F) -> F:
+    fn = click.option("--human", "human", is_flag=True, help="A readable table, not JSONL.")(fn)
+    fn = click.option(
+        "--json", "human", flag_value=False, help="One JSON envelope per line (the default)."
+    )(fn)
+    fn = click.option(
+        "--out",
+        "out",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Keep DIR/<host>/{envelope.json,raw/} and DIR/run.json.",
+    )(fn)
+    return fn
+
+
+def guarded(fn: F) -> F:
+    """Library errors become one line; an unexpected one says how to see more (--debug)."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from diag.policy import PolicyError
+
+        try:
+            return fn(*args, **kwargs)
+        except PolicyError as exc:
+            raise DiagError(str(exc)) from exc
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            sys.exit(int(Exit.INTERRUPTED))
+        except Exception as exc:
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            click.echo(
+                f"diagctl: internal error: {type(exc).__name__}: {exc} "
+                "(rerun with --debug for a traceback)",
+                err=True,
+            )
+            sys.exit(int(Exit.INTERNAL))
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(diag.__version__, prog_name="diagctl")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def cli(debug: bool) -> None:
+    """diagctl: agentless health, evidence and lifecycle for GPU inference fleets."""
+
+
+@cli.command()
+@click.option("--local", is_flag=True, help="Check this machine (no SSH, no inventory).")
+@click.option(
+    "--replay",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Re-analyse a previous --out DIR without touching any host.",
+)
+@click.option(
+    "--policy",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Policy YAML merged over the shipped defaults.",
+)
+@click.option("--host-class", default="", help="Host class whose policy overrides apply.")
+@click.option("--check", "check_ids", multiple=True, help="Run only these check ids.")
+@click.option(
+    "--max-bytes",
+    default=64 * 1024,
+    show_default=True,
+    type=click.IntRange(min=512),
+    help="Hard cap on each envelope's JSON size.",
+)
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Per-host deadline in seconds, payload included.",
+)
+@click.option("--strict", is_flag=True, help="Exit 3 on unknown findings too.")
+@click.option("-v", "--verbose", is_flag=True, help="--human: show passing checks too.")
+@output_options
+@guarded
+def health(
+    local: bool,
+    replay: Path | None,
+    policy: Path | None,
+    host_class: str,
+    check_ids: tuple[str, ...],
+    max_bytes: int,
+    timeout: float,
+    strict: bool,
+    verbose: bool,
+    human: bool,
+    out: Path | None,
+) -> None:
+    """L1 health checks: one bounded JSON envelope per host on stdout."""
+    from diag.cli_health import health_targets, options_for, render_to_stdout
+    from diag.session import run_health
+
+    opts = options_for(policy, check_ids, timeout, max_bytes, host_class)
+    targets, transport = health_targets(local, replay)
+    result = run_health(
+        targets, transport, opts, render_to_stdout(human, verbose), out, strict=strict
+    )
+    sys.exit(int(result.exit))
+
+
+@cli.group()
+def schema() -> None:
+    """JSON Schemas of every document diagctl emits or reads."""
+
+
+@schema.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@guarded
+def schema_export(directory: Path) -> None:
+    """Write one <kind>.schema.json per document kind into DIRECTORY."""
+    from schemas.registry import export
+
+    for path in export(directory):
+        click.echo(str(path))
+
+
+@cli.group()
+def checks() -> None:
+    """The check catalog."""
+
+
+@checks.command("list")
+@click.option("--policy", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--host-class", default="")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per check.")
+@guarded
+def checks_list(policy: Path | None, host_class: str, as_json: bool) -> None:
+    """Every check: id, what it reads, thresholds and their source."""
+    from diag.cli_health import catalog_rows
+
+    for row in catalog_rows(policy, host_class, as_json):
+        click.echo(row)
+
+
+def main() -> None:
+    cli(prog_name="diagctl")
+
+
+if __name__ == "__main__":
+    main()

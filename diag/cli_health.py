@@ -1,0 +1,86 @@
+"""Glue between the CLI's options and the health library (kept out of cli.py for import speed)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from diag.checks import REGISTRY
+from diag.health import HealthOptions
+from diag.policy import Policy, PolicyError
+from diag.transport.base import Target, Transport
+from schemas.envelope import Envelope
+
+
+def options_for(
+    policy: Path | None, check_ids: tuple[str, ...], timeout: float, max_bytes: int, host_class: str
+) -> HealthOptions:
+    unknown = [c for c in check_ids if c not in REGISTRY]
+    if unknown:
+        raise PolicyError(f"unknown check id(s) {unknown}; see `diagctl checks list`")
+    checks = [REGISTRY[c] for c in check_ids] if check_ids else list(REGISTRY.values())
+    return HealthOptions(
+        policy=Policy.load(policy),
+        checks=checks,
+        timeout_s=timeout,
+        max_bytes=max_bytes,
+        host_class=host_class,
+        command=(sys.executable, "-I", "-"),
+    )
+
+
+def health_targets(local: bool, replay: Path | None) -> tuple[list[Target], Transport]:
+    if local and replay:
+        raise PolicyError("--local and --replay exclude each other")
+    if replay is not None:
+        from diag.transport.replay import ReplayTransport
+
+        rt = ReplayTransport(replay)
+        names = rt.hosts()
+        if not names:
+            raise PolicyError(f"--replay {replay}: no recorded hosts (DIR/<host>/envelope.json)")
+        return [Target(name=n, address="") for n in names], rt
+    if local:
+        from diag.transport.local import LocalTransport
+
+        return [Target(name=socket.gethostname())], LocalTransport()
+    raise PolicyError("say which hosts: --local or --replay DIR")
+
+
+def render_to_stdout(human: bool, verbose: bool) -> Callable[[Envelope], None]:
+    from diag.render import human as render_human
+
+    def emit(env: Envelope) -> None:
+        line = render_human(env, verbose) if human else env.model_dump_json()
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    return emit
+
+
+def catalog_rows(policy: Path | None, host_class: str, as_json: bool) -> list[str]:
+    pol = Policy.load(policy)
+    rows = []
+    for check in REGISTRY.values():
+        enabled, rules = pol.check(check.id, host_class)
+        item = {
+            "id": check.id,
+            "title": check.title,
+            "reads": check.reads,
+            "enabled": enabled,
+            "thresholds": dict(rules.thresholds),
+            "source": rules.source,
+        }
+        if as_json:
+            rows.append(json.dumps(item))
+        else:
+            th = ", ".join(f"{k}={v}" for k, v in rules.thresholds.items())
+            rows.append(
+                f"{check.id:<22} {'on ' if enabled else 'off'} {check.title}\n"
+                f"    reads: {check.reads}\n    thresholds: {th}\n"
+                f"    source: {rules.source}"
+            )
+    return rows

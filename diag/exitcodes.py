@@ -1,0 +1,32 @@
+"""Exit codes: one pure function of the envelopes (README, "Exit codes")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import IntEnum
+
+from schemas.envelope import Envelope, Status
+
+
+class Exit(IntEnum):
+    OK = 0  # every host collected, every finding pass (or unknown without --strict)
+    INTERNAL = 1  # a check crashed, a payload failed, or diagctl hit a bug
+    USAGE = 2  # bad options, bad policy or inventory file
+    FINDINGS = 3  # some finding is warn or fail
+    UNREACHABLE = 4  # some host could not be collected from (network, auth, host key, timeout)
+    INTERRUPTED = 130  # Ctrl-C / SIGTERM
+
+
+def exit_code(
+    envelopes: Iterable[Envelope], interrupted: bool = False, strict: bool = False
+) -> Exit:
+    """The most urgent outcome wins: interrupted > unreachable > internal > findings > ok."""
+    if interrupted:
+        return Exit.INTERRUPTED
+    statuses = {e.status for e in envelopes}
+    if Status.UNREACHABLE in statuses:
+        return Exit.UNREACHABLE
+    if Status.ERROR in statuses:
+        return Exit.INTERNAL
+    bad = {Status.WARN, Status.FAIL} | ({Status.UNKNOWN} if strict else set())
+    return Exit.FINDINGS if statuses & bad else Exit.OK

@@ -1,0 +1,111 @@
+"""A whole `diagctl health` run: targets through a transport, envelopes out, artifacts kept."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import diag
+from diag.artifacts import atomic_write, write_host
+from diag.envelope import finalize, utc_now
+from diag.exitcodes import Exit, exit_code
+from diag.fleet import run_fleet
+from diag.health import HealthOptions, HostRun, check_host, failed_run
+from diag.transport.base import CommandResult, Target, Transport
+from schemas.envelope import SCHEMA_VERSION, Envelope, ErrorCode, ErrorInfo
+from schemas.health import RunSummary
+
+Emit = Callable[[Envelope], None]
+
+
+@dataclass
+class SessionResult:
+    envelopes: list[Envelope]
+    exit: Exit
+    interrupted: bool
+
+
+def _interrupted_run(target: Target) -> HostRun:
+    res = CommandResult(None, error="transport", message="interrupted before this host finished")
+    env = finalize(failed_run(target, res, utc_now(), time.monotonic()))
+    env.errors = [
+        ErrorInfo(code=ErrorCode.INTERRUPTED, message=res.message, hint="rerun for this host")
+    ]
+    return HostRun(env, {})
+
+
+def _keep(out: Path, run: HostRun) -> None:
+    """Write the host's artifacts; a failure (disk full) is recorded in its envelope, not raised."""
+    try:
+        write_host(out, run.envelope.host.name, run.envelope.model_dump_json(), run.raw)
+    except OSError as exc:
+        run.envelope.errors.append(
+            ErrorInfo(
+                code=ErrorCode.ARTIFACT_WRITE_FAILED,
+                message=f"--out {out}: {exc.strerror or exc}",
+                hint="free space or choose another --out; stdout still has this envelope",
+            )
+        )
+
+
+def run_health(
+    targets: Sequence[Target],
+    transport: Transport,
+    opts: HealthOptions,
+    emit: Emit,
+    out: Path | None = None,
+    forks: int = 64,
+    strict: bool = False,
+) -> SessionResult:
+    """Run health on every target, `emit` each envelope as it finishes, keep `--out` artifacts."""
+    started, t0 = utc_now(), time.monotonic()
+
+    async def job(target: Target) -> HostRun:
+        return await check_host(transport, target, opts)
+
+    def on_result(target: Target, run: HostRun) -> None:
+        if out is not None:
+            _keep(out, run)
+        emit(run.envelope)
+
+    async def main() -> tuple[list[HostRun], bool]:
+        try:
+            outcome = await run_fleet(targets, job, forks, on_result, _interrupted_run)
+        finally:
+            await transport.close()
+        return outcome.runs, outcome.interrupted
+
+    runs, interrupted = asyncio.run(main())
+    envelopes = [r.envelope for r in runs]
+    code = exit_code(envelopes, interrupted, strict)
+    if out is not None:
+        _write_summary(out, envelopes, code, interrupted, started, t0)
+    return SessionResult(envelopes, code, interrupted)
+
+
+def _write_summary(
+    out: Path, envelopes: list[Envelope], code: Exit, interrupted: bool, started: str, t0: float
+) -> None:
+    by_status: dict[str, int] = {}
+    for env in envelopes:
+        by_status[env.status.value] = by_status.get(env.status.value, 0) + 1
+    summary = RunSummary(
+        schema_version=SCHEMA_VERSION,
+        tool_version=diag.__version__,
+        command=shlex.join(["diagctl", *sys.argv[1:]]),
+        started_at=started,
+        duration_ms=int((time.monotonic() - t0) * 1000),
+        hosts=len(envelopes),
+        by_status=by_status,
+        exit_code=int(code),
+        interrupted=interrupted,
+    )
+    try:
+        atomic_write(out / "run.json", summary.model_dump_json(indent=2).encode() + b"\n")
+    except OSError as exc:
+        print(f"diagctl: cannot write {out / 'run.json'}: {exc.strerror or exc}", file=sys.stderr)

@@ -1,0 +1,57 @@
+"""Local transport: the payload runs in a subprocess on this machine (`--local`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Sequence
+
+from diag.transport.base import CommandResult, Target
+
+
+class LocalTransport:
+    name = "local"
+
+    async def run(
+        self, host: Target, command: Sequence[str], stdin: bytes, timeout: float
+    ) -> CommandResult:
+        t0 = time.monotonic()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *command,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return CommandResult(
+                None, error="transport", message=f"cannot start {command[0]}: {exc}"
+            )
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
+        except asyncio.TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            await proc.wait()
+            return CommandResult(
+                None,
+                duration_ms=_ms(t0),
+                error="timeout",
+                message=f"no result within {timeout:g} s",
+            )
+        except asyncio.CancelledError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            raise
+        return CommandResult(proc.returncode, out, err, _ms(t0))
+
+    async def close(self) -> None:
+        return None
+
+
+def _ms(t0: float) -> int:
+    return int((time.monotonic() - t0) * 1000)

@@ -1,0 +1,45 @@
+"""Every document kind diagctl emits or reads, and its JSON Schema export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from schemas.envelope import SCHEMA_VERSION, Envelope
+from schemas.health import HealthEnvelope, RunSummary
+from schemas.payload import PayloadOutput
+from schemas.policy import PolicyFile
+
+# A plain dict: document kind → model. New kinds (probe results, audit events) add a line.
+DOCUMENTS: dict[str, type[BaseModel]] = {
+    "envelope": Envelope,
+    "health.l1": HealthEnvelope,
+    "run.summary": RunSummary,
+    "policy": PolicyFile,
+    "payload.output": PayloadOutput,
+}
+
+
+def schema_of(kind: str) -> dict[str, object]:
+    schema = DOCUMENTS[kind].model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://diagctl.dev/schemas/{SCHEMA_VERSION}/{kind}.schema.json"
+    return schema
+
+
+def render(kind: str) -> str:
+    return json.dumps(schema_of(kind), indent=2, sort_keys=True) + "\n"
+
+
+def export(directory: Path) -> list[Path]:
+    """Write one `<kind>.schema.json` per document kind into `directory`; return the paths."""
+    from diag.artifacts import atomic_write
+
+    paths = []
+    for kind in DOCUMENTS:
+        path = directory / f"{kind}.schema.json"
+        atomic_write(path, render(kind).encode())
+        paths.append(path)
+    return paths
