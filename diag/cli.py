@@ -13,6 +13,8 @@ import click
 import diag
 from diag.exitcodes import Exit
 
+MIN_MAX_BYTES = 1024  # the envelope skeleton alone needs ~600 bytes
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -89,7 +91,7 @@ def cli(debug: bool) -> None:
     "--max-bytes",
     default=64 * 1024,
     show_default=True,
-    type=click.IntRange(min=512),
+    type=click.IntRange(min=MIN_MAX_BYTES),
     help="Hard cap on each envelope's JSON size.",
 )
 @click.option(

@@ -64,6 +64,7 @@ def size_of(env: Envelope) -> int:
 
 
 MAX_NOTES = 32
+NOTE_BYTES = 160  # what one truncated.fields entry adds to the JSON, about
 
 
 def _note(env: Envelope, field: TruncatedField) -> None:
@@ -105,7 +106,7 @@ def _shrink_strings(env: Envelope, cap: int, floor: int, evidence: bool) -> None
             break
         text = env.findings[i].evidence[j] if j >= 0 else env.findings[i].message
         orig = len(text.encode())
-        keep = max(floor, orig - excess - 16)
+        keep = max(floor, orig - excess - NOTE_BYTES)
         if keep >= orig:
             continue
         new = _cut(text, keep) + "…"
@@ -178,6 +179,7 @@ def bound(env: Envelope, cap: int) -> Envelope:
         )
     )
     steps: list[Callable[[], None]] = [
+        lambda: _shrink_strings(env, cap, EVIDENCE_FLOOR, evidence=True),
         lambda: _shrink_strings(env, cap, EVIDENCE_FLOOR, evidence=True),
         lambda: _drop_evidence(env),
         lambda: _shrink_strings(env, cap, MESSAGE_FLOOR, evidence=False),

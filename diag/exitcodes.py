@@ -1,11 +1,16 @@
-"""Exit codes: one pure function of the envelopes (README, "Exit codes")."""
+"""Exit codes: one pure function of the envelopes (README, "Exit codes").
+
+Imports nothing heavy, so `diagctl --help` does not pay for pydantic.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
-from schemas.envelope import Envelope, Status
+if TYPE_CHECKING:
+    from schemas.envelope import Envelope
 
 
 class Exit(IntEnum):
@@ -23,10 +28,10 @@ def exit_code(
     """The most urgent outcome wins: interrupted > unreachable > internal > findings > ok."""
     if interrupted:
         return Exit.INTERRUPTED
-    statuses = {e.status for e in envelopes}
-    if Status.UNREACHABLE in statuses:
+    statuses = {e.status.value for e in envelopes}
+    if "unreachable" in statuses:
         return Exit.UNREACHABLE
-    if Status.ERROR in statuses:
+    if "error" in statuses:
         return Exit.INTERNAL
-    bad = {Status.WARN, Status.FAIL} | ({Status.UNKNOWN} if strict else set())
+    bad = {"warn", "fail"} | ({"unknown"} if strict else set())
     return Exit.FINDINGS if statuses & bad else Exit.OK

@@ -31,7 +31,7 @@ class ReplayTransport:
             except (OSError, ValueError, KeyError, TypeError):
                 names.append(env.parent.name)
         if not names:  # a bare fixture directory: DIR/<host>/raw/ only
-            names = sorted(p.parent.parent.name for p in self.root.glob("*/raw/payload.json"))
+            names = sorted(p.parent.name for p in self.root.glob("*/raw") if p.is_dir())
         return names
 
     async def run(

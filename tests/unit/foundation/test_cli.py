@@ -1,0 +1,188 @@
+"""The CLI contract: help everywhere, one-line errors with exit 2, replay, artifacts, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from diag.artifacts import atomic_write, host_dirname
+from diag.cli import cli
+from diag.exitcodes import Exit, exit_code
+from schemas.envelope import Envelope, HostRef, Status
+
+DIAG = [sys.executable, "-m", "diag.cli"]
+
+
+def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*DIAG, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = [prefix]
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, click.Group):
+            out += _commands(cmd, (*prefix, name))
+        else:
+            out.append((*prefix, name))
+    return out
+
+
+@pytest.mark.parametrize("path", _commands(cli), ids=lambda p: " ".join(p) or "diagctl")
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    res = _run(*path, "--help")
+    assert res.returncode == 0, res.stderr
+    assert "Usage: diagctl" in res.stdout
+
+
+def test_unknown_option_is_exit_2_on_one_line() -> None:
+    res = _run("health", "--local", "--no-such-option")
+    assert res.returncode == 2
+    assert "No such option" in res.stderr and res.stdout == ""
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("checks: [unclosed\n", "not valid YAML"),
+    ("checks:\n  host.nope: {}\n", "unknown check 'host.nope'"),
+    ("checks:\n  host.cpu_load: {thresholds: {warn_per_core: high}}\n", "expected float"),
+    ("checks:\n  host.cpu_load: {thresholds: {bogus: 1}}\n", "unknown threshold"),
+    ("checks:\n  host.cpu_load: {colour: red}\n", "Extra inputs are not permitted"),
+    ("classes:\n  gpu:\n    checks: {host.zzz: {}}\n", "unknown check 'host.zzz'"),
+])
+def test_bad_policy_is_one_line_exit_2(tmp_path: Path, text: str, needle: str) -> None:
+    pol = tmp_path / "policy.yaml"
+    pol.write_text(text)
+    res = _run("health", "--local", "--policy", str(pol), "--out", str(tmp_path / "o"))
+    assert res.returncode == 2, res.stderr
+    assert needle in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert res.stdout == "" and not (tmp_path / "o").exists(), "nothing written half-way"
+
+
+def test_policy_per_host_class_changes_the_verdict(tmp_path: Path) -> None:
+    pol = tmp_path / "p.yaml"
+    pol.write_text("classes:\n  tiny:\n    checks:\n      host.mem_available:\n"
+                   "        thresholds: {warn_available_pct: 99.9, fail_available_pct: 99.95}\n"
+                   "        source: test-runbook\n")
+    base = json.loads(_run("health", "--local", "--check", "host.mem_available").stdout)
+    tiny = json.loads(_run("health", "--local", "--check", "host.mem_available", "--policy",
+                           str(pol), "--host-class", "tiny").stdout)
+    assert base["findings"][0]["status"] == "pass"
+    assert tiny["findings"][0]["status"] == "fail"
+    assert tiny["findings"][0]["threshold_source"] == "test-runbook"
+    assert tiny["data"]["host_class"] == "tiny"
+
+
+def test_out_then_replay_gives_the_same_findings(tmp_path: Path) -> None:
+    first = _run("health", "--local", "--out", str(tmp_path / "run1"))
+    assert first.returncode in (0, 3), first.stderr
+    hosts = [p for p in (tmp_path / "run1").iterdir() if p.is_dir()]
+    assert len(hosts) == 1
+    assert (hosts[0] / "raw" / "payload.json").is_file()
+    run = json.loads((tmp_path / "run1" / "run.json").read_text())
+    assert run["hosts"] == 1 and run["exit_code"] == first.returncode
+    again = _run("health", "--replay", str(tmp_path / "run1"))
+    assert again.returncode == first.returncode
+    a, b = json.loads(first.stdout), json.loads(again.stdout)
+    assert [f["status"] for f in a["findings"]] == [f["status"] for f in b["findings"]]
+    assert a["host"] == b["host"] and a["findings"] == b["findings"]
+
+
+def test_a_crashing_check_is_an_error_finding_and_the_others_still_report(tmp_path: Path) -> None:
+    src = _run("health", "--local", "--out", str(tmp_path / "r"))
+    raw = next((tmp_path / "r").glob("*/raw/payload.json"))
+    doc = json.loads(raw.read_text())
+    doc["captures"]["vmstat"]["stdout"] = "\x00\xff garbage without counters"
+    raw.write_text(json.dumps(doc))
+    res = _run("health", "--replay", str(tmp_path / "r"))
+    env = json.loads(res.stdout)
+    by_id = {f["check_id"]: f["status"] for f in env["findings"]}
+    assert by_id["host.oom_kills"] == "error"
+    assert by_id["host.cpu_load"] in ("pass", "warn", "fail")
+    assert any(e["code"] == "check_crashed" and "host.oom_kills" in e["message"]
+               for e in env["errors"])
+    assert src.returncode in (0, 3) and res.returncode in (1, 3)
+
+
+def test_garbage_payload_output_is_an_error_envelope_and_replays(tmp_path: Path) -> None:
+    hdir = tmp_path / "r" / "h1"
+    (hdir / "raw").mkdir(parents=True)
+    (hdir / "raw" / "stdout.bin").write_bytes(b"\x1b[31mbash: python3: command not found\xff\n")
+    res = _run("health", "--replay", str(tmp_path / "r"))
+    env = json.loads(res.stdout)
+    assert res.returncode == Exit.INTERNAL
+    assert env["status"] == "error" and env["errors"][0]["code"] == "payload_failed"
+
+
+def test_no_target_is_a_usage_error() -> None:
+    res = _run("health")
+    assert res.returncode == 2 and "--local" in res.stderr
+
+
+def test_human_output_is_a_table() -> None:
+    res = _run("health", "--local", "--human", "--verbose")
+    assert "host.cpu_load" in res.stdout and not res.stdout.startswith("{")
+
+
+def _env(status: Status) -> Envelope:
+    return Envelope(kind="k", tool_version="t", host=HostRef(name="h"), ok=False, status=status,
+                    collected_at="t", duration_ms=0)
+
+
+@pytest.mark.parametrize(("statuses", "interrupted", "strict", "code"), [
+    ([Status.PASS, Status.PASS], False, False, Exit.OK),
+    ([Status.PASS, Status.UNKNOWN], False, False, Exit.OK),
+    ([Status.PASS, Status.UNKNOWN], False, True, Exit.FINDINGS),
+    ([Status.WARN], False, False, Exit.FINDINGS),
+    ([Status.FAIL, Status.ERROR], False, False, Exit.INTERNAL),
+    ([Status.FAIL, Status.UNREACHABLE, Status.ERROR], False, False, Exit.UNREACHABLE),
+    ([Status.PASS], True, False, Exit.INTERRUPTED),
+    ([], False, False, Exit.OK),
+])
+def test_exit_code_is_a_pure_function_of_envelopes(
+    statuses: list[Status], interrupted: bool, strict: bool, code: Exit
+) -> None:
+    assert exit_code([_env(s) for s in statuses], interrupted, strict) is code
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "d" / "envelope.json"
+    atomic_write(target, b"old")
+
+    def boom(*_a: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        atomic_write(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in target.parent.iterdir()] == ["envelope.json"]
+
+
+def test_host_dirname_cannot_escape() -> None:
+    assert host_dirname("../../etc/passwd") == "_.._etc_passwd"
+    assert "/" not in host_dirname("a/b") and host_dirname("..") == "_"
+    assert host_dirname("root@10.0.0.1:22") == "root@10.0.0.1:22"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("mount"), reason="needs root to mount")
+def test_disk_full_out_dir_still_gets_the_envelope_on_stdout(tmp_path: Path) -> None:
+    """A real full filesystem: a 24 KiB tmpfs, pre-filled."""
+    mnt = tmp_path / "full"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24k", "tmpfs", str(mnt)], check=True)
+    try:
+        (mnt / "filler").write_bytes(b"\0" * 20 * 1024)
+        res = _run("health", "--local", "--out", str(mnt / "run"))
+        env = json.loads(res.stdout)
+        assert any(e["code"] == "artifact_write_failed" for e in env["errors"])
+        assert "No space left" in json.dumps(env["errors"])
+        leftovers = [p.name for p in mnt.rglob("*") if p.name.endswith(".tmp")]
+        assert leftovers == [], "no half-written temp files"
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
