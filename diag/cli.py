@@ -53,6 +53,12 @@ def guarded(fn: F) -> F:
             raise
         except KeyboardInterrupt:
             sys.exit(int(Exit.INTERRUPTED))
+        except BrokenPipeError:
+            # `diagctl ... | head`: the reader left; stop quietly like any Unix filter.
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except Exception as exc:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
@@ -165,6 +171,10 @@ def checks_list(policy: Path | None, host_class: str, as_json: bool) -> None:
 
 
 def main() -> None:
+    import os
+
+    # pydantic scans every installed distribution for plugins at first use (~15 ms); we use none.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
     cli(prog_name="diagctl")
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh Debian/Ubuntu machine: installs what the tests need
-# (Debian packages for the real servers, the dev extras from PyPI), then runs pytest.
-# README "Quick start" step 2; .ci/run calls exactly this.
+# Quick start, step 2: the whole test suite on a fresh Debian/Ubuntu machine. Installs what the
+# tests need (Debian packages for the real servers they start, the dev extras into ./.venv),
+# then runs ruff, mypy and pytest. .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,8 +16,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e '.[dev]'
+DIAGCTL_NO_RUN=1 DIAGCTL_EXTRAS=dev bash scripts/install.sh
+PY=.venv/bin/python
 
-python3 -m ruff check .
-python3 -m mypy
-python3 -m pytest "$@"
+"$PY" -m ruff check .
+"$PY" -m mypy
+"$PY" -m pytest "$@"
