@@ -40,8 +40,10 @@ def main() -> None:
     helps, _ = _time([*base, "--help"], args.runs)
     q = statistics.quantiles(walls, n=10)
     print(f"host: {os.uname().nodename} cores={os.cpu_count()} python={sys.version.split()[0]}")
-    print(f"diagctl health --local  runs={args.runs}  median={statistics.median(walls):.0f} ms  "
-          f"p90={q[8]:.0f} ms  min={min(walls):.0f} ms")
+    print(
+        f"diagctl health --local  runs={args.runs}  median={statistics.median(walls):.0f} ms  "
+        f"p90={q[8]:.0f} ms  min={min(walls):.0f} ms"
+    )
     print(f"envelope: {len(out.rstrip())} bytes, {len(out.splitlines())} line(s)")
     print(f"diagctl --help          median={statistics.median(helps):.0f} ms")
 

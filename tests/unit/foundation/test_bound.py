@@ -21,9 +21,19 @@ STATUSES = [Status.PASS, Status.WARN, Status.FAIL, Status.UNKNOWN, Status.ERROR]
 
 
 def _env(findings: list[Finding]) -> Envelope:
-    return finalize(Envelope(kind="health.l1", tool_version="t", host=HostRef(name="h"), ok=False,
-                             status=Status.UNKNOWN, collected_at="2026-01-01T00:00:00Z",
-                             duration_ms=1, findings=findings, data={"blob": "x" * 5000}))
+    return finalize(
+        Envelope(
+            kind="health.l1",
+            tool_version="t",
+            host=HostRef(name="h"),
+            ok=False,
+            status=Status.UNKNOWN,
+            collected_at="2026-01-01T00:00:00Z",
+            duration_ms=1,
+            findings=findings,
+            data={"blob": "x" * 5000},
+        )
+    )
 
 
 finding_st = st.builds(
@@ -58,7 +68,9 @@ def test_cut_is_deterministic_and_largest_evidence_first() -> None:
     one, two = bound(env, 20000), bound(env, 20000)
     assert one.model_dump_json() == two.model_dump_json()
     assert one.truncated.fields[0].path == "findings[1].evidence[0]"
-    assert one.findings[0].evidence == ["s" * 300], "small excerpts survive when cutting big ones does"
+    assert one.findings[0].evidence == ["s" * 300], (
+        "small excerpts survive when cutting big ones does"
+    )
     assert one.truncated.fields[0].original_bytes == 40000
 
 
@@ -75,8 +87,12 @@ def test_fail_findings_are_kept_longest() -> None:
 def _replay_dir(tmp_path: Path, captures: dict[str, dict[str, object]]) -> ReplayTransport:
     raw = tmp_path / "hostile" / "raw"
     raw.mkdir(parents=True)
-    doc = {"payload_version": 1, "mode": "python", "duration_ms": 1,
-           "captures": {k: {"source": k, "rc": 0, **v} for k, v in captures.items()}}
+    doc = {
+        "payload_version": 1,
+        "mode": "python",
+        "duration_ms": 1,
+        "captures": {k: {"source": k, "rc": 0, **v} for k, v in captures.items()},
+    }
     (raw / "payload.json").write_text(json.dumps(doc))
     return ReplayTransport(tmp_path)
 

@@ -1,4 +1,4 @@
-"""Every check over recorded captures: tests/fixtures/checks/<check_id>/<case>/{input,expected}.json.
+"""Every check over recorded captures in tests/fixtures/checks/<check_id>/<case>/.
 
 `real_*` cases are captures taken on a real Debian 12 host by the payload (scrubbed); the others
 are edge cases and garbage. One parametrized test over all of them.
@@ -27,8 +27,9 @@ def test_check_over_recorded_capture(case: Path) -> None:
     caps = {k: Capture.model_validate(v) for k, v in doc["captures"].items()}
     opts = HealthOptions(policy=Policy.load(), checks=[REGISTRY[check_id]])
     findings, runs, _errors = run_checks(caps, opts, Context(cpu_count=doc["cpu_count"]))
-    got = [{"status": f.status.value, "entity": f.entity, "action": f.action.value}
-           for f in findings]
+    got = [
+        {"status": f.status.value, "entity": f.entity, "action": f.action.value} for f in findings
+    ]
     assert got == json.loads((case / "expected.json").read_text())
     assert [r.check_id for r in runs] == [check_id]
     for f in findings:

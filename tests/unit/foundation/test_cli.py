@@ -47,14 +47,17 @@ def test_unknown_option_is_exit_2_on_one_line() -> None:
     assert "No such option" in res.stderr and res.stdout == ""
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("checks: [unclosed\n", "not valid YAML"),
-    ("checks:\n  host.nope: {}\n", "unknown check 'host.nope'"),
-    ("checks:\n  host.cpu_load: {thresholds: {warn_per_core: high}}\n", "expected float"),
-    ("checks:\n  host.cpu_load: {thresholds: {bogus: 1}}\n", "unknown threshold"),
-    ("checks:\n  host.cpu_load: {colour: red}\n", "Extra inputs are not permitted"),
-    ("classes:\n  gpu:\n    checks: {host.zzz: {}}\n", "unknown check 'host.zzz'"),
-])
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("checks: [unclosed\n", "not valid YAML"),
+        ("checks:\n  host.nope: {}\n", "unknown check 'host.nope'"),
+        ("checks:\n  host.cpu_load: {thresholds: {warn_per_core: high}}\n", "expected float"),
+        ("checks:\n  host.cpu_load: {thresholds: {bogus: 1}}\n", "unknown threshold"),
+        ("checks:\n  host.cpu_load: {colour: red}\n", "Extra inputs are not permitted"),
+        ("classes:\n  gpu:\n    checks: {host.zzz: {}}\n", "unknown check 'host.zzz'"),
+    ],
+)
 def test_bad_policy_is_one_line_exit_2(tmp_path: Path, text: str, needle: str) -> None:
     pol = tmp_path / "policy.yaml"
     pol.write_text(text)
@@ -66,12 +69,24 @@ def test_bad_policy_is_one_line_exit_2(tmp_path: Path, text: str, needle: str) -
 
 def test_policy_per_host_class_changes_the_verdict(tmp_path: Path) -> None:
     pol = tmp_path / "p.yaml"
-    pol.write_text("classes:\n  tiny:\n    checks:\n      host.mem_available:\n"
-                   "        thresholds: {warn_available_pct: 99.9, fail_available_pct: 99.95}\n"
-                   "        source: test-runbook\n")
+    pol.write_text(
+        "classes:\n  tiny:\n    checks:\n      host.mem_available:\n"
+        "        thresholds: {warn_available_pct: 99.9, fail_available_pct: 99.95}\n"
+        "        source: test-runbook\n"
+    )
     base = json.loads(_run("health", "--local", "--check", "host.mem_available").stdout)
-    tiny = json.loads(_run("health", "--local", "--check", "host.mem_available", "--policy",
-                           str(pol), "--host-class", "tiny").stdout)
+    tiny = json.loads(
+        _run(
+            "health",
+            "--local",
+            "--check",
+            "host.mem_available",
+            "--policy",
+            str(pol),
+            "--host-class",
+            "tiny",
+        ).stdout
+    )
     assert base["findings"][0]["status"] == "pass"
     assert tiny["findings"][0]["status"] == "fail"
     assert tiny["findings"][0]["threshold_source"] == "test-runbook"
@@ -104,8 +119,9 @@ def test_a_crashing_check_is_an_error_finding_and_the_others_still_report(tmp_pa
     by_id = {f["check_id"]: f["status"] for f in env["findings"]}
     assert by_id["host.oom_kills"] == "error"
     assert by_id["host.cpu_load"] in ("pass", "warn", "fail")
-    assert any(e["code"] == "check_crashed" and "host.oom_kills" in e["message"]
-               for e in env["errors"])
+    assert any(
+        e["code"] == "check_crashed" and "host.oom_kills" in e["message"] for e in env["errors"]
+    )
     assert src.returncode in (0, 3) and res.returncode in (1, 3)
 
 
@@ -130,27 +146,39 @@ def test_human_output_is_a_table() -> None:
 
 
 def _env(status: Status) -> Envelope:
-    return Envelope(kind="k", tool_version="t", host=HostRef(name="h"), ok=False, status=status,
-                    collected_at="t", duration_ms=0)
+    return Envelope(
+        kind="k",
+        tool_version="t",
+        host=HostRef(name="h"),
+        ok=False,
+        status=status,
+        collected_at="t",
+        duration_ms=0,
+    )
 
 
-@pytest.mark.parametrize(("statuses", "interrupted", "strict", "code"), [
-    ([Status.PASS, Status.PASS], False, False, Exit.OK),
-    ([Status.PASS, Status.UNKNOWN], False, False, Exit.OK),
-    ([Status.PASS, Status.UNKNOWN], False, True, Exit.FINDINGS),
-    ([Status.WARN], False, False, Exit.FINDINGS),
-    ([Status.FAIL, Status.ERROR], False, False, Exit.INTERNAL),
-    ([Status.FAIL, Status.UNREACHABLE, Status.ERROR], False, False, Exit.UNREACHABLE),
-    ([Status.PASS], True, False, Exit.INTERRUPTED),
-    ([], False, False, Exit.OK),
-])
+@pytest.mark.parametrize(
+    ("statuses", "interrupted", "strict", "code"),
+    [
+        ([Status.PASS, Status.PASS], False, False, Exit.OK),
+        ([Status.PASS, Status.UNKNOWN], False, False, Exit.OK),
+        ([Status.PASS, Status.UNKNOWN], False, True, Exit.FINDINGS),
+        ([Status.WARN], False, False, Exit.FINDINGS),
+        ([Status.FAIL, Status.ERROR], False, False, Exit.INTERNAL),
+        ([Status.FAIL, Status.UNREACHABLE, Status.ERROR], False, False, Exit.UNREACHABLE),
+        ([Status.PASS], True, False, Exit.INTERRUPTED),
+        ([], False, False, Exit.OK),
+    ],
+)
 def test_exit_code_is_a_pure_function_of_envelopes(
     statuses: list[Status], interrupted: bool, strict: bool, code: Exit
 ) -> None:
     assert exit_code([_env(s) for s in statuses], interrupted, strict) is code
 
 
-def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_atomic_write_leaves_nothing_on_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "d" / "envelope.json"
     atomic_write(target, b"old")
 

@@ -17,8 +17,9 @@ PY = (sys.executable, "-I", "-")
 
 
 def _collect(sources: list[Source], deadline_s: float = 10.0, timeout: float = 20.0):  # type: ignore[no-untyped-def]
-    res = asyncio.run(LocalTransport().run(Target(name="t"), PY, build_python(sources, deadline_s),
-                                           timeout))
+    res = asyncio.run(
+        LocalTransport().run(Target(name="t"), PY, build_python(sources, deadline_s), timeout)
+    )
     assert res.error is None, res.message
     doc, _line = parse_payload(res.stdout)
     return doc.captures
@@ -50,10 +51,12 @@ def test_head_capped_file_counts_what_it_dropped(tmp_path: Path) -> None:
 
 def test_hanging_command_hits_its_timeout_and_others_still_report(tmp_path: Path) -> None:
     t0 = time.monotonic()
-    caps = _collect([
-        Source("hang", "cmd", argv=("sleep", "30"), timeout_s=1.0),
-        Source("ok", "file", path="/proc/loadavg"),
-    ])
+    caps = _collect(
+        [
+            Source("hang", "cmd", argv=("sleep", "30"), timeout_s=1.0),
+            Source("ok", "file", path="/proc/loadavg"),
+        ]
+    )
     assert time.monotonic() - t0 < 10
     assert caps["hang"].error == "timeout" and caps["hang"].rc is None
     assert caps["ok"].error is None and caps["ok"].stdout
@@ -67,11 +70,13 @@ def test_payload_deadline_bounds_the_whole_run() -> None:
 
 
 def test_missing_tool_file_and_permission_are_named() -> None:
-    caps = _collect([
-        Source("nocmd", "cmd", argv=("definitely-not-a-tool-xyz",)),
-        Source("nofile", "file", path="/nonexistent/file"),
-        Source("weird", "no-such-capture-type"),
-    ])
+    caps = _collect(
+        [
+            Source("nocmd", "cmd", argv=("definitely-not-a-tool-xyz",)),
+            Source("nofile", "file", path="/nonexistent/file"),
+            Source("weird", "no-such-capture-type"),
+        ]
+    )
     assert caps["nocmd"].error == "missing"
     assert caps["nofile"].error == "missing"
     assert caps["weird"].error == "unsupported"
