@@ -16,7 +16,12 @@ from schemas.envelope import Envelope
 
 
 def options_for(
-    policy: Path | None, check_ids: tuple[str, ...], timeout: float, max_bytes: int, host_class: str
+    policy: Path | None,
+    check_ids: tuple[str, ...],
+    timeout: float,
+    max_bytes: int,
+    host_class: str,
+    expect_gpus: int | None = None,
 ) -> HealthOptions:
     unknown = [c for c in check_ids if c not in REGISTRY]
     if unknown:
@@ -29,6 +34,7 @@ def options_for(
         max_bytes=max_bytes,
         host_class=host_class,
         command=(sys.executable, "-I", "-"),
+        extra={} if expect_gpus is None else {"expect_gpus": expect_gpus},
     )
 
 
