@@ -58,8 +58,16 @@ def evaluate_inventory(caps: Mapping[str, Capture], rules: Rules, ctx: Context) 
     if view.pci is None and view.snapshot is None:
         why = "; ".join(view.problems) or "no PCI or GPU capture"
         if expected > 0:
-            return [_finding(ID_INVENTORY, Status.FAIL, Action.REBOOT, f"0 of {expected} GPUs "
-                             f"readable: {why}", {"expected": expected}, rules)]
+            return [
+                _finding(
+                    ID_INVENTORY,
+                    Status.FAIL,
+                    Action.REBOOT,
+                    f"0 of {expected} GPUs readable: {why}",
+                    {"expected": expected},
+                    rules,
+                )
+            ]
         return [unknown(ID_INVENTORY, why, rules, "gpus")]
     status, action, msg = inventory_verdict(view, expected)
     obs = {
@@ -80,10 +88,15 @@ def evaluate_driver(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> 
         return instead
     snap = view.snapshot
     notes: list[tuple[Status, str]] = []
-    for key, have in (("baseline_driver", snap.driver_version), ("baseline_cuda", snap.cuda_version)):
+    for key, have in (
+        ("baseline_driver", snap.driver_version),
+        ("baseline_cuda", snap.cuda_version),
+    ):
         want = str(rules[key])
         if want and have != want:
-            notes.append((Status.WARN, f"{key[9:]} {have or '?'} differs from fleet baseline {want}"))
+            notes.append(
+                (Status.WARN, f"{key[9:]} {have or '?'} differs from fleet baseline {want}")
+            )
     no_pm = [g.index for g in snap.gpus if g.persistence_mode is False]
     if no_pm and rules["require_persistence_mode"]:
         notes.append((Status.WARN, f"persistence mode off on GPU(s) {no_pm}"))

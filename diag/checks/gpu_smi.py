@@ -167,7 +167,7 @@ def _xml_gpu(i: int, node: ET.Element) -> GpuInfo:
     ac, au = _ecc(node, "aggregate")
     procs = node.find("processes")
     return GpuInfo(
-        index=_int(_t(node, "minor_number")) if _int(_t(node, "minor_number")) is not None else i,
+        index=i,  # nvidia-smi lists GPUs in index order
         uuid=_val(_t(node, "uuid")) or "",
         serial=_val(_t(node, "serial")) or "",
         bdf=norm_bdf(node.get("id", "")),
@@ -188,7 +188,9 @@ def _xml_gpu(i: int, node: ET.Element) -> GpuInfo:
         ecc_volatile_uncorrected=vu,
         ecc_aggregate_corrected=ac,
         ecc_aggregate_uncorrected=au,
-        retired_pages_sbe=_int(_t(node, "retired_pages/multiple_single_bit_retirement/retired_count")),
+        retired_pages_sbe=_int(
+            _t(node, "retired_pages/multiple_single_bit_retirement/retired_count")
+        ),
         retired_pages_dbe=_int(_t(node, "retired_pages/double_bit_retirement/retired_count")),
         retired_pages_pending=_bool(_t(node, "retired_pages/pending_retirement")),
         remap_correctable=_int(_t(node, "remapped_rows/remapped_row_corr")),

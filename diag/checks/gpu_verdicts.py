@@ -119,7 +119,9 @@ def pcie_parts(g: GpuInfo, rules: Rules, uptime_s: float) -> list[Part]:
     if down:
         state = busy(g, rules)
         if state:
-            parts.append((Status.WARN, Action.MONITOR, "link below max while busy: " + ", ".join(down)))
+            parts.append(
+                (Status.WARN, Action.MONITOR, "link below max while busy: " + ", ".join(down))
+            )
         elif state is None:
             parts.append((Status.UNKNOWN, Action.MONITOR, "link below max, load unknown"))
     if g.pcie_replay_count is not None and uptime_s > 0:
@@ -128,7 +130,11 @@ def pcie_parts(g: GpuInfo, rules: Rules, uptime_s: float) -> list[Part]:
         rate = g.pcie_replay_count / (uptime_s / 60.0)
         if rate >= limit:
             parts.append(
-                (Status.WARN, Action.MONITOR, f"{rate:.1f} PCIe replays/min (gen {gen} limit {limit})")
+                (
+                    Status.WARN,
+                    Action.MONITOR,
+                    f"{rate:.1f} PCIe replays/min (gen {gen} limit {limit})",
+                )
             )
     if g.pcie_gen_current is None and g.pcie_width_current is None:
         parts.append((Status.UNKNOWN, Action.MONITOR, "PCIe link state unsupported"))
@@ -181,7 +187,11 @@ def evaluate_nvlink(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> 
         parts = []
         if len(active) < expected:
             parts.append(
-                (Status.FAIL, Action.RESET, f"{len(active)}/{expected} NVLinks active; down: {inactive}")
+                (
+                    Status.FAIL,
+                    Action.RESET,
+                    f"{len(active)}/{expected} NVLinks active; down: {inactive}",
+                )
             )
         obs = {"active": active, "inactive": inactive, "expected_active": expected}
         out.append(gpu_finding(ID_NVLINK, g, parts, obs, rules, f"{len(active)} NVLinks active"))
@@ -220,9 +230,7 @@ def thermal_parts(g: GpuInfo, rules: Rules) -> list[Part]:
     if g.temp_c is not None and g.temp_slowdown_c:
         margin = g.temp_slowdown_c - g.temp_c
         if margin <= rules["warn_margin_to_slowdown_c"]:
-            parts.append(
-                (Status.WARN, Action.MONITOR, f"{g.temp_c} °C, {margin} °C from slowdown")
-            )
+            parts.append((Status.WARN, Action.MONITOR, f"{g.temp_c} °C, {margin} °C from slowdown"))
     return parts
 
 
@@ -260,7 +268,13 @@ CHECKS = (
         SOURCES,
         evaluate_pcie,
     ),
-    Check(ID_NVLINK, "NVLink link state", "NVML nvmlDeviceGetNvLinkState; PCI NVSwitch", SOURCES, evaluate_nvlink),
+    Check(
+        ID_NVLINK,
+        "NVLink link state",
+        "NVML nvmlDeviceGetNvLinkState; PCI NVSwitch",
+        SOURCES,
+        evaluate_nvlink,
+    ),
     Check(
         ID_THERMAL,
         "GPU throttling and temperature",

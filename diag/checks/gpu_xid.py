@@ -20,21 +20,29 @@ ID = "gpu.xid"
 def _with_driver(
     g: GpuInfo | None, status: Status, action: Action, notes: list[str]
 ) -> tuple[Status, Action, list[str]]:
-    """NVML's recovery action wins; a driver 'none' clears reset-class Xids only (the driver
-    knows a reset happened), never reboot/isolate ones."""
+    """NVML's recovery action, when the driver reports one other than 'none', wins over the
+    table. 'none' is kept as evidence only: it cannot tell a healed GPU from a driver that
+    does not track the event (repeated app Xids, previous-boot events)."""
     if g is None or g.recovery_action is None:
         return status, action, notes
     name, d_status, d_action = RECOVERY.get(
         g.recovery_action, (f"code {g.recovery_action}", Status.WARN, Action.MONITOR)
     )
     notes = [*notes, f"driver recovery action: {name}"]
-    if d_action is not Action.NONE or action in (Action.RESET, Action.MONITOR):
+    if d_action is not Action.NONE:
         return d_status, d_action, notes
     return status, action, notes
 
 
-def _finding(entity: str, status: Status, action: Action, notes: list[str],
-             events: list[XidEvent], rules: Rules, where: str) -> Finding:
+def _finding(
+    entity: str,
+    status: Status,
+    action: Action,
+    notes: list[str],
+    events: list[XidEvent],
+    rules: Rules,
+    where: str,
+) -> Finding:
     return Finding(
         check_id=ID,
         status=status,
@@ -55,7 +63,9 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
     view = gpu_view(caps)
     by_bdf = {g.bdf: g for g in view.gpus}
     if got is None:
-        return [unknown(ID, "kernel log unreadable (journalctl and dmesg both failed)", rules, "kernel")]
+        return [
+            unknown(ID, "kernel log unreadable (journalctl and dmesg both failed)", rules, "kernel")
+        ]
     events, where = got
     devices: dict[str, list[XidEvent]] = {}
     for ev in events:
@@ -66,12 +76,16 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
     out = []
     for bdf, evs in sorted(devices.items()):
         status, action, notes = judge(evs, pol)
-        g = by_bdf.get(bdf)
-        status, action, notes = _with_driver(g, status, action, notes)
-        entity = g.label if g else bdf
+        gpu = by_bdf.get(bdf)
+        status, action, notes = _with_driver(gpu, status, action, notes)
+        entity = gpu.label if gpu else bdf
         out.append(_finding(entity, status, action, notes, evs, rules, where))
     if not out:
-        msg = f"no Xid/SXid in {where}" if view.gpus or not view.no_gpu else f"no GPU; no Xid in {where}"
+        msg = (
+            f"no Xid/SXid in {where}"
+            if view.gpus or not view.no_gpu
+            else f"no GPU; no Xid in {where}"
+        )
         out.append(_finding("gpus", Status.PASS, Action.NONE, [msg], [], rules, where))
     return out
 
@@ -79,7 +93,8 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
 CHECK = Check(
     ID,
     "Xid/SXid in the kernel log, driver recovery action",
-    "journalctl -k (this + previous boot) or dmesg; NVML gpu_recovery_action; diag/policies/xid.yaml",
+    "journalctl -k (this + previous boot) or dmesg; NVML gpu_recovery_action; "
+    "diag/policies/xid.yaml",
     (*gpu_sources.KERNEL_LOG, *gpu_sources.GPU),
     evaluate,
 )

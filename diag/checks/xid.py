@@ -2,7 +2,8 @@
 
 Reads `journalctl -k` for this boot and the previous one (or `dmesg` when the journal is not
 available), never /dev/kmsg. Lines look like
-  2026-11-22T10:00:01+0000 host kernel: NVRM: Xid (PCI:0000:3b:00): 79, pid=..., GPU has fallen off the bus.
+  2026-11-22T10:00:01+0000 host kernel: NVRM: Xid (PCI:0000:3b:00): 79, pid=..., GPU has fallen
+  off the bus.   (one line in the log)
   [ 12.3] NVRM: Xid (PCI:0000:c7:00 GPU-I:05): 43, pid=1234, name=python, Ch 00000008
   nvidia-nvswitch3: SXid (PCI:0000:86:00.0): 20034, Fatal, Link 29 LTSSM Fault Up
 """
@@ -14,12 +15,11 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from diag.checks import gpu_sources
-from diag.checks.base import SEVERITY_OF, Check, Context, Rules, clean, unknown
+from diag.checks.base import clean
 from diag.checks.gpu_nvml import norm_bdf
-from diag.checks.gpu_state import gpu_view
-from diag.checks.xid_policy import CLASS_ORDER, VERDICT, XidPolicy, xid_policy
-from schemas.envelope import Action, Finding, Status
-from schemas.gpu import GpuInfo, XidEvent
+from diag.checks.xid_policy import VERDICT, XidPolicy
+from schemas.envelope import Action, Status
+from schemas.gpu import XidEvent
 from schemas.payload import Capture
 
 ID = "gpu.xid"
@@ -52,8 +52,16 @@ def parse_kernel_log(text: str, boot: str = "current") -> list[XidEvent]:
             ts = ISO_RE.match(line)
             at = ts.group(1) if ts else ""
             msg = clean((m.group("msg") or "").strip(), 200)
-            ev = XidEvent(kind=kind, code=int(m.group("code")), bdf=norm_bdf(m.group("bdf")),
-                          at=at, boot=boot, message=msg)  # type: ignore[arg-type]
+            ev = XidEvent.model_validate(
+                {
+                    "kind": kind,
+                    "code": int(m.group("code")),
+                    "bdf": norm_bdf(m.group("bdf")),
+                    "at": at,
+                    "boot": boot,
+                    "message": msg,
+                }
+            )
             key = (kind, ev.code, ev.bdf, at[:16], msg)
             if key not in seen:
                 seen.add(key)
@@ -96,7 +104,9 @@ def repeated(events: list[XidEvent], count: int, window_h: float) -> bool:
         if not incidents or t - incidents[-1] >= 1.0:
             incidents.append(t)
     span = window_h * 60.0
-    return any(incidents[i + count - 1] - incidents[i] <= span for i in range(len(incidents) - count + 1))
+    return any(
+        incidents[i + count - 1] - incidents[i] <= span for i in range(len(incidents) - count + 1)
+    )
 
 
 def classify(code_events: list[XidEvent], pol: XidPolicy) -> str:

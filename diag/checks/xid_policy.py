@@ -57,7 +57,9 @@ class XidPolicy:
     overrides: dict[int, str]
 
     def rule(self, code: int) -> XidRule:
-        base = self.table.xid.get(code) or XidRule.model_validate({"class": self.table.default_class})
+        base = self.table.xid.get(code) or XidRule.model_validate(
+            {"class": self.table.default_class}
+        )
         if code in self.overrides:
             return XidRule.model_validate({"class": self.overrides[code], "name": base.name})
         return base

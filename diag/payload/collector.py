@@ -339,7 +339,8 @@ def _nv_scalars(nv, h, g, bad):
         ["nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetCurrentClocksThrottleReasons"],
         ull,
     )
-    # nvmlMemoryErrorType_t: 0 corrected, 1 uncorrected; nvmlEccCounterType_t: 0 volatile, 1 aggregate
+    # nvmlMemoryErrorType_t: 0 corrected, 1 uncorrected;
+    # nvmlEccCounterType_t: 0 volatile, 1 aggregate
     for key, etype, ctr in (
         ("ecc_volatile_corrected", 0, 0),
         ("ecc_volatile_uncorrected", 1, 0),
@@ -428,22 +429,33 @@ def _nv_lists(nv, h, g, bad):
         if rc and link == 0:
             bad["nvlink"] = rc
             break
-        links.append({"link": link, "active": None if rc else bool(state.value), "error": rc or None})
+        links.append(
+            {"link": link, "active": None if rc else bool(state.value), "error": rc or None}
+        )
     if links:
         g["nvlink"] = links
     count = c.c_uint(0)
     names = ["nvmlDeviceGetComputeRunningProcesses_v3", "nvmlDeviceGetComputeRunningProcesses_v2"]
     rc = nv.first(names, h, c.byref(count), None)
     if rc == "insufficient_size":
+
         class Proc(c.Structure):
-            _fields_ = [("pid", c.c_uint), ("mem", c.c_ulonglong), ("gi", c.c_uint), ("ci", c.c_uint)]
+            _fields_ = [
+                ("pid", c.c_uint),
+                ("mem", c.c_ulonglong),
+                ("gi", c.c_uint),
+                ("ci", c.c_uint),
+            ]
 
         count.value = count.value * 2 + 4
         arr = (Proc * count.value)()
         rc = nv.first(names, h, c.byref(count), arr)
         if not rc:
             g["processes"] = [
-                {"pid": arr[i].pid, "used_mib": arr[i].mem // 1048576 if arr[i].mem < 1 << 62 else None}
+                {
+                    "pid": arr[i].pid,
+                    "used_mib": arr[i].mem // 1048576 if arr[i].mem < 1 << 62 else None,
+                }
                 for i in range(count.value)
             ]
     if rc == 0 and "processes" not in g:
@@ -465,7 +477,9 @@ def _nv_gpu(nv, i):
 
     g, bad = {"index": i}, {}
     h = c.c_void_p()
-    rc = nv.first(["nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByIndex"], c.c_uint(i), c.byref(h))
+    rc = nv.first(
+        ["nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByIndex"], c.c_uint(i), c.byref(h)
+    )
     if rc:
         g["unsupported"] = {"handle": rc}
         return g
