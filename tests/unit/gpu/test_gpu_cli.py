@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +49,30 @@ def test_checks_list_shows_gpu_catalog() -> None:
     ):
         assert rows[cid]["source"] and rows[cid]["reads"], cid
     assert rows["gpu.memory"]["thresholds"]["isolate_retired_pages"] == 63
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "gpu"
+
+
+@pytest.mark.parametrize(
+    ("case", "code", "check", "want"),
+    [
+        ("h100_real", 3, "gpu.memory", ("pass", "none")),  # 3: clock/systemd findings there
+        ("xid79_fallen_off_bus", 3, "gpu.xid", ("fail", "reboot")),
+        ("remap_pending", 3, "gpu.memory", ("fail", "reset")),
+    ],
+)
+def test_replay_of_recorded_gpu_hosts(
+    tmp_path: Path, case: str, code: int, check: str, want: tuple[str, str]
+) -> None:
+    """`diagctl health --replay` over the recorded payload: the whole pipeline, no host."""
+    raw = tmp_path / "gpu-node-1" / "raw"
+    raw.mkdir(parents=True)
+    doc = json.loads((FIXTURES / case / "payload.json").read_text())
+    (raw / "payload.json").write_text(json.dumps(doc))
+    cmd = [*CLI, "health", "--replay", str(tmp_path), "--expect-gpus", "1"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    env = json.loads(res.stdout)
+    got = {(f["status"], f["action"]) for f in env["findings"] if f["check_id"] == check}
+    assert res.returncode == code and got == {want}, res.stdout[-2000:]
+    assert env["host"]["name"] == "gpu-node-1"
