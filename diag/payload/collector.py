@@ -465,7 +465,8 @@ def _nv_lists(nv, h, g, bad):
     fv = _FieldValue.make()
     fv.fieldId = _NVML_FI_RECOVERY_ACTION
     rc = nv.call("nvmlDeviceGetFieldValues", h, c.c_int(1), c.byref(fv))
-    rc = rc or _NVML_RC.get(fv.nvmlReturn, "error_%d" % fv.nvmlReturn) if fv.nvmlReturn else rc
+    if not rc and fv.nvmlReturn:  # the call worked but this field did not (pre-R570 driver)
+        rc = _NVML_RC.get(fv.nvmlReturn, "error_%d" % fv.nvmlReturn)
     if rc:
         bad["recovery_action"] = rc
     else:
