@@ -54,15 +54,16 @@ class XidTable(Strict):
 @dataclass(frozen=True)
 class XidPolicy:
     table: XidTable
-    overrides: dict[int, str]
+    overrides: dict[int, XidRule]
 
     def rule(self, code: int) -> XidRule:
-        base = self.table.xid.get(code) or XidRule.model_validate(
-            {"class": self.table.default_class}
-        )
-        if code in self.overrides:
-            return XidRule.model_validate({"class": self.overrides[code], "name": base.name})
-        return base
+        base = self.table.xid.get(code)
+        over = self.overrides.get(code)
+        if over is not None:
+            return (
+                over if over.name or base is None else over.model_copy(update={"name": base.name})
+            )
+        return base or XidRule.model_validate({"class": self.table.default_class})
 
 
 @cache
@@ -80,8 +81,16 @@ def load_table(path: str = "") -> XidTable:
 
 
 def xid_policy(thresholds: Any) -> XidPolicy:
-    over = {int(k): str(v) for k, v in dict(thresholds.get("overrides") or {}).items()}
-    bad = {k: v for k, v in over.items() if v not in VERDICT}
-    if bad:
-        raise ValueError(f"gpu.xid overrides: unknown class(es) {bad}; use one of {CLASS_ORDER}")
+    """Overrides map a code to a class (`"13": reset`) or to a whole rule with its own
+    count-and-window (`"13": {class: app, repeat: {count: 5, window_h: 1, class: reset}}`)."""
+    over: dict[int, XidRule] = {}
+    for code, value in dict(thresholds.get("overrides") or {}).items():
+        raw = value if isinstance(value, dict) else {"class": value}
+        try:
+            over[int(code)] = XidRule.model_validate(raw)
+        except (ValidationError, ValueError) as exc:
+            msg = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            raise ValueError(
+                f"gpu.xid overrides[{code!r}]: {msg}; classes: {', '.join(CLASS_ORDER)}"
+            ) from exc
     return XidPolicy(load_table(str(thresholds.get("table") or "")), over)

@@ -76,3 +76,22 @@ def test_replay_of_recorded_gpu_hosts(
     got = {(f["status"], f["action"]) for f in env["findings"] if f["check_id"] == check}
     assert res.returncode == code and got == {want}, res.stdout[-2000:]
     assert env["host"]["name"] == "gpu-node-1"
+
+
+@pytest.mark.parametrize(
+    ("policy", "needle"),
+    [
+        ('checks:\n  gpu.xid: {thresholds: {overrides: {"13": explode}}}\n', "overrides['13']"),
+        ("checks:\n  gpu.xid: {thresholds: {table: /nonexistent/xid.yaml}}\n", "XID table"),
+    ],
+)
+def test_bad_xid_policy_is_a_usage_error(tmp_path: Path, policy: str, needle: str) -> None:
+    pol = tmp_path / "p.yaml"
+    pol.write_text(policy)
+    res = subprocess.run(
+        [*CLI, "health", "--local", "--policy", str(pol)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert res.returncode == 2 and needle in res.stderr and not res.stdout

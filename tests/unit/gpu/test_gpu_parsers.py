@@ -125,8 +125,12 @@ def test_shipped_xid_table_seeds() -> None:
     assert all(table.xid[c].repeat for c in (13, 31, 43))
     pol = xid_policy({"table": "", "overrides": {"79": "isolate"}})
     assert pol.rule(79).cls == "isolate" and pol.rule(99999).cls == "triage"
-    with pytest.raises(ValueError, match="unknown class"):
+    with pytest.raises(ValueError, match="overrides"):
         xid_policy({"overrides": {"13": "explode"}})
+    rule = {"class": "app", "repeat": {"count": 5, "window_h": 1, "class": "isolate"}}
+    pol = xid_policy({"overrides": {"13": rule}})
+    assert pol.rule(13).repeat and pol.rule(13).repeat.cls == "isolate"
+    assert pol.rule(13).name == "Graphics engine exception"  # kept from the table
 
 
 def test_payload_nvml_falls_back_to_smi_when_library_missing() -> None:
