@@ -108,6 +108,12 @@ def cli(debug: bool) -> None:
     help="Per-host deadline in seconds, payload included.",
 )
 @click.option("--strict", is_flag=True, help="Exit 3 on unknown findings too.")
+@click.option(
+    "--expect-gpus",
+    type=click.IntRange(min=0),
+    default=None,
+    help="GPUs each host must have (wins over the host-class policy; 0: none).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="--human: show passing checks too.")
 @output_options
 @guarded
@@ -120,6 +126,7 @@ def health(
     max_bytes: int,
     timeout: float,
     strict: bool,
+    expect_gpus: int | None,
     verbose: bool,
     human: bool,
     out: Path | None,
@@ -128,7 +135,7 @@ def health(
     from diag.cli_health import health_targets, options_for, render_to_stdout
     from diag.session import run_health
 
-    opts = options_for(policy, check_ids, timeout, max_bytes, host_class)
+    opts = options_for(policy, check_ids, timeout, max_bytes, host_class, expect_gpus)
     targets, transport = health_targets(local, replay)
     result = run_health(
         targets, transport, opts, render_to_stdout(human, verbose), out, strict=strict

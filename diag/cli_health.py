@@ -16,20 +16,40 @@ from schemas.envelope import Envelope
 
 
 def options_for(
-    policy: Path | None, check_ids: tuple[str, ...], timeout: float, max_bytes: int, host_class: str
+    policy: Path | None,
+    check_ids: tuple[str, ...],
+    timeout: float,
+    max_bytes: int,
+    host_class: str,
+    expect_gpus: int | None = None,
 ) -> HealthOptions:
     unknown = [c for c in check_ids if c not in REGISTRY]
     if unknown:
         raise PolicyError(f"unknown check id(s) {unknown}; see `diagctl checks list`")
     checks = [REGISTRY[c] for c in check_ids] if check_ids else list(REGISTRY.values())
+    loaded = Policy.load(policy)
+    check_xid_policy(loaded)
     return HealthOptions(
-        policy=Policy.load(policy),
+        policy=loaded,
         checks=checks,
         timeout_s=timeout,
         max_bytes=max_bytes,
         host_class=host_class,
         command=(sys.executable, "-I", "-"),
+        extra={} if expect_gpus is None else {"expect_gpus": expect_gpus},
     )
+
+
+def check_xid_policy(pol: Policy) -> None:
+    """A bad XID table or override is a usage error (exit 2) before any host is touched."""
+    from diag.checks.xid_policy import xid_policy
+
+    for host_class in ["", *pol.doc.classes]:
+        try:
+            xid_policy(pol.check("gpu.xid", host_class)[1].thresholds)
+        except ValueError as exc:
+            where = f" (class {host_class})" if host_class else ""
+            raise PolicyError(f"{exc}{where}") from exc
 
 
 def health_targets(local: bool, replay: Path | None) -> tuple[list[Target], Transport]:

@@ -51,6 +51,7 @@ class HealthOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     host_class: str = ""
     command: tuple[str, ...] = PYTHON_ARGV
+    extra: dict[str, object] = field(default_factory=dict)  # Context.extra, e.g. expect_gpus
 
 
 @dataclass
@@ -216,7 +217,7 @@ async def check_host(transport: Transport, target: Target, opts: HealthOptions) 
     facts = facts_of(doc.captures)
     host_class = opts.host_class or target.host_class
     hf = _host_facts(facts)
-    ctx = Context(cpu_count=hf.cpu_count, host_class=host_class)
+    ctx = Context(cpu_count=hf.cpu_count, host_class=host_class, extra=opts.extra)
     findings, runs, errors = run_checks(doc.captures, opts, ctx)
     env = _envelope(
         target,

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from diag.checks import clock, cpu, disk, kernel, memory, mounts
+from diag.checks import (
+    clock,
+    cpu,
+    disk,
+    gpu_host,
+    gpu_inventory,
+    gpu_verdicts,
+    gpu_xid,
+    kernel,
+    memory,
+    mounts,
+)
 from diag.checks.base import Check, Context, Rules, Source
 
 __all__ = ["REGISTRY", "Check", "Context", "Rules", "Source", "sources_for"]
 
 REGISTRY: dict[str, Check] = {
     c.id: c
-    for c in (cpu.CHECK, *memory.CHECKS, disk.CHECK, mounts.CHECK, *kernel.CHECKS, clock.CHECK)
+    for c in (
+        cpu.CHECK,
+        *memory.CHECKS,
+        disk.CHECK,
+        mounts.CHECK,
+        *kernel.CHECKS,
+        clock.CHECK,
+        *gpu_inventory.CHECKS,
+        *gpu_verdicts.CHECKS,
+        gpu_xid.CHECK,
+        *gpu_host.CHECKS,
+    )
 }
 
 FACTS = Source("facts", "facts", cap=8192)

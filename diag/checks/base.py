@@ -20,13 +20,15 @@ class Source:
     """One capture the payload takes on the host (see diag/payload/collector.py)."""
 
     name: str
-    type: str  # file | cmd | statvfs | adjtimex | facts (and what the payload learns later)
+    type: str  # file | cmd | statvfs | adjtimex | facts | globs | nvml
     path: str = ""
     argv: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
     cap: int = 65536
     tail: bool = False
     timeout_s: float = 5.0
+    # Captures the payload runs only when this one cannot (nvml → nvidia-smi).
+    fallback: tuple[Source, ...] = ()
 
     def spec(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.type, "cap": self.cap}
@@ -40,6 +42,8 @@ class Source:
             out["tail"] = True
         if self.type == "cmd":
             out["timeout_s"] = self.timeout_s
+        if self.fallback:
+            out["fallback"] = [f.spec() for f in self.fallback]
         return out
 
 

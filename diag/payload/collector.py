@@ -270,12 +270,335 @@ def cap_facts(spec):
     return _result("facts", t0, 0, json.dumps(facts).encode())
 
 
+# ---- GPUs through NVML (ctypes on libnvidia-ml.so.1) ---------------------------------------
+# Every call is guarded: a function the driver lacks ("no_symbol") or one that answers
+# NVML_ERROR_NOT_SUPPORTED lands in the GPU's "unsupported" map under its field name and never
+# becomes a zero. Return codes are named as in nvml.h.
+_NVML_RC = {
+    1: "uninitialized",
+    2: "invalid_argument",
+    3: "not_supported",
+    4: "no_permission",
+    6: "not_found",
+    7: "insufficient_size",
+    9: "driver_not_loaded",
+    10: "timeout",
+    12: "library_not_found",
+    13: "function_not_found",
+    14: "corrupted_inforom",
+    15: "gpu_is_lost",
+    16: "reset_required",
+    18: "lib_rm_version_mismatch",
+    21: "no_data",
+}
+_NVML_FI_RECOVERY_ACTION = 230  # NVML_FI_DEV_GET_GPU_RECOVERY_ACTION (R570+ drivers)
+_NVML_MAX_LINKS = 36
+
+
+class _Nvml(object):
+    def __init__(self, lib):
+        self.lib = lib
+
+    def call(self, fname, *args):
+        try:
+            fn = getattr(self.lib, fname)
+        except AttributeError:
+            return "no_symbol"
+        rc = fn(*args)
+        return 0 if rc == 0 else _NVML_RC.get(rc, "error_%d" % rc)
+
+    def first(self, fnames, *args):
+        rc = "no_symbol"
+        for fname in fnames:
+            rc = self.call(fname, *args)
+            if rc != "no_symbol":
+                return rc
+        return rc
+
+
+def _nv_scalars(nv, h, g, bad):
+    import ctypes as c
+
+    def num(key, fnames, ctype, *pre):
+        v = ctype()
+        rc = nv.first(fnames, h, *(pre + (c.byref(v),)))
+        if rc:
+            bad[key] = rc
+        else:
+            g[key] = v.value
+
+    u, ull = c.c_uint, c.c_ulonglong
+    num("temp_c", ["nvmlDeviceGetTemperature"], u, c.c_int(0))
+    num("temp_shutdown_c", ["nvmlDeviceGetTemperatureThreshold"], u, c.c_int(0))
+    num("temp_slowdown_c", ["nvmlDeviceGetTemperatureThreshold"], u, c.c_int(1))
+    num("temp_gpu_max_c", ["nvmlDeviceGetTemperatureThreshold"], u, c.c_int(3))
+    num("power_mw", ["nvmlDeviceGetPowerUsage"], u)
+    num("power_limit_mw", ["nvmlDeviceGetEnforcedPowerLimit"], u)
+    num(
+        "clock_event_reasons",
+        ["nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetCurrentClocksThrottleReasons"],
+        ull,
+    )
+    # nvmlMemoryErrorType_t: 0 corrected, 1 uncorrected;
+    # nvmlEccCounterType_t: 0 volatile, 1 aggregate
+    for key, etype, ctr in (
+        ("ecc_volatile_corrected", 0, 0),
+        ("ecc_volatile_uncorrected", 1, 0),
+        ("ecc_aggregate_corrected", 0, 1),
+        ("ecc_aggregate_uncorrected", 1, 1),
+    ):
+        num(key, ["nvmlDeviceGetTotalEccErrors"], ull, c.c_int(etype), c.c_int(ctr))
+    num("retired_pages_pending", ["nvmlDeviceGetRetiredPagesPendingStatus"], u)
+    num("pcie_gen_current", ["nvmlDeviceGetCurrPcieLinkGeneration"], u)
+    num("pcie_gen_max", ["nvmlDeviceGetMaxPcieLinkGeneration"], u)
+    num("pcie_gen_gpu_max", ["nvmlDeviceGetGpuMaxPcieLinkGeneration"], u)
+    num("pcie_width_current", ["nvmlDeviceGetCurrPcieLinkWidth"], u)
+    num("pcie_width_max", ["nvmlDeviceGetMaxPcieLinkWidth"], u)
+    num("pcie_replay_count", ["nvmlDeviceGetPcieReplayCounter"], u)
+    num("persistence_mode", ["nvmlDeviceGetPersistenceMode"], u)
+
+
+def _nv_pairs(nv, h, g, bad):
+    import ctypes as c
+
+    a, b = c.c_uint(), c.c_uint()
+    rc = nv.call("nvmlDeviceGetEccMode", h, c.byref(a), c.byref(b))
+    if rc:
+        bad["ecc_mode"] = rc
+    else:
+        g["ecc_mode_current"], g["ecc_mode_pending"] = a.value, b.value
+    rc = nv.call("nvmlDeviceGetMigMode", h, c.byref(a), c.byref(b))
+    if rc:
+        bad["mig_mode"] = rc
+    else:
+        g["mig_mode_current"], g["mig_mode_pending"] = a.value, b.value
+    util = (c.c_uint * 2)()
+    rc = nv.call("nvmlDeviceGetUtilizationRates", h, c.byref(util))
+    if rc:
+        bad["utilization"] = rc
+    else:
+        g["util_gpu_pct"], g["util_mem_pct"] = util[0], util[1]
+    r = [c.c_uint() for _ in range(4)]
+    rc = nv.call("nvmlDeviceGetRemappedRows", h, *[c.byref(x) for x in r])
+    if rc:
+        bad["remapped_rows"] = rc
+    else:
+        keys = ("remap_correctable", "remap_uncorrectable", "remap_pending", "remap_failure")
+        g.update(zip(keys, [x.value for x in r]))
+    for key, cause in (("retired_pages_sbe", 0), ("retired_pages_dbe", 1)):
+        count = c.c_uint(0)
+        rc = nv.call("nvmlDeviceGetRetiredPages", h, c.c_int(cause), c.byref(count), None)
+        if rc in (0, "insufficient_size"):
+            g[key] = count.value
+        else:
+            bad[key] = rc
+
+
+class _FieldValue(object):
+    _cls = None
+
+    @classmethod
+    def make(cls):
+        import ctypes as c
+
+        if cls._cls is None:
+
+            class FV(c.Structure):
+                _fields_ = [
+                    ("fieldId", c.c_uint32),
+                    ("scopeId", c.c_uint32),
+                    ("timestamp", c.c_int64),
+                    ("latencyUsec", c.c_int64),
+                    ("valueType", c.c_uint),
+                    ("nvmlReturn", c.c_uint),
+                    ("value", c.c_ulonglong),
+                ]
+
+            cls._cls = FV
+        return cls._cls()
+
+
+def _nv_lists(nv, h, g, bad):
+    import ctypes as c
+
+    links, state = [], c.c_uint()
+    for link in range(_NVML_MAX_LINKS):
+        rc = nv.call("nvmlDeviceGetNvLinkState", h, c.c_uint(link), c.byref(state))
+        if rc == "invalid_argument":
+            break  # past this GPU's last link
+        if rc and link == 0:
+            bad["nvlink"] = rc
+            break
+        links.append(
+            {"link": link, "active": None if rc else bool(state.value), "error": rc or None}
+        )
+    if links:
+        g["nvlink"] = links
+    count = c.c_uint(0)
+    names = ["nvmlDeviceGetComputeRunningProcesses_v3", "nvmlDeviceGetComputeRunningProcesses_v2"]
+    rc = nv.first(names, h, c.byref(count), None)
+    if rc == "insufficient_size":
+
+        class Proc(c.Structure):
+            _fields_ = [
+                ("pid", c.c_uint),
+                ("mem", c.c_ulonglong),
+                ("gi", c.c_uint),
+                ("ci", c.c_uint),
+            ]
+
+        count.value = count.value * 2 + 4
+        arr = (Proc * count.value)()
+        rc = nv.first(names, h, c.byref(count), arr)
+        if not rc:
+            g["processes"] = [
+                {
+                    "pid": arr[i].pid,
+                    "used_mib": arr[i].mem // 1048576 if arr[i].mem < 1 << 62 else None,
+                }
+                for i in range(count.value)
+            ]
+    if rc == 0 and "processes" not in g:
+        g["processes"] = []
+    elif rc:
+        bad["processes"] = rc
+    fv = _FieldValue.make()
+    fv.fieldId = _NVML_FI_RECOVERY_ACTION
+    rc = nv.call("nvmlDeviceGetFieldValues", h, c.c_int(1), c.byref(fv))
+    if not rc and fv.nvmlReturn:  # the call worked but this field did not (pre-R570 driver)
+        rc = _NVML_RC.get(fv.nvmlReturn, "error_%d" % fv.nvmlReturn)
+    if rc:
+        bad["recovery_action"] = rc
+    else:
+        g["recovery_action"] = fv.value & 0xFFFFFFFF
+
+
+def _nv_gpu(nv, i):
+    import ctypes as c
+
+    g, bad = {"index": i}, {}
+    h = c.c_void_p()
+    rc = nv.first(
+        ["nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByIndex"], c.c_uint(i), c.byref(h)
+    )
+    if rc:
+        g["unsupported"] = {"handle": rc}
+        return g
+    buf = c.create_string_buffer(128)
+    for key, fname in (
+        ("uuid", "nvmlDeviceGetUUID"),
+        ("serial", "nvmlDeviceGetSerial"),
+        ("name", "nvmlDeviceGetName"),
+        ("vbios", "nvmlDeviceGetVbiosVersion"),
+    ):
+        rc = nv.call(fname, h, buf, c.c_uint(128))
+        if rc:
+            bad[key] = rc
+        else:
+            g[key] = _decode(buf.value)
+    pci = (c.c_char * 128)()  # nvmlPciInfo_t: busIdLegacy[16], 5 x uint, busId[32]
+    rc = nv.first(["nvmlDeviceGetPciInfo_v3", "nvmlDeviceGetPciInfo_v2"], h, c.byref(pci))
+    if rc:
+        bad["pci_bus_id"] = rc
+    else:
+        g["pci_bus_id"] = _decode(bytes(pci[36:68]).split(b"\0")[0])
+    for part in (_nv_scalars, _nv_pairs, _nv_lists):
+        part(nv, h, g, bad)
+    g["unsupported"] = bad
+    return g
+
+
+def _nv_system(nv):
+    import ctypes as c
+
+    out, buf, v = {}, c.create_string_buffer(96), c.c_int()
+    if not nv.call("nvmlSystemGetDriverVersion", buf, c.c_uint(96)):
+        out["driver_version"] = _decode(buf.value)
+    if not nv.call("nvmlSystemGetNVMLVersion", buf, c.c_uint(96)):
+        out["nvml_version"] = _decode(buf.value)
+    names = ["nvmlSystemGetCudaDriverVersion_v2", "nvmlSystemGetCudaDriverVersion"]
+    if not nv.first(names, c.byref(v)):
+        out["cuda_driver_version"] = v.value
+    return out
+
+
+def nvml_snapshot(lib):
+    """One full snapshot with an initialised library: {driver..., device_count, gpus}."""
+    import ctypes as c
+
+    nv = _Nvml(lib)
+    doc = _nv_system(nv)
+    n = c.c_uint()
+    rc = nv.first(["nvmlDeviceGetCount_v2", "nvmlDeviceGetCount"], c.byref(n))
+    if rc:
+        doc["device_count_error"] = rc
+        doc["gpus"] = []
+        return doc
+    doc["device_count"] = n.value
+    doc["gpus"] = [_nv_gpu(nv, i) for i in range(n.value)]
+    return doc
+
+
+def _nvml_fallback(spec, t0, error, detail):
+    res = _result("nvml", t0, None, b"", b"", 0, error, detail)
+    res["also"] = dict((f["name"], _guarded(f)) for f in spec.get("fallback", []))
+    return res
+
+
+def cap_nvml(spec):
+    import ctypes
+
+    t0 = time.monotonic()
+    try:
+        lib = ctypes.CDLL(spec.get("library", "libnvidia-ml.so.1"))
+    except OSError as exc:
+        return _nvml_fallback(spec, t0, "missing", "libnvidia-ml.so.1: %s" % exc)
+    rc = _Nvml(lib).first(["nvmlInit_v2", "nvmlInit"])
+    if rc:
+        return _nvml_fallback(spec, t0, "exec_failed", "nvmlInit: %s" % rc)
+    init_ms = _ms(t0)
+    try:
+        t1 = time.monotonic()
+        doc = nvml_snapshot(lib)
+        doc["query_ms"] = _ms(t1)
+    finally:
+        _Nvml(lib).call("nvmlShutdown")
+    doc["backend"] = "nvml"
+    doc["init_ms"] = init_ms
+    return _result("nvml", t0, 0, json.dumps(doc).encode())
+
+
+def cap_globs(spec):
+    # Many small sysfs files (PCI devices, NICs, InfiniBand ports) as one JSON object
+    # {path: first bytes}; a file that cannot be read maps to null.
+    import glob
+
+    t0 = time.monotonic()
+    limit, per_file = int(spec.get("max_files", 4000)), int(spec.get("file_cap", 256))
+    out, dropped = {}, 0
+    for pattern in spec.get("paths", []):
+        for path in sorted(glob.glob(pattern)):
+            if len(out) >= limit:
+                dropped += 1
+                continue
+            try:
+                with open(path, "rb") as fh:
+                    out[path] = _decode(fh.read(per_file)).strip()
+            except OSError:
+                out[path] = None
+            if time.monotonic() > _DEADLINE[0]:
+                return _result("globs", t0, None, json.dumps(out).encode(), b"", 0, "timeout")
+    return _result("globs", t0, 0, json.dumps(out).encode(), b"", dropped)
+
+
 HANDLERS = {
     "file": cap_file,
     "cmd": cap_cmd,
     "statvfs": cap_statvfs,
     "adjtimex": cap_adjtimex,
     "facts": cap_facts,
+    "globs": cap_globs,
+    "nvml": cap_nvml,
 }
 
 
@@ -313,8 +636,10 @@ def main(spec):
 
     def work(item):
         res = _guarded(item)
+        extra = res.pop("also", None) or {}  # fallback captures a handler ran (nvml)
         with lock:
             captures[item["name"]] = res
+            captures.update(extra)
 
     # Captures run in daemon threads: one that hangs in the kernel (a sick driver) cannot keep
     # the payload past its deadline; its slot is reported as a timeout.

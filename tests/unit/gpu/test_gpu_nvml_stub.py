@@ -1,0 +1,86 @@
+"""The payload's real NVML code (ctypes) against a stub libnvidia-ml compiled from C here.
+
+A fake, because CI has no GPU; the same code ran for real on an H100 (docs/gpu.md,
+tests/fixtures/gpu/h100_real). The stub exercises what a healthy H100 cannot show: a lost GPU,
+missing symbols, unsupported calls, and a driver whose nvmlInit never returns.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from diag.checks import Context
+from diag.checks.gpu_nvml import parse_nvml
+from diag.checks.gpu_verdicts import evaluate_memory, evaluate_nvlink
+from diag.payload import collector_source
+from diag.policy import Policy
+from schemas.payload import PayloadOutput
+
+HERE = Path(__file__).resolve().parent
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed")
+
+
+def stub(tmp: Path, *flags: str) -> Path:
+    lib = tmp / "libnvidia-ml-stub.so"
+    subprocess.run(
+        ["gcc", "-shared", "-fPIC", *flags, "-o", str(lib), str(HERE / "nvml_stub.c")],
+        check=True,
+        timeout=60,
+    )
+    return lib
+
+
+def run_payload(lib: Path, deadline_s: float) -> tuple[PayloadOutput, float]:
+    spec = {
+        "deadline_s": deadline_s,
+        "captures": [
+            {"name": "nvml", "type": "nvml", "library": str(lib), "fallback": []},
+            {"name": "uptime", "type": "file", "path": "/proc/uptime"},
+        ],
+    }
+    program = collector_source() + f"\nmain(json.loads({json.dumps(json.dumps(spec))}))\n"
+    t0 = time.monotonic()
+    out = subprocess.run(
+        [sys.executable, "-I", "-"],
+        input=program.encode(),
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    return PayloadOutput.model_validate_json(out.stdout), time.monotonic() - t0
+
+
+@pytest.mark.timeout(120)
+def test_nvml_payload_on_stub(tmp_path: Path) -> None:
+    doc, _ = run_payload(stub(tmp_path), 10.0)
+    snap = parse_nvml(doc.captures["nvml"].stdout)
+    g0, g1 = snap.gpus
+    assert (snap.driver_version, snap.cuda_version, g0.bdf) == ("999.1.2", "12.4", "0000:3b:00.0")
+    assert g0.clock_event_reasons == 0x4  # found through the older ThrottleReasons symbol
+    assert g0.recovery_action is None and g0.unsupported["recovery_action"] == "no_symbol"
+    assert g0.retired_pages_dbe is None and g0.mig_enabled is None  # not_supported → None
+    assert [x.active for x in g0.nvlink or []] == [True, True, False, True]
+    assert g1.lost and g1.temp_c is None and g1.remap_pending is None
+    rules = Policy.load().check("gpu.memory")[1]
+    mem = {
+        f.entity: (f.status.value, f.action.value)
+        for f in evaluate_memory(doc.captures, rules, Context())
+    }
+    assert mem == {"GPU-stub-0": ("fail", "reset"), "GPU-stub-1": ("fail", "reboot")}
+    nv = evaluate_nvlink(doc.captures, Policy.load().check("gpu.nvlink")[1], Context())
+    assert nv[0].status.value == "fail" and "3/4" in nv[0].message
+
+
+@pytest.mark.timeout(120)
+def test_hung_driver_does_not_hang_the_payload(tmp_path: Path) -> None:
+    doc, took = run_payload(stub(tmp_path, "-DHANG"), 2.0)
+    assert doc.captures["nvml"].error == "timeout"
+    assert doc.captures["uptime"].error is None  # the other captures still came back
+    assert took < 6.0
