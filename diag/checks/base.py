@@ -88,6 +88,11 @@ def clean(text: str, limit: int = 512) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def one_line(text: str, limit: int = 512) -> str:
+    """`clean`, with all whitespace runs (newlines included) folded to one space."""
+    return clean(" ".join(text.split()), limit)
+
+
 def capture_problem(
     check_id: str, caps: Mapping[str, Capture], name: str, rules: Rules, entity: str = ""
 ) -> Finding | None:
@@ -100,10 +105,10 @@ def capture_problem(
         reason = f"capture {name!r} was not collected (payload mode without it?)"
     elif cap.error is not None:
         reason = f"{cap.source}: {cap.error}" + (
-            f" ({clean(cap.detail, 200)})" if cap.detail else ""
+            f" ({one_line(cap.detail, 200)})" if cap.detail else ""
         )
     elif cap.rc not in (0, None):
-        reason = f"{cap.source} exited {cap.rc}: {clean(cap.stderr, 200)}"
+        reason = f"{cap.source} exited {cap.rc}: {one_line(cap.stderr, 200)}"
     else:
         return None
     return unknown(check_id, reason, rules, entity)
