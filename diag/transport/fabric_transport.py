@@ -112,17 +112,19 @@ class FabricTransport:
         try:
             return await asyncio.wait_for(asyncio.shield(fut), timeout)
         except (asyncio.TimeoutError, TimeoutError):
+            holder["stop"] = True
             _close(holder)  # unblocks the worker thread; its result is dropped
             where = "before the command finished" if holder.get("open") else "while connecting"
             return _fail(t0, "timeout", f"no result within {timeout:g} s ({where})")
         except asyncio.CancelledError:
+            holder["stop"] = True
             _close(holder)
             raise
 
     def _blocking(
         self, host: Target, cmd: str, stdin: bytes, deadline: float, holder: dict[str, Any]
     ) -> CommandResult:
-        t0 = time.monotonic()
+        t0 = holder["t0"] = time.monotonic()
         jump = host.jump or self.s.jump
         try:
             gateway = self._gateway(jump) if jump else None
@@ -140,9 +142,12 @@ class FabricTransport:
         try:
             self._open(conn)
             holder["open"] = True
-            return self._exec(conn, cmd, stdin, deadline, t0)
+            return self._exec(conn, cmd, stdin, deadline, holder)
         except OutputFlood as exc:
             return _fail(t0, "transport", str(exc))
+        except TimeoutError as exc:
+            where = "before the command finished" if holder.get("open") else "while connecting"
+            return _fail(t0, "timeout", f"{exc} ({where})")
         except Exception as exc:
             kind, msg = _classify(exc)
             return _fail(t0, kind, msg)
@@ -160,7 +165,10 @@ class FabricTransport:
                     raise
                 time.sleep(0.25 * 2**attempt)
 
-    def _exec(self, conn: Any, cmd: str, stdin: bytes, deadline: float, t0: float) -> CommandResult:
+    def _exec(
+        self, conn: Any, cmd: str, stdin: bytes, deadline: float, holder: dict[str, Any]
+    ) -> CommandResult:
+        t0 = holder["t0"]
         chan = conn.client.get_transport().open_session()
         chan.settimeout(0.5)
         chan.exec_command(cmd)
@@ -168,11 +176,13 @@ class FabricTransport:
         chan.shutdown_write()
         out, err = bytearray(), bytearray()
         while True:
-            if time.monotonic() > deadline:
-                raise TimeoutError("deadline passed")
+            if time.monotonic() > deadline or holder.get("stop"):
+                raise TimeoutError("no result within the per-host deadline")
             progressed = _drain(chan, out, err, self.s.max_stdout_bytes, self.s.max_stderr_bytes)
             if not progressed and chan.exit_status_ready() and chan.eof_received:
                 break
+            if not progressed and chan.closed:
+                raise EOFError("channel closed before an exit status")
             if not progressed:
                 time.sleep(0.005)
         return CommandResult(chan.recv_exit_status(), bytes(out), bytes(err), _ms(t0))

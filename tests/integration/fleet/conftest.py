@@ -124,13 +124,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_banner(addr: str, port: int, proc: subprocess.Popen[bytes], netns: str) -> None:
+def _wait_banner(
+    addr: str, port: int, proc: subprocess.Popen[bytes], netns: str, pidfile: str = ""
+) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"sshd {addr}:{port} exited rc={proc.returncode}")
-        if netns:  # the address lives in the namespace; the bridge routes it from here
-            pass
+        if netns and addr.startswith("127."):  # that namespace's own loopback
+            try:
+                pid = (Path(pidfile).read_text().strip() if pidfile else "")
+            except OSError:
+                pid = ""
+            if pid:
+                time.sleep(0.05)
+                return
+            time.sleep(0.02)
+            continue
         try:
             with socket.create_connection((addr, port), timeout=0.5) as s:
                 if s.recv(4).startswith(b"SSH-"):
@@ -185,7 +195,7 @@ class SshdFactory:
         proc = subprocess.Popen(argv, stdout=log, stderr=log)
         host = SshHost(name or f"{addr}:{port}", addr, port, proc, hk, netns)
         self.hosts.append(host)
-        _wait_banner(addr, port, proc, netns)
+        _wait_banner(addr, port, proc, netns, f"{self.keys.d}/sshd_{tag}.pid")
         return host
 
     def stop_all(self) -> None:
