@@ -72,6 +72,11 @@ _ENTRY = re.compile(
 )
 
 
+# `[group]`, `[group:vars]`: an IPv6 entry `[::1]:22` never looks like this.
+_INI_SECTION = re.compile(r"^\[[\w.-]+(:(vars|children|hosts|[a-z]+))?\]$")
+_INI_VARS = re.compile(r"\s\w+=")
+
+
 def parse_entry(entry: str) -> tuple[str, str, int | None]:
     """`[user@]host[:port]` -> (user, host, port); IPv6 needs brackets when a port follows."""
     entry = entry.strip()
@@ -150,9 +155,9 @@ def parse_text(text: str, source: str = "inventory") -> Inventory:
     stripped = [ln for ln in stripped if ln and ln[0] not in "#;"]
     if not stripped:
         raise InventoryError(f"{source}: no hosts in it")
-    if any(ln.startswith("[") and ln.endswith("]") and not _ENTRY.match(ln) for ln in stripped):
+    if any(_INI_SECTION.match(ln) or _INI_VARS.search(ln) for ln in stripped):
         return parse_ansible_ini(text, source)
-    if any(re.match(r"^[\w.-]+:\s*($|\{|#)", ln) for ln in stripped) or stripped[0] == "---":
+    if any(re.match(r"^[\w.-]+:(\s|$)", ln) for ln in stripped) or stripped[0] == "---":
         try:
             doc = yaml.safe_load(text)
         except yaml.YAMLError as exc:

@@ -81,9 +81,7 @@ class Keys:
 
 
 def _keygen(path: Path) -> None:
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True
-    )
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +131,7 @@ def _wait_banner(
             raise RuntimeError(f"sshd {addr}:{port} exited rc={proc.returncode}")
         if netns and addr.startswith("127."):  # that namespace's own loopback
             try:
-                pid = (Path(pidfile).read_text().strip() if pidfile else "")
+                pid = Path(pidfile).read_text().strip() if pidfile else ""
             except OSError:
                 pid = ""
             if pid:
@@ -218,7 +216,9 @@ def sshd(ssh_keys: Keys) -> Iterator[SshdFactory]:
         factory.stop_all()
 
 
-def known_hosts_for(path: Path, hosts: list[SshHost], key_of: dict[str, Path] | None = None) -> Path:
+def known_hosts_for(
+    path: Path, hosts: list[SshHost], key_of: dict[str, Path] | None = None
+) -> Path:
     lines = []
     for h in hosts:
         pub = (key_of or {}).get(h.name, h.hostkey).with_suffix(".pub").read_text().split()

@@ -52,8 +52,7 @@ def test_all_healthy_netns_hosts_with_out_dir(
     inv.write_text(
         "groups:\n  gpu:\n    hosts: [gpu-node-1, gpu-node-2, gpu-node-3]\n"
         "    vars: {user: root, host_class: h100}\n"
-        "hosts:\n"
-        + "".join(f"  {h.name}: {{address: {h.addr}}}\n" for h in netns_hosts)
+        "hosts:\n" + "".join(f"  {h.name}: {{address: {h.addr}}}\n" for h in netns_hosts)
     )
     out = tmp_path / "run1"
     r = diagctl(*base_args(ssh_keys, kh, transport, "-i", str(inv), "--out", str(out)))
@@ -105,8 +104,8 @@ def test_wrong_key_gives_auth_envelope(sshd, ssh_keys, tmp_path, diagctl, write_
                                        transport):  # fmt: skip
     good, other = sshd.start(), sshd.start()
     kh = write_known_hosts(tmp_path / "known_hosts", [good, other])
-    r = diagctl("health", "-H", f"{good.entry},{other.entry}", "--identity",
-                str(ssh_keys.wrongkey), "--known-hosts", str(kh), "--transport", transport)  # fmt: skip
+    wrong = ["--identity", str(ssh_keys.wrongkey), "--known-hosts", str(kh)]
+    r = diagctl("health", "-H", f"{good.entry},{other.entry}", *wrong, "--transport", transport)
     assert r.returncode == 4
     for env in envelopes(r.stdout).values():
         assert env["status"] == "unreachable"
