@@ -89,7 +89,7 @@ def start_hosts(d: Path, n: int) -> tuple[list[tuple[str, int]], list[subprocess
             )
         )
         hosts.append((addr, port))
-    for (addr, port), p in zip(hosts, procs):
+    for (addr, port), p in zip(hosts, procs, strict=True):
         wait_banner(addr, port, p)
     return hosts, procs
 
