@@ -6,6 +6,7 @@ throwaway host key; each in its own mount namespace with an empty ~/.bashrc so a
 .bashrc does not dominate), then for each N runs, one after the other:
   diagctl-asyncssh  python -m diag.cli health -i HOSTS --transport asyncssh --forks 64
   diagctl-fabric    the same with --transport fabric
+  diagctl-asyncssh-w2  (optional) asyncssh with --workers 2
   openssh-xargs     xargs -P 64 ... ssh -o KexAlgorithms=curve25519-sha256 HOST sh -s < payload
   ansible-raw       ansible all -m raw -a 'echo B64 | base64 -d | sh -s' -f 64 (same kex pin)
 Every tool sends the same payload (the `sh -s` wrapper diagctl sends) with strict host-key
@@ -118,18 +119,19 @@ def timed(argv: list[str], stdout: Path, env: dict[str, str] | None = None) -> t
     return time.monotonic() - t0, ru.ru_utime + ru.ru_stime
 
 
-def run_diagctl(d: Path, hosts: list[tuple[str, int]], transport: str) -> Row:
+def run_diagctl(d: Path, hosts: list[tuple[str, int]], transport: str, workers: int = 1) -> Row:
     lst = d / "hosts.txt"
     lst.write_text("".join(f"root@{a}:{p}\n" for a, p in hosts))
     argv = [
         sys.executable, "-m", "diag.cli", "health", "-i", str(lst), "--transport", transport,
         "--identity", str(d / "clientkey"), "--known-hosts", str(d / "known_hosts"),
-        "--forks", "64", "--timeout", "60",
+        "--forks", "64", "--timeout", "60", "--workers", str(workers),
     ]  # fmt: skip
     out = d / f"out_{transport}.jsonl"
     wall, cpu = timed(argv, out)
     ok = out.read_text().count('"payload_mode":"python"')
-    return Row(f"diagctl-{transport}", len(hosts), ok, wall, cpu)
+    name = f"diagctl-{transport}" + (f"-w{workers}" if workers > 1 else "")
+    return Row(name, len(hosts), ok, wall, cpu)
 
 
 def ssh_opts(d: Path) -> list[str]:
@@ -260,7 +262,8 @@ def main() -> None:
 
 def run_tool(tool: str, d: Path, hosts: list[tuple[str, int]], payload: Path) -> Row | None:
     if tool.startswith("diagctl-"):
-        return run_diagctl(d, hosts, tool.split("-", 1)[1])
+        transport, _, w = tool.split("-", 1)[1].partition("-w")
+        return run_diagctl(d, hosts, transport, int(w or 1))
     if tool == "openssh-xargs":
         return run_xargs(d, hosts, payload)
     if tool == "ansible":

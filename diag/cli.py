@@ -123,13 +123,13 @@ def health(
 
     Hosts: --local, --replay DIR, or over SSH with -H HOST[,HOST...] / -i INVENTORY.
     """
+    from diag.cli_fleet import run_session
     from diag.cli_health import health_targets, options_for, render_to_stdout
-    from diag.session import run_health
 
     opts = options_for(policy, check_ids, timeout, max_bytes, host_class)
     targets, transport = health_targets(local, replay, fleet, opts)
     emit = render_to_stdout(human, verbose, len(targets))
-    result = run_health(targets, transport, opts, emit, out, forks=fleet.forks, strict=strict)
+    result = run_session(targets, transport, opts, emit, out, fleet, strict)
     sys.exit(int(result.exit))
 
 

@@ -10,12 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from diag.transport.base import Target, Transport
-from schemas.envelope import Envelope
+if TYPE_CHECKING:  # kept out of `diagctl --help`'s import time
+    from diag.health import HealthOptions
+    from diag.session import SessionResult
+    from diag.transport.base import Target, Transport
+    from schemas.envelope import Envelope
 
 F = TypeVar("F", bound=Callable[..., Any])
 _NAMES = (
@@ -31,6 +34,7 @@ _NAMES = (
     "jump",
     "ssh_config",
     "connect_timeout",
+    "workers",
 )
 
 
@@ -48,6 +52,7 @@ class FleetArgs:
     jump: str = ""
     ssh_config: Path | None = None
     connect_timeout: float = 10.0
+    workers: int = 0
 
     @property
     def wanted(self) -> bool:
@@ -117,6 +122,13 @@ def fleet_options(fn: F) -> F:
             help="Honour this OpenSSH client config (e.g. ~/.ssh/config); none is read otherwise.",
         ),
         click.option(
+            "--workers",
+            default=0,
+            type=click.IntRange(0, 256),
+            help="Worker processes for SSH runs [0: one per core once there are 256+ hosts "
+            "per core's share, else 1].",
+        ),
+        click.option(
             "--connect-timeout",
             default=10.0,
             show_default=True,
@@ -152,8 +164,13 @@ def load_targets(args: FleetArgs) -> list[Target]:
     else:
         inv = from_entries(entries)
     names = select(inv, args.limit) if args.limit else list(inv.hosts)
+    from diag.transport.ssh_common import parse_jump
+
     ident = str(args.identity.expanduser()) if args.identity else ""
-    return with_defaults(inv.targets(names), args.user, ident, args.jump)
+    targets = with_defaults(inv.targets(names), args.user, ident, args.jump)
+    for jump in {t.jump for t in targets if t.jump}:
+        parse_jump(jump)  # a bad jump spec is a usage error now, not one error per host
+    return targets
 
 
 def ssh_transport(args: FleetArgs, timeout: float) -> Transport:
@@ -199,3 +216,23 @@ def with_progress(emit: Callable[[Envelope], None], total: int) -> Callable[[Env
         sys.stderr.flush()
 
     return wrapped
+
+
+def run_session(
+    targets: list[Target],
+    transport: Transport,
+    opts: HealthOptions,
+    emit: Callable[[Envelope], None],
+    out: Path | None,
+    args: FleetArgs,
+    strict: bool,
+) -> SessionResult:
+    """One process, or several worker processes for a large SSH fleet (--workers)."""
+    from diag.session import run_health
+    from diag.workers import auto_workers, run_health_workers
+
+    workers = args.workers or (auto_workers(len(targets)) if args.wanted else 1)
+    workers = min(workers, len(targets)) if args.wanted else 1
+    if workers > 1:
+        return run_health_workers(targets, transport, opts, emit, out, args.forks, workers, strict)
+    return run_health(targets, transport, opts, emit, out, forks=args.forks, strict=strict)

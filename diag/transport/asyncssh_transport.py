@@ -43,7 +43,9 @@ CIPHERS = [
 _UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNRESET}
 
 
-class JumpFailed(Exception):
+class SetupFailed(Exception):
+    """Connection setup failed with a known kind (a jump host, or a connect timeout)."""
+
     def __init__(self, kind: ErrorKind, message: str) -> None:
         super().__init__(message)
         self.kind, self.message = kind, message
@@ -135,7 +137,7 @@ class AsyncSSHTransport:
             return _fail(t0, "timeout", f"no result within {timeout:g} s ({where})")
         except OutputFlood as exc:
             return CommandResult(None, duration_ms=_ms(t0), error="transport", message=str(exc))
-        except JumpFailed as exc:
+        except SetupFailed as exc:
             return _fail(t0, exc.kind, exc.message)
         except Exception as exc:
             kind, msg = _classify(exc, getattr(exc, "diag_client", state.get("client")))
@@ -151,13 +153,16 @@ class AsyncSSHTransport:
                 tunnel = await self._jump(jump)
             except Exception as exc:
                 kind, msg = _classify(exc, getattr(exc, "diag_client", None))
-                raise JumpFailed(kind, f"jump host {jump}: {msg}") from None
+                raise SetupFailed(kind, f"jump host {jump}: {msg}") from None
         user, ident = host.user or self.s.user, host.identity or self.s.identity
         attempt = 0
         while True:  # retries: connection setup only, bounded by connect_retries
             try:
                 conn, client = await self._connect(host.address, host.port, user, ident, tunnel)
                 break
+            except (asyncio.TimeoutError, TimeoutError):
+                limit = self.s.connect_timeout_s
+                raise SetupFailed("timeout", f"connect timeout after {limit:g} s") from None
             except (OSError, asyncssh.ConnectionLost) as exc:
                 if attempt >= self.s.connect_retries or not _transient(exc):
                     raise
