@@ -70,6 +70,7 @@ class AsyncSSHTransport:
     def __init__(self, settings: SSHSettings, book: KnownHostsBook | None = None) -> None:
         self.s = settings
         self.book = book or KnownHostsBook(settings.known_hosts, settings.accept_new)
+        self._loaded: dict[str, Any] = {}
         self._jumps: dict[
             JumpSpec, asyncio.Future[tuple[asyncssh.SSHClientConnection, _Client]]
         ] = {}
@@ -95,10 +96,23 @@ class AsyncSSHTransport:
         if user:
             opts["username"] = user
         if identity:
-            opts["client_keys"] = [identity]
+            opts["client_keys"] = self._keys(identity)
         if not self.s.use_agent:
             opts["agent_path"] = None
         return opts
+
+    def _keys(self, identity: str) -> Any:
+        """Load each key file once per run, not once per host (saves a parse per connection).
+
+        A key that cannot be loaded is left as a path: the connection then fails with a
+        per-host `auth` envelope saying why.
+        """
+        if identity not in self._loaded:
+            try:
+                self._loaded[identity] = asyncssh.load_keypairs([identity])
+            except (OSError, asyncssh.KeyImportError, asyncssh.KeyEncryptionError):
+                self._loaded[identity] = [identity]
+        return self._loaded[identity]
 
     async def _connect(
         self, host: str, port: int, user: str, identity: str, tunnel: Any = None
