@@ -23,6 +23,7 @@ from diag.transport.ssh_common import (
     OutputFlood,
     SSHSettings,
     Verdict,
+    explicit_port,
     flood_message,
     parse_jump,
 )
@@ -59,8 +60,10 @@ class _Client(asyncssh.SSHClient):
         self.verdict: Verdict | None = None
 
     def validate_host_public_key(self, host: str, addr: str, port: int, key: Any) -> bool:
+        # host/port as connected (after --ssh-config's HostName/Port), like OpenSSH's lookup
         algo = key.algorithm.decode()
-        self.verdict = self.book.verdict(self.host, self.port, algo, key.public_data)
+        name, num = host or self.host, port or self.port
+        self.verdict = self.book.verdict(name, num, algo, key.public_data)
         return self.verdict in ("ok", "accepted")
 
 
@@ -115,14 +118,15 @@ class AsyncSSHTransport:
         return self._loaded[identity]
 
     async def _connect(
-        self, host: str, port: int, user: str, identity: str, tunnel: Any = None
+        self, host: str, port: int | None, user: str, identity: str, tunnel: Any = None
     ) -> tuple[asyncssh.SSHClientConnection, _Client]:
-        client = _Client(self.book, host, port)
+        client = _Client(self.book, host, port or 22)
         opts = self._options(user, identity)
         if tunnel is not None:
             opts["tunnel"] = tunnel
         try:
-            conn, _ = await asyncssh.create_connection(lambda: client, host, port, **opts)
+            where: int | tuple[()] = port or (() if self.s.ssh_config else 22)  # (): its Port
+            conn, _ = await asyncssh.create_connection(lambda: client, host, where, **opts)
         except Exception as exc:
             exc.diag_client = client  # type: ignore[attr-defined]  # its host key verdict
             raise
@@ -172,7 +176,8 @@ class AsyncSSHTransport:
         attempt = 0
         while True:  # retries: connection setup only, bounded by connect_retries
             try:
-                conn, client = await self._connect(host.address, host.port, user, ident, tunnel)
+                port = explicit_port(host)
+                conn, client = await self._connect(host.address, port, user, ident, tunnel)
                 break
             except (asyncio.TimeoutError, TimeoutError):
                 limit = self.s.connect_timeout_s

@@ -26,6 +26,7 @@ from diag.transport.ssh_common import (
     KnownHostsBook,
     OutputFlood,
     SSHSettings,
+    explicit_port,
     flood_message,
     parse_jump,
 )
@@ -67,7 +68,7 @@ class FabricTransport:
         return Config(overrides={"load_ssh_configs": False})
 
     def _connection(
-        self, host: str, port: int, user: str, ident: str, gateway: Connection | None
+        self, host: str, port: int | None, user: str, ident: str, gateway: Connection | None
     ) -> Any:
         kwargs: dict[str, Any] = {
             "look_for_keys": not ident,
@@ -86,7 +87,8 @@ class FabricTransport:
             connect_timeout=max(1, int(self.s.connect_timeout_s)),
             connect_kwargs=kwargs,
         )
-        conn.client.set_missing_host_key_policy(_BookPolicy(self.book, host, port))
+        # conn.host/port as resolved through --ssh-config (HostName, Port), like OpenSSH.
+        conn.client.set_missing_host_key_policy(_BookPolicy(self.book, conn.host, conn.port))
         return conn
 
     def _gateway(self, spec: str) -> Connection:
@@ -133,7 +135,7 @@ class FabricTransport:
             return _fail(t0, kind, f"jump host {jump}: {msg}")
         conn = self._connection(
             host.address,
-            host.port,
+            explicit_port(host),
             host.user or self.s.user,
             host.identity or self.s.identity,
             gateway,

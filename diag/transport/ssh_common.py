@@ -22,6 +22,7 @@ from typing import Literal
 
 from diag.artifacts import atomic_write
 from diag.inventory import parse_entry
+from diag.transport.base import Target
 
 Verdict = Literal["ok", "changed", "unknown", "accepted"]
 DEFAULT_MAX_STDOUT = 16 << 20
@@ -59,6 +60,12 @@ def parse_jump(spec: str) -> JumpSpec:
         raise InventoryError(f"jump {spec!r}: only one jump host is supported")
     user, host, port = parse_entry(spec)
     return JumpSpec(user, host, port or 22)
+
+
+def explicit_port(target: Target) -> int | None:
+    """The port the user asked for, or None (then --ssh-config's `Port`, else 22, applies)."""
+    asked = {"port", "ansible_port", "ansible_ssh_port"} & set(target.vars)
+    return target.port if asked or target.port != 22 else None
 
 
 def known_hosts_name(host: str, port: int) -> str:

@@ -252,3 +252,19 @@ def test_jump_host_reaches_a_host_only_the_jump_can_see(
     # Without the jump the same entry reaches nothing (no sshd on this machine's :2222).
     r = diagctl(*base_args(ssh_keys, kh, transport, "-H", entry, "--timeout", "5"))
     assert envelopes(r.stdout)[entry]["status"] == "unreachable"
+
+
+@pytest.mark.timeout(60)
+def test_ssh_config_only_when_asked(
+    sshd, ssh_keys, tmp_path, diagctl, write_known_hosts, transport
+):
+    """An alias resolves through --ssh-config (HostName, Port, User); without it, it does not."""
+    host = sshd.start()
+    kh = write_known_hosts(tmp_path / "known_hosts", [host])
+    cfg = tmp_path / "ssh_config"
+    cfg.write_text(f"Host gpu-alias\n  HostName 127.0.0.1\n  Port {host.port}\n  User root\n")
+    r = diagctl(*base_args(ssh_keys, kh, transport, "-H", "gpu-alias", "--ssh-config", str(cfg)))
+    env = envelopes(r.stdout)["gpu-alias"]
+    assert env["data"]["payload_mode"] == "python", env["errors"]
+    r = diagctl(*base_args(ssh_keys, kh, transport, "-H", "gpu-alias", "--timeout", "5"))
+    assert envelopes(r.stdout)["gpu-alias"]["status"] == "unreachable"
