@@ -110,3 +110,21 @@ def test_sh_fallback_json_escapes_hostile_bytes(tmp_path: Path) -> None:
     import json
 
     assert json.loads(caps["facts"].stdout)["python"] == ""
+
+
+def test_progress_line_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from schemas.envelope import Envelope, HostRef, Status
+
+    err = io.StringIO()
+    err.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr(sys, "stderr", err)
+    seen: list[Envelope] = []
+    emit = with_progress(seen.append, 2)
+    for st in (Status.PASS, Status.UNREACHABLE):
+        emit(Envelope(kind="k", tool_version="0", host=HostRef(name="h"), ok=False, status=st,
+                      collected_at="t", duration_ms=0))  # fmt: skip
+    assert len(seen) == 2
+    assert err.getvalue().endswith("[2/2] pass 1 unreachable 1\n")
