@@ -159,6 +159,8 @@ class AsyncSSHTransport:
             return _fail(t0, exc.kind, exc.message)
         except Exception as exc:
             kind, msg = _classify(exc, getattr(exc, "diag_client", state.get("client")))
+            if kind == "unreachable" and state.get("connected"):
+                kind = "transport"  # it was reachable: the session broke afterwards
             return _fail(t0, kind, msg)
 
     async def _run(
@@ -198,8 +200,11 @@ class AsyncSSHTransport:
     ) -> CommandResult:
         proc = await conn.create_process(cmd, encoding=None)
         try:
-            proc.stdin.write(stdin)
-            proc.stdin.write_eof()
+            try:
+                proc.stdin.write(stdin)
+                proc.stdin.write_eof()
+            except (BrokenPipeError, asyncssh.DisconnectError):
+                pass  # the command exited without reading all of stdin: its output still counts
             out, err = await asyncio.gather(
                 _read_capped(proc.stdout, self.s.max_stdout_bytes, "stdout"),
                 _read_capped(proc.stderr, self.s.max_stderr_bytes, "stderr"),

@@ -152,6 +152,8 @@ class FabricTransport:
             return _fail(t0, "timeout", f"{exc} ({where})")
         except Exception as exc:
             kind, msg = _classify(exc)
+            if kind == "unreachable" and holder.get("open"):
+                kind = "transport"  # it was reachable: the session broke afterwards
             return _fail(t0, kind, msg)
         finally:
             _close(holder)
@@ -174,8 +176,11 @@ class FabricTransport:
         chan = conn.client.get_transport().open_session()
         chan.settimeout(0.5)
         chan.exec_command(cmd)
-        chan.sendall(stdin)
-        chan.shutdown_write()
+        try:
+            chan.sendall(stdin)
+            chan.shutdown_write()
+        except OSError:
+            pass  # the command exited without reading all of stdin: its output still counts
         out, err = bytearray(), bytearray()
         while True:
             if time.monotonic() > deadline or holder.get("stop"):

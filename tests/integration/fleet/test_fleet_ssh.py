@@ -268,3 +268,20 @@ def test_ssh_config_only_when_asked(
     assert env["data"]["payload_mode"] == "python", env["errors"]
     r = diagctl(*base_args(ssh_keys, kh, transport, "-H", "gpu-alias", "--timeout", "5"))
     assert envelopes(r.stdout)["gpu-alias"]["status"] == "unreachable"
+
+
+@pytest.mark.timeout(60)
+def test_command_that_ignores_stdin_is_payload_failed_not_unreachable(
+    sshd, ssh_keys, tmp_path, diagctl, write_known_hosts, transport
+):
+    """A host whose command exits at once (never reads the payload) was reached: the
+    envelope says payload_failed and --out keeps what it printed."""
+    host = sshd.start(extra="ForceCommand echo restricted shell")
+    kh = write_known_hosts(tmp_path / "known_hosts", [host])
+    out = tmp_path / "out"
+    r = diagctl(*base_args(ssh_keys, kh, transport, "-H", host.entry, "--out", str(out)))
+    env = envelopes(r.stdout)[host.entry]
+    assert env["status"] == "error" and env["errors"][0]["code"] == "payload_failed", env
+    assert r.returncode == 1
+    raw = out / host.entry.replace("/", "_") / "raw" / "stdout.bin"
+    assert raw.read_bytes() == b"restricted shell\n"
