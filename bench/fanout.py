@@ -7,6 +7,7 @@ throwaway host key; each in its own mount namespace with an empty ~/.bashrc so a
   diagctl-asyncssh  python -m diag.cli health -i HOSTS --transport asyncssh --forks 64
   diagctl-fabric    the same with --transport fabric
   diagctl-asyncssh-w2  (optional) asyncssh with --workers 2
+  asyncssh-bare     (optional) diagctl's asyncssh transport alone, running `true`
   openssh-xargs     xargs -P 64 ... ssh -o KexAlgorithms=curve25519-sha256 HOST sh -s < payload
   ansible-raw       ansible all -m raw -a 'echo B64 | base64 -d | sh -s' -f 64 (same kex pin)
 Every tool sends the same payload (the `sh -s` wrapper diagctl sends) with strict host-key
@@ -134,6 +135,40 @@ def run_diagctl(d: Path, hosts: list[tuple[str, int]], transport: str, workers: 
     return Row(name, len(hosts), ok, wall, cpu)
 
 
+def run_bare(d: Path, hosts: list[tuple[str, int]]) -> Row:
+    """diagctl's asyncssh transport alone running `true` (no payload, no analysis)."""
+    lst = d / "bare_hosts.txt"
+    lst.write_text("".join(f"{a} {p}\n" for a, p in hosts))
+    out = d / "out_bare.txt"
+    wall, cpu = timed([sys.executable, __file__, "--bare", str(d)], out)
+    ok = int(out.read_text().strip() or 0)
+    return Row("asyncssh-bare-true", len(hosts), ok, wall, cpu)
+
+
+def bare_main(d: Path) -> None:
+    import asyncio
+
+    from diag.transport.asyncssh_transport import AsyncSSHTransport
+    from diag.transport.base import Target
+    from diag.transport.ssh_common import SSHSettings
+
+    hosts = [ln.split() for ln in (d / "bare_hosts.txt").read_text().splitlines()]
+    settings = SSHSettings(known_hosts=d / "known_hosts", identity=str(d / "clientkey"))
+
+    async def main() -> int:
+        tr = AsyncSSHTransport(settings)
+        sem = asyncio.Semaphore(64)
+
+        async def one(addr: str, port: str) -> bool:
+            async with sem:
+                t = Target(name=addr, address=addr, port=int(port), user="root")
+                return (await tr.run(t, ["true"], b"", 30)).exit_code == 0
+
+        return sum(await asyncio.gather(*(one(a, p) for a, p in hosts)))
+
+    print(asyncio.run(main()))
+
+
 def ssh_opts(d: Path) -> list[str]:
     return [
         "-i", str(d / "clientkey"), "-o", f"UserKnownHostsFile={d / 'known_hosts'}",
@@ -232,7 +267,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="16,64,256")
     ap.add_argument("--tools", default="diagctl-asyncssh,diagctl-fabric,openssh-xargs,ansible")
+    ap.add_argument("--bare", type=Path, help=argparse.SUPPRESS)  # internal: asyncssh-bare
     args = ap.parse_args()
+    if args.bare:
+        return bare_main(args.bare)
     if os.geteuid() != 0 or not os.path.exists(SSHD):
         raise SystemExit("needs root and /usr/sbin/sshd (apt-get install openssh-server)")
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
@@ -264,6 +302,8 @@ def run_tool(tool: str, d: Path, hosts: list[tuple[str, int]], payload: Path) ->
     if tool.startswith("diagctl-"):
         transport, _, w = tool.split("-", 1)[1].partition("-w")
         return run_diagctl(d, hosts, transport, int(w or 1))
+    if tool == "asyncssh-bare":
+        return run_bare(d, hosts)
     if tool == "openssh-xargs":
         return run_xargs(d, hosts, payload)
     if tool == "ansible":

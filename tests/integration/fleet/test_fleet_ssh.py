@@ -285,3 +285,17 @@ def test_command_that_ignores_stdin_is_payload_failed_not_unreachable(
     assert r.returncode == 1
     raw = out / host.entry.replace("/", "_") / "raw" / "stdout.bin"
     assert raw.read_bytes() == b"restricted shell\n"
+
+
+@pytest.mark.timeout(60)
+def test_ipv6_entry(sshd, ssh_keys, tmp_path, diagctl, write_known_hosts, transport):
+    with socket.socket(socket.AF_INET6) as s:
+        s.bind(("::1", 0))
+        port = int(s.getsockname()[1])
+    host = sshd.start(addr="::1", port=port)
+    kh = write_known_hosts(tmp_path / "known_hosts", [host])  # writes [::1]:PORT
+    entry = f"root@[::1]:{port}"
+    r = diagctl(*base_args(ssh_keys, kh, transport, "-H", entry))
+    env = envelopes(r.stdout)[entry]
+    assert env["host"]["address"] == "::1"
+    assert env["data"]["payload_mode"] == "python", env["errors"]
