@@ -125,8 +125,7 @@ def fleet_options(fn: F) -> F:
             "--workers",
             default=0,
             type=click.IntRange(0, 256),
-            help="Worker processes for SSH runs [0: one per core once there are 256+ hosts "
-            "per core's share, else 1].",
+            help="Worker processes for SSH runs [0: one per core, but each gets 256+ hosts].",
         ),
         click.option(
             "--connect-timeout",
