@@ -56,15 +56,20 @@ diag_file() {
   diag_emit "$1" "$2" 0 "$($reader -c "$3" "$2" | diag_json)" "$dropped" "" ""
 }
 
+# statfs on a hung NFS/Lustre mount blocks in the kernel: bound it when timeout(1) exists.
+# (Without it, the jump host's per-host deadline still ends the session.)
+DIAG_TO=""
+if command -v timeout >/dev/null 2>&1; then DIAG_TO="timeout -s KILL 5"; fi
+
 diag_statvfs() {
   # name path... -> lines: path frsize blocks bfree bavail files ffree favail ro
   name=$1; shift
   lines=""
   for p in "$@"; do
-    row=$(stat -f -c '%S %b %f %a %c %d' "$p" 2>/dev/null) || row=""
+    row=$($DIAG_TO stat -f -c '%S %b %f %a %c %d' "$p" 2>/dev/null) || row=""
     if [ -z "$row" ]; then
       # df -P -k: 1024-byte blocks; inode counts unknown (0).
-      row=$(df -P -k "$p" 2>/dev/null | awk 'NR == 2 { print 1024, $2, $4, $4, 0, 0 }')
+      row=$($DIAG_TO df -P -k "$p" 2>/dev/null | awk 'NR == 2 { print 1024, $2, $4, $4, 0, 0 }')
     fi
     [ -n "$row" ] || continue
     ro=$(awk -v p="$p" '$2 == p { ro = ($4 ~ /(^|,)ro(,|$)/) ? 1 : 0 } END { print ro + 0 }' /proc/self/mounts 2>/dev/null)

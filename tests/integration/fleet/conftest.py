@@ -44,7 +44,7 @@ MaxSessions 50
 """
 NOPY_TOOLS = (
     "sh", "cat", "head", "tail", "wc", "awk", "mawk", "tr", "stat", "df", "uname", "id",
-    "getconf", "date", "bash",
+    "getconf", "date", "bash", "timeout",
 )  # fmt: skip
 
 
