@@ -59,83 +59,85 @@ class FleetArgs:
         return bool(self.hosts or self.inventory)
 
 
+_OPTIONS = [
+    click.option(
+        "-H",
+        "--hosts",
+        multiple=True,
+        metavar="HOST[,HOST...]",
+        help="Hosts as [user@]host[:port], comma-separated; IPv6 as [addr]:port.",
+    ),
+    click.option(
+        "-i",
+        "--inventory",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="diagctl YAML, Ansible INI/YAML inventory, or a file of host entries.",
+    ),
+    click.option(
+        "--limit",
+        default="",
+        help="Ansible-style pattern: group, glob, ~regex, a:b, &and, !not, @file.",
+    ),
+    click.option(
+        "--identity",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Private key file (the agent is used too).",
+    ),
+    click.option(
+        "--known-hosts",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="known_hosts file to check host keys against [~/.ssh/known_hosts].",
+    ),
+    click.option(
+        "--accept-new",
+        is_flag=True,
+        help="Record first-seen host keys in known_hosts; a CHANGED key is still refused.",
+    ),
+    click.option(
+        "--forks",
+        default=64,
+        show_default=True,
+        type=click.IntRange(1, 4096),
+        help="Hosts in flight at once.",
+    ),
+    click.option(
+        "--transport",
+        type=click.Choice(["asyncssh", "fabric"]),
+        default="asyncssh",
+        show_default=True,
+        help="SSH implementation.",
+    ),
+    click.option("--user", default="", help="Default SSH user (inventory and -H win)."),
+    click.option(
+        "--jump",
+        default="",
+        metavar="[USER@]HOST[:PORT]",
+        help="Default jump host / bastion (ProxyJump).",
+    ),
+    click.option(
+        "--ssh-config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Honour this OpenSSH client config (e.g. ~/.ssh/config); none is read otherwise.",
+    ),
+    click.option(
+        "--workers",
+        default=0,
+        type=click.IntRange(0, 256),
+        help="Worker processes for SSH runs [0: one per core, but each gets 256+ hosts].",
+    ),
+    click.option(
+        "--connect-timeout",
+        default=10.0,
+        show_default=True,
+        type=click.FloatRange(min=0.5),
+        help="Seconds for TCP + SSH handshake.",
+    ),
+]
+
+
 def fleet_options(fn: F) -> F:
     """Add the SSH fan-out options; the command receives them as `fleet: FleetArgs`."""
-    opts = [
-        click.option(
-            "-H",
-            "--hosts",
-            multiple=True,
-            metavar="HOST[,HOST...]",
-            help="Hosts as [user@]host[:port], comma-separated; IPv6 as [addr]:port.",
-        ),
-        click.option(
-            "-i",
-            "--inventory",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="diagctl YAML, Ansible INI/YAML inventory, or a file of host entries.",
-        ),
-        click.option(
-            "--limit",
-            default="",
-            help="Ansible-style pattern: group, glob, ~regex, a:b, &and, !not, @file.",
-        ),
-        click.option(
-            "--identity",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Private key file (the agent is used too).",
-        ),
-        click.option(
-            "--known-hosts",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="known_hosts file to check host keys against [~/.ssh/known_hosts].",
-        ),
-        click.option(
-            "--accept-new",
-            is_flag=True,
-            help="Record first-seen host keys in known_hosts; a CHANGED key is still refused.",
-        ),
-        click.option(
-            "--forks",
-            default=64,
-            show_default=True,
-            type=click.IntRange(1, 4096),
-            help="Hosts in flight at once.",
-        ),
-        click.option(
-            "--transport",
-            type=click.Choice(["asyncssh", "fabric"]),
-            default="asyncssh",
-            show_default=True,
-            help="SSH implementation.",
-        ),
-        click.option("--user", default="", help="Default SSH user (inventory and -H win)."),
-        click.option(
-            "--jump",
-            default="",
-            metavar="[USER@]HOST[:PORT]",
-            help="Default jump host / bastion (ProxyJump).",
-        ),
-        click.option(
-            "--ssh-config",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Honour this OpenSSH client config (e.g. ~/.ssh/config); none is read otherwise.",
-        ),
-        click.option(
-            "--workers",
-            default=0,
-            type=click.IntRange(0, 256),
-            help="Worker processes for SSH runs [0: one per core, but each gets 256+ hosts].",
-        ),
-        click.option(
-            "--connect-timeout",
-            default=10.0,
-            show_default=True,
-            type=click.FloatRange(min=0.5),
-            help="Seconds for TCP + SSH handshake.",
-        ),
-    ]
-    for opt in reversed(opts):
+    for opt in reversed(_OPTIONS):
         fn = opt(fn)
 
     @wraps(fn)
