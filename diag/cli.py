@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 import diag
+from diag.cli_fleet import FleetArgs, fleet_options
 from diag.exitcodes import Exit
 
 MIN_MAX_BYTES = 1024  # the envelope skeleton alone needs ~600 bytes
@@ -116,8 +117,10 @@ def cli(debug: bool) -> None:
 )
 @click.option("-v", "--verbose", is_flag=True, help="--human: show passing checks too.")
 @output_options
+@fleet_options
 @guarded
 def health(
+    fleet: FleetArgs,
     local: bool,
     replay: Path | None,
     policy: Path | None,
@@ -131,15 +134,17 @@ def health(
     human: bool,
     out: Path | None,
 ) -> None:
-    """L1 health checks: one bounded JSON envelope per host on stdout."""
+    """L1 health checks: one bounded JSON envelope per host on stdout.
+
+    Hosts: --local, --replay DIR, or over SSH with -H HOST[,HOST...] / -i INVENTORY.
+    """
+    from diag.cli_fleet import run_session
     from diag.cli_health import health_targets, options_for, render_to_stdout
-    from diag.session import run_health
 
     opts = options_for(policy, check_ids, timeout, max_bytes, host_class, expect_gpus)
-    targets, transport = health_targets(local, replay)
-    result = run_health(
-        targets, transport, opts, render_to_stdout(human, verbose), out, strict=strict
-    )
+    targets, transport = health_targets(local, replay, fleet, opts)
+    emit = render_to_stdout(human, verbose, len(targets))
+    result = run_session(targets, transport, opts, emit, out, fleet, strict)
     sys.exit(int(result.exit))
 
 

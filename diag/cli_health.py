@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from diag.checks import REGISTRY
+from diag.cli_fleet import FleetArgs
 from diag.health import HealthOptions
 from diag.policy import Policy, PolicyError
 from diag.transport.base import Target, Transport
@@ -52,9 +53,21 @@ def check_xid_policy(pol: Policy) -> None:
             raise PolicyError(f"{exc}{where}") from exc
 
 
-def health_targets(local: bool, replay: Path | None) -> tuple[list[Target], Transport]:
-    if local and replay:
-        raise PolicyError("--local and --replay exclude each other")
+def health_targets(
+    local: bool,
+    replay: Path | None,
+    fleet: FleetArgs | None = None,
+    opts: HealthOptions | None = None,
+) -> tuple[list[Target], Transport]:
+    if sum(map(bool, (local, replay, fleet and fleet.wanted))) > 1:
+        raise PolicyError("--local, --replay and -H/-i exclude each other")
+    if fleet is not None and fleet.wanted:
+        from diag.cli_fleet import load_targets, ssh_transport
+        from diag.payload import SH_ARGV
+
+        if opts is not None:
+            opts.command = SH_ARGV  # one `sh -s` exec: python3 payload or the sh fallback
+        return load_targets(fleet), ssh_transport(fleet, opts.timeout_s if opts else 30.0)
     if replay is not None:
         from diag.transport.replay import ReplayTransport
 
@@ -67,10 +80,10 @@ def health_targets(local: bool, replay: Path | None) -> tuple[list[Target], Tran
         from diag.transport.local import LocalTransport
 
         return [Target(name=socket.gethostname())], LocalTransport()
-    raise PolicyError("say which hosts: --local or --replay DIR")
+    raise PolicyError("say which hosts: -H HOST[,HOST...], -i INVENTORY, --local or --replay DIR")
 
 
-def render_to_stdout(human: bool, verbose: bool) -> Callable[[Envelope], None]:
+def render_to_stdout(human: bool, verbose: bool, total: int = 0) -> Callable[[Envelope], None]:
     from diag.render import human as render_human
 
     def emit(env: Envelope) -> None:
@@ -78,6 +91,10 @@ def render_to_stdout(human: bool, verbose: bool) -> Callable[[Envelope], None]:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
+    if total > 1:
+        from diag.cli_fleet import with_progress
+
+        return with_progress(emit, total)
     return emit
 
 

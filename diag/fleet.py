@@ -64,6 +64,8 @@ async def run_fleet(
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if gathered.done() and not gathered.cancelled():
+                gathered.exception()  # retrieved, so asyncio logs no "never retrieved" noise
             for i, target in enumerate(targets):
                 if i not in done:
                     run = on_interrupted(target)

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 import diag
 from diag.checks import REGISTRY, Check, Context, sources_for
 from diag.envelope import bound, finalize, utc_now
-from diag.payload import PYTHON_ARGV, build_python
+from diag.payload import PYTHON_ARGV, build_for
 from diag.policy import Policy
 from diag.transport.base import CommandResult, Target, Transport
 from schemas.envelope import (
@@ -110,7 +110,9 @@ def parse_payload(stdout: bytes) -> tuple[PayloadOutput, bytes]:
     lines = [ln for ln in stdout.splitlines() if ln.startswith(b"{")]
     if not lines:
         raise ValueError("payload printed no JSON document")
-    return PayloadOutput.model_validate_json(lines[-1]), lines[-1]
+    # The sh fallback passes host bytes through as they are; invalid UTF-8 is replaced here.
+    text = lines[-1].decode("utf-8", "replace")
+    return PayloadOutput.model_validate_json(text), lines[-1]
 
 
 def facts_of(caps: Mapping[str, Capture]) -> dict[str, object]:
@@ -199,7 +201,8 @@ def run_checks(
 async def check_host(transport: Transport, target: Target, opts: HealthOptions) -> HostRun:
     """Never raises for a host problem: every outcome is an envelope."""
     started, t0 = utc_now(), time.monotonic()
-    payload = build_python(sources_for(opts.checks), deadline_s=max(1.0, opts.timeout_s - 2.0))
+    build = build_for(opts.command)  # `sh -s` over SSH: python3 or the sh fallback
+    payload = build(sources_for(opts.checks), max(1.0, opts.timeout_s - 2.0))
     res = await transport.run(target, opts.command, payload, opts.timeout_s)
     if res.error:
         return HostRun(bound(finalize(failed_run(target, res, started, t0)), opts.max_bytes), {})

@@ -61,6 +61,7 @@ def run_health(
     out: Path | None = None,
     forks: int = 64,
     strict: bool = False,
+    summary: bool = True,
 ) -> SessionResult:
     """Run health on every target, `emit` each envelope as it finishes, keep `--out` artifacts."""
     started, t0 = utc_now(), time.monotonic()
@@ -83,7 +84,7 @@ def run_health(
     runs, interrupted = asyncio.run(main())
     envelopes = [r.envelope for r in runs]
     code = exit_code(envelopes, interrupted, strict)
-    if out is not None:
+    if out is not None and summary:  # a --workers child leaves run.json to its parent
         _write_summary(out, envelopes, code, interrupted, started, t0)
     return SessionResult(envelopes, code, interrupted)
 

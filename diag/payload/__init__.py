@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import shlex
+from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
 
@@ -26,3 +27,76 @@ def build_python(sources: Sequence[Source], deadline_s: float) -> bytes:
     spec = {"deadline_s": deadline_s, "captures": [s.spec() for s in sources]}
     call = f"main(json.loads({json.dumps(json.dumps(spec))}))\n"
     return (collector_source() + "\n" + call).encode()
+
+
+# ---- SSH: one `sh -s` exec per host, python3 when it is there, the sh fallback otherwise ----
+
+SH_ARGV = ("sh", "-s")
+_HEREDOC_END = "DIAGCTL_PAYLOAD_END_5f1d2c"
+# Exit status of the version probe when python3 is older than 3.8: the sh fallback runs.
+_TOO_OLD = 86
+# `-E -s` (not `-I`) so that any python3 >= 2.6 can run the probe; sys.path[0] (the current
+# directory) is removed before anything is imported, as `-I` would.
+_PY_BOOT = (
+    "import sys\n"
+    "del sys.path[0]\n"
+    f"if sys.version_info < (3, 8): sys.exit({_TOO_OLD})\n"
+    'exec(compile(sys.stdin.read(), "<diagctl-payload>", "exec"))'
+)
+
+
+@cache
+def fallback_source() -> str:
+    return resources.files("diag.payload").joinpath("fallback.sh").read_text()
+
+
+def _sh_calls(sources: Sequence[Source]) -> list[str]:
+    """One fallback function call per capture; every argument shell-quoted."""
+    q = shlex.quote
+    calls = []
+    for s in sources:
+        if s.type == "file":
+            calls.append(f"diag_file {q(s.name)} {q(s.path)} {int(s.cap)} {int(s.tail)}")
+        elif s.type == "statvfs":
+            calls.append(f"diag_statvfs {q(s.name)} " + " ".join(q(p) for p in s.paths or ("/",)))
+        elif s.type == "facts":
+            calls.append(f"diag_facts {q(s.name)}")
+        else:
+            src = " ".join(s.argv) if s.argv else s.type
+            calls.append(f"diag_unsupported {q(s.name)} {q(src)}")
+    return calls
+
+
+def build_sh(sources: Sequence[Source], deadline_s: float) -> bytes:
+    """The script fed to `sh -s`: run the Python collector from a quoted heredoc when the host
+    has python3 >= 3.8, else the POSIX sh fallback. Both print one PayloadOutput document.
+
+    Commands that might read stdin get </dev/null: stdin is the rest of this script.
+    """
+    py = build_python(sources, deadline_s).decode()
+    if _HEREDOC_END in py:  # cannot happen with our own collector; guards future edits
+        raise ValueError("payload contains the heredoc delimiter")
+    calls = "\n".join("  " + c for c in _sh_calls(sources))
+    script = f"""if command -v python3 >/dev/null 2>&1; then
+python3 -E -s -c {shlex.quote(_PY_BOOT)} <<'{_HEREDOC_END}'
+{py}
+{_HEREDOC_END}
+diag_rc=$?
+[ "$diag_rc" -eq {_TOO_OLD} ] || exit "$diag_rc"
+fi
+{fallback_source()}
+diag_main() {{
+  diag_t0=$(diag_ms)
+  printf '{{"payload_version":1,"mode":"sh","captures":{{'
+{calls}
+  printf '}},"duration_ms":%s}}\\n' "$(( $(diag_ms) - diag_t0 ))"
+}}
+diag_main </dev/null
+exit 0
+"""
+    return script.encode()
+
+
+def build_for(argv: Sequence[str]) -> Callable[[Sequence[Source], float], bytes]:
+    """The payload builder for a command: `sh -s` gets the wrapper, python gets the collector."""
+    return build_sh if tuple(argv) == SH_ARGV else build_python

@@ -1,0 +1,141 @@
+"""Several worker processes for a large fleet on a multi-core jump host (`--workers N`).
+
+One asyncio loop saturates one core at a few hundred hosts per second (bench/fanout.py), so a
+big sweep splits the targets round-robin over N forked workers. Each worker runs the ordinary
+single-process session over its shard (writing its hosts' --out artifacts itself) and streams
+each envelope as one JSON line through a pipe. The transport object is created before the fork
+but holds no socket, thread or loop until it runs, so each worker gets a fresh one. The parent
+prints envelopes in completion order, forwards Ctrl-C/SIGTERM to the workers, accounts for
+every host (a worker that dies leaves `transport` envelopes), and writes DIR/run.json.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from diag.envelope import finalize, utc_now
+from diag.exitcodes import exit_code
+from diag.health import HealthOptions, failed_run
+from diag.session import Emit, SessionResult, _write_summary, run_health
+from diag.transport.base import CommandResult, Target, Transport
+from schemas.envelope import Envelope
+
+HOSTS_PER_WORKER = 256  # below this a second process costs more than it saves
+
+
+def auto_workers(hosts: int, cpus: int | None = None) -> int:
+    """One worker per core, but only when each gets at least HOSTS_PER_WORKER hosts."""
+    cpus = cpus or len(os.sched_getaffinity(0))
+    return max(1, min(cpus, hosts // HOSTS_PER_WORKER))
+
+
+def _child(
+    shard: Sequence[Target],
+    transport: Transport,
+    opts: HealthOptions,
+    out: Path | None,
+    forks: int,
+    wfd: int,
+) -> None:
+    """Runs in the forked worker; never returns."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        with os.fdopen(wfd, "w", buffering=1) as pipe:
+
+            def emit(env: Envelope) -> None:
+                pipe.write(env.model_dump_json() + "\n")
+
+            res = run_health(shard, transport, opts, emit, out, forks, summary=False)
+            code = 130 if res.interrupted else 0
+    finally:
+        os._exit(code)
+
+
+def run_health_workers(
+    targets: Sequence[Target],
+    transport: Transport,
+    opts: HealthOptions,
+    emit: Emit,
+    out: Path | None,
+    forks: int,
+    workers: int,
+    strict: bool = False,
+) -> SessionResult:
+    started, t0 = utc_now(), time.monotonic()
+    shards = [list(targets[i::workers]) for i in range(workers)]
+    per_worker = max(1, forks // workers)
+    kids: dict[int, int] = {}  # read fd -> pid
+    for shard in shards:
+        rfd, wfd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(rfd)
+            _child(shard, transport, opts, out, per_worker, wfd)
+        os.close(wfd)
+        kids[rfd] = pid
+    interrupted = [False]
+
+    def forward(signum: int, _frame: object) -> None:
+        interrupted[0] = True
+        for pid in kids.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        envelopes = _collect(kids, emit)
+        statuses = [os.waitpid(pid, 0)[1] for pid in kids.values()]
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    interrupted[0] |= any(os.waitstatus_to_exitcode(st) == 130 for st in statuses)
+    envelopes += _missing(targets, envelopes, emit)
+    code = exit_code(envelopes, interrupted[0], strict)
+    if out is not None:
+        _write_summary(out, envelopes, code, interrupted[0], started, t0)
+    return SessionResult(envelopes, code, interrupted[0])
+
+
+def _collect(kids: dict[int, int], emit: Emit) -> list[Envelope]:
+    """Read JSON lines from every worker until all pipes close."""
+    sel = selectors.DefaultSelector()
+    bufs: dict[int, bytes] = {}
+    for fd in kids:
+        sel.register(fd, selectors.EVENT_READ)
+        bufs[fd] = b""
+    envelopes: list[Envelope] = []
+    while sel.get_map():
+        for key, _ in sel.select():
+            fd = int(key.fd)
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                sel.unregister(fd)
+                os.close(fd)
+                continue
+            *lines, bufs[fd] = (bufs[fd] + chunk).split(b"\n")
+            for line in lines:
+                env = Envelope.model_validate_json(line)
+                envelopes.append(env)
+                emit(env)
+    sel.close()
+    return envelopes
+
+
+def _missing(targets: Sequence[Target], got: list[Envelope], emit: Emit) -> list[Envelope]:
+    """An envelope for every host a worker died before reporting: nothing goes unaccounted."""
+    seen = {e.host.name for e in got}
+    extra: list[Envelope] = []
+    for t in targets:
+        if t.name not in seen:
+            res = CommandResult(None, error="transport", message="worker process died first")
+            env = finalize(failed_run(t, res, utc_now(), time.monotonic()))
+            extra.append(env)
+            emit(env)
+    return extra
