@@ -97,12 +97,15 @@ def _envelope(target: Target, started: str, t0: float, **kw: object) -> HealthEn
     )
 
 
-def failed_run(target: Target, res: CommandResult, started: str, t0: float) -> HealthEnvelope:
+def failed_run(
+    target: Target, res: CommandResult, started: str, t0: float, host_class: str = ""
+) -> HealthEnvelope:
     """The envelope of a host we could not collect from (unreachable, auth, timeout, ...)."""
     kind = res.error or "transport"
     err = ErrorInfo(code=ErrorCode(kind), message=res.message or kind, hint=TRANSPORT_HINTS[kind])
     status = Status.ERROR if kind == "transport" else Status.UNREACHABLE
-    return _envelope(target, started, t0, status=status, errors=[err])
+    data = HealthData(host_class=host_class or target.host_class)
+    return _envelope(target, started, t0, status=status, errors=[err], data=data)
 
 
 def parse_payload(stdout: bytes) -> tuple[PayloadOutput, bytes]:
@@ -205,7 +208,8 @@ async def check_host(transport: Transport, target: Target, opts: HealthOptions) 
     payload = build(sources_for(opts.checks), max(1.0, opts.timeout_s - 2.0))
     res = await transport.run(target, opts.command, payload, opts.timeout_s)
     if res.error:
-        return HostRun(bound(finalize(failed_run(target, res, started, t0)), opts.max_bytes), {})
+        failed = failed_run(target, res, started, t0, opts.host_class)
+        return HostRun(bound(finalize(failed), opts.max_bytes), {})
     try:
         doc, line = parse_payload(res.stdout)
     except (ValueError, ValidationError) as exc:

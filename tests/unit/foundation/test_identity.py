@@ -30,3 +30,33 @@ def test_identity_order(facts: dict[str, str], host_id: str, source: str) -> Non
     ref = _ref(Target(name="gpu-7", address="10.0.0.7"), {"hostname": "gpu7", **facts})
     assert (ref.host_id, ref.host_id_source) == (host_id, source)
     assert ref.name == "gpu-7" and ref.address == "10.0.0.7"
+
+
+def test_unreachable_envelope_keeps_host_class_and_hint() -> None:
+    import asyncio
+    from collections.abc import Sequence
+
+    from diag.health import HealthOptions, check_host
+    from diag.policy import Policy
+    from diag.transport.base import CommandResult
+
+    class Down:
+        """A transport whose host never answers (the SSH transports return this on timeout)."""
+
+        name = "down"
+
+        async def run(
+            self, host: Target, command: Sequence[str], stdin: bytes, timeout: float
+        ) -> CommandResult:
+            return CommandResult(None, error="timeout", message="connect timed out after 3 s")
+
+        async def close(self) -> None:
+            return None
+
+    target = Target(name="gpu-9", address="10.0.0.9", host_class="dgx-h100")
+    run = asyncio.run(check_host(Down(), target, HealthOptions(policy=Policy.load())))
+    env = run.envelope
+    assert env.status.value == "unreachable" and not env.ok
+    assert env.errors[0].code.value == "timeout" and "--timeout" in env.errors[0].hint
+    assert env.model_dump()["data"]["host_class"] == "dgx-h100"
+    assert env.host.address == "10.0.0.9" and run.raw == {}
