@@ -1,0 +1,119 @@
+"""Glue between `diagctl probe run` and the probe library (kept out of diag/cli.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import click
+import yaml
+from pydantic import ValidationError
+
+from diag.exitcodes import Exit, probe_exit_code
+from diag.transport.base import Transport
+from probes.runner import RoundResult, RunOptions, run_round
+from probes.state import StateError
+from schemas.probe import ProbeEnvelope, TargetsFile
+
+
+class ProbeUsageError(click.ClickException):
+    """Bad targets/state file: one line on stderr, exit 2."""
+
+    exit_code = int(Exit.USAGE)
+
+
+def state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "diagctl"
+
+
+def one_line(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+        parts.append(f"{loc}: {err['msg']}")
+    more = f" (+{exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
+    return "; ".join(parts) + more
+
+
+def load_targets(path: Path) -> TargetsFile:
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ProbeUsageError(f"{path}: cannot read targets file: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        first = str(exc).replace("\n", " ")[:200]
+        raise ProbeUsageError(f"{path}: not valid YAML: {first}") from exc
+    if not isinstance(raw, dict):
+        raise ProbeUsageError(f"{path}: expected a mapping with 'targets:' (and 'groups:')")
+    try:
+        return TargetsFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ProbeUsageError(f"{path}: {one_line(exc)}") from exc
+
+
+def restart_transport() -> Transport | None:
+    """The SSH transport for restarts, when this build has one (diag/transport/ssh.py)."""
+    try:
+        from diag.transport import ssh  # type: ignore[attr-defined]
+
+        return ssh.SshTransport()  # type: ignore[no-any-return]
+    except (ImportError, AttributeError, TypeError):
+        return None
+
+
+def human_line(env: ProbeEnvelope) -> str:
+    d = env.data
+    tm = d.timings
+
+    def ms(v: float | None) -> str:
+        return "-" if v is None else f"{v:.0f}ms"
+
+    act = "" if d.action.value == "none" else f"  [{d.action.value}: {d.action_result.value}]"
+    return (
+        f"{d.target:<20} {d.node:<14} {d.verdict.value.upper():<8} ttft {ms(tm.ttft_ms):>7} "
+        f"itl {ms(tm.itl_ms_max):>7} tok {tm.tokens:>3} fail {d.state.consecutive_fail} "
+        f"pass {d.state.consecutive_pass}  {d.reason[:70]}{act}"
+    )
+
+
+def emit(result: RoundResult, human: bool) -> None:
+    out = sys.stdout
+    for env in result.probes:
+        out.write((human_line(env) if human else env.model_dump_json()) + "\n")
+    for aenv in result.audits:
+        rec = aenv.data
+        if human and rec is not None:
+            out.write(
+                f"AUDIT {rec.action.value} {rec.node or rec.group}: {rec.result.value} "
+                f"{rec.message}\n"
+            )
+        elif not human:
+            out.write(aenv.model_dump_json() + "\n")
+    out.flush()
+
+
+def probe_run(
+    targets: Path, state: Path | None, audit: Path | None, prom: Path | None,
+    act: bool, human: bool, lock_wait_s: float,
+) -> int:  # fmt: skip
+    tf = load_targets(targets)
+    sdir = state_dir()
+    opts = RunOptions(
+        state_path=state or sdir / "probe-state.json",
+        audit_path=audit or sdir / "probe-audit.jsonl",
+        act=act,
+        prom_path=prom,
+        lock_wait_s=lock_wait_s,
+        transport=restart_transport() if act else None,
+    )
+    try:
+        result = asyncio.run(run_round(tf, opts))
+    except StateError as exc:
+        raise ProbeUsageError(str(exc)) from exc
+    except OSError as exc:
+        raise ProbeUsageError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
+    emit(result, human)
+    return int(probe_exit_code(result.probes, result.breaker_tripped, result.action_failed))
