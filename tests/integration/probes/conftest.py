@@ -1,0 +1,165 @@
+"""Fixtures for the probe integration tests: real llama.cpp servers, a real Slurm controller,
+a dgp-prefixed network namespace with a rate-limited link. Everything is stopped/removed at
+teardown, even when the test fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from probes_llama import LlamaServer, start_server, write_tiny_gguf  # noqa: E402
+
+
+def _need_llama() -> None:
+    try:
+        import gguf  # noqa: F401
+        import llama_cpp  # noqa: F401
+    except ImportError as exc:  # CI installs the [probes-test] extra via scripts/test-all.sh
+        pytest.skip(f"llama-cpp-python[server] / gguf not installed: {exc}")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _need_llama()
+    return write_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny.gguf")
+
+
+@pytest.fixture
+def llama(tiny_model: Path, tmp_path: Path) -> Iterator[Callable[..., LlamaServer]]:
+    """Factory: llama(host=..., netns=...) starts one more server; all are stopped after."""
+    started: list[LlamaServer] = []
+
+    def make(**kw: object) -> LlamaServer:
+        srv = start_server(tiny_model, tmp_path, **kw)  # type: ignore[arg-type]
+        started.append(srv)
+        return srv
+
+    yield make
+    for srv in started:
+        srv.stop()
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "diag.cli", *args],
+        capture_output=True, text=True, timeout=120, env=env, check=False,
+    )  # fmt: skip
+
+
+# ---- Slurm -------------------------------------------------------------------------------
+
+SLURM_CONF = """ClusterName=dgp
+SlurmctldHost={host}(127.0.0.1)
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/none
+CredType=cred/none
+StateSaveLocation={d}/state
+SlurmdSpoolDir={d}/spool/%n
+SlurmctldPidFile={d}/slurmctld.pid
+SlurmdPidFile={d}/slurmd-%n.pid
+SlurmctldLogFile={d}/log/slurmctld.log
+SlurmdLogFile={d}/log/slurmd-%n.log
+SlurmctldPort={ctl_port}
+SlurmdPort={d_port}
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+MpiDefault=none
+SlurmctldTimeout=30
+SlurmdTimeout=30
+NodeName={host} NodeAddr=127.0.0.1 CPUs=2 RealMemory=1000 State=UNKNOWN
+NodeName=dgpn[2-4] NodeAddr=127.0.0.1 CPUs=2 RealMemory=1000 State=UNKNOWN
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Slurm:
+    def __init__(self, d: Path, host: str) -> None:
+        self.d, self.host = d, host
+        self.env = {**os.environ, "SLURM_CONF": str(d / "slurm.conf")}
+
+    def scontrol(self, *args: str) -> str:
+        res = subprocess.run(["scontrol", *args], capture_output=True, text=True,
+                             env=self.env, timeout=30, check=False)  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        return res.stdout
+
+    def node(self, name: str) -> dict[str, str]:
+        from probes.backends.slurm import parse_show_node
+
+        return parse_show_node(self.scontrol("show", "node", "-o", name))
+
+    def sinfo_state(self, name: str) -> str:
+        res = subprocess.run(["sinfo", "-h", "-N", "-n", name, "-o", "%T|%E"],
+                             capture_output=True, text=True, env=self.env, timeout=30,
+                             check=False)  # fmt: skip
+        return res.stdout.strip()
+
+
+@pytest.fixture
+def slurm(tmp_path: Path) -> Iterator[Slurm]:
+    """slurmctld + one slurmd (this host's `hostname -s`, as SlurmctldHost must be) and three
+    nodes dgpn2..4 with no slurmd behind them (drain/resume flags still apply to them)."""
+    for b in ("slurmctld", "slurmd", "scontrol", "sinfo"):
+        if shutil.which(b) is None:
+            pytest.skip(f"{b} not installed (apt-get install slurmctld slurmd slurm-client)")
+    d = tmp_path / "slurm"
+    for sub in ("state", "spool", "log"):
+        (d / sub).mkdir(parents=True)
+    host = socket.gethostname().split(".")[0]
+    (d / "slurm.conf").write_text(
+        SLURM_CONF.format(host=host, d=d, ctl_port=_free_port(), d_port=_free_port())
+    )
+    s = Slurm(d, host)
+    pids: list[Path] = [d / "slurmctld.pid", d / f"slurmd-{host}.pid"]
+    try:
+        subprocess.run(["slurmctld"], env=s.env, check=True, timeout=30)
+        subprocess.run(["slurmd"], env=s.env, check=True, timeout=30)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and "idle" not in s.sinfo_state(host):
+            time.sleep(0.1)
+        assert "idle" in s.sinfo_state(host), (d / "log" / "slurmctld.log").read_text()[-2000:]
+        yield s
+    finally:
+        for pid_file in pids:
+            _stop_daemon(pid_file)
+
+
+def _stop_daemon(pid_file: Path) -> None:
+    """SIGTERM the daemon named in pid_file, wait up to 5 s, then SIGKILL."""
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        return
+    for _ in range(50):
+        if not Path(f"/proc/{pid}").exists():
+            return
+        time.sleep(0.1)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
