@@ -163,3 +163,42 @@ def _stop_daemon(pid_file: Path) -> None:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+# ---- A rate-limited link: a dgp network namespace behind a veth with tc tbf ---------------
+
+
+class SlowLink:
+    def __init__(self, ns: str, host_if: str, ns_addr: str) -> None:
+        self.ns, self.host_if, self.ns_addr = ns, host_if, ns_addr
+
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def slow_link() -> Iterator[SlowLink]:
+    """Namespace dgpS1 at 10.232.77.2, reached over veth dgpH1 (10.232.77.1); both directions
+    shaped with `tc qdisc ... tbf rate 8kbit` (about 1 KB/s: each SSE chunk takes ~0.2 s)."""
+    if os.geteuid() != 0 or shutil.which("ip") is None or shutil.which("tc") is None:
+        pytest.skip("needs root, ip and tc (iproute2)")
+    ns, hif = "dgpS1", "dgpH1"
+    subprocess.run(["ip", "link", "del", hif], capture_output=True, check=False, timeout=10)
+    subprocess.run(["ip", "netns", "del", ns], capture_output=True, check=False, timeout=10)
+    try:
+        _ip("netns", "add", ns)
+        _ip("link", "add", hif, "type", "veth", "peer", "name", "eth0", "netns", ns)
+        _ip("addr", "add", "10.232.77.1/30", "dev", hif)
+        _ip("link", "set", hif, "up")
+        _ip("-n", ns, "addr", "add", "10.232.77.2/30", "dev", "eth0")
+        _ip("-n", ns, "link", "set", "lo", "up")
+        _ip("-n", ns, "link", "set", "eth0", "up")
+        tbf = ["tbf", "rate", "8kbit", "burst", "1600", "latency", "5s"]
+        subprocess.run(["tc", "qdisc", "add", "dev", hif, "root", *tbf], check=True, timeout=10)
+        subprocess.run(["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "eth0", "root",
+                        *tbf], check=True, timeout=10)  # fmt: skip
+        yield SlowLink(ns, hif, "10.232.77.2")
+    finally:
+        subprocess.run(["ip", "link", "del", hif], capture_output=True, check=False, timeout=10)
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True, check=False, timeout=10)

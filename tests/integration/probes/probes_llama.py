@@ -105,10 +105,11 @@ def start_server(
     netns: str = "", python: str = sys.executable, timeout_s: float = 60,
 ) -> LlamaServer:  # fmt: skip
     """Start `python -m llama_cpp.server` and wait until /v1/models answers."""
-    port = port or free_port(host)
+    port = port or (8000 if netns else free_port(host))  # a fresh namespace has every port free
     log = workdir / f"llama-{host}-{port}.log"
     argv = [python, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "tiny",
-            "--host", host, "--port", str(port), "--n_ctx", "256", "--n_threads", "1"]  # fmt: skip
+            "--host", host, "--port", str(port), "--n_ctx", "256", "--n_threads", "1",
+            "--interrupt_requests", "False"]  # fmt: skip
     if netns:
         argv = ["ip", "netns", "exec", netns, *argv]
     with open(log, "wb") as fh:

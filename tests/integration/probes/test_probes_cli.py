@@ -1,0 +1,138 @@
+"""`diagctl probe run` end to end against real llama.cpp servers: healthy, zombie (SIGSTOP),
+down (killed), slow (tc tbf on a veth into a dgp namespace); envelopes, exit codes, --prom,
+--human, the command hook backend, and bad targets files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import run_cli
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+BIAS = {"logit_bias": {"2": -100}}
+
+
+def write(path: Path, doc: dict[str, object]) -> Path:
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def probe(tmp: Path, tf: Path, *extra: str) -> tuple[int, list[dict], str]:  # type: ignore[type-arg]
+    res = run_cli("probe", "run", "--targets", str(tf), "--state", str(tmp / "state.json"),
+                  "--audit", str(tmp / "audit.jsonl"), *extra)  # fmt: skip
+    lines = [json.loads(x) for x in res.stdout.splitlines()] if "--human" not in extra else []
+    return res.returncode, lines, res.stderr + ("" if lines else res.stdout)
+
+
+def test_healthy_zombie_down_and_prom(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ok, zombie, dead = llama(), llama(), llama()
+    zombie.pause()
+    dead.stop()
+    group = {"deadline_s": 2, "connect_timeout_s": 1}
+    doc = {
+        "targets": [
+            {"name": "ok", "url": ok.url, "model": "tiny", "node": "n1", "extra_body": BIAS},
+            {"name": "chat", "url": ok.url, "model": "tiny", "node": "n1", "api": "chat",
+             "extra_body": BIAS},
+            {"name": "zombie", "url": zombie.url, "model": "tiny", "node": "n2"},
+            {"name": "dead", "url": dead.url, "model": "tiny", "node": "n3"},
+        ],  # fmt: skip
+        "groups": {"default": group},
+    }
+    prom = tmp_path / "probe.prom"
+    code, envs, err = probe(tmp_path, write(tmp_path / "t.yaml", doc), "--prom", str(prom))
+    assert code == 4, err  # a down endpoint outranks a zombie (exit 3)
+    by = {e["host"]["name"]: e for e in envs if e["kind"] == "probe.result"}
+    assert by["ok"]["data"]["verdict"] == "healthy" and by["ok"]["status"] == "pass"
+    assert by["ok"]["data"]["timings"]["tokens"] == 8
+    assert by["ok"]["data"]["timings"]["finish_reason"] == "length"
+    assert by["chat"]["data"]["verdict"] == "healthy"
+    z = by["zombie"]["data"]
+    assert z["verdict"] == "zombie" and z["timings"]["connect_ms"] is not None
+    assert 1900 <= z["timings"]["e2e_ms"] < 3000  # the deadline, not longer
+    assert by["dead"]["data"]["verdict"] == "down" and by["dead"]["status"] == "unreachable"
+    assert by["dead"]["errors"][0]["code"] == "unreachable"
+    text = prom.read_text()
+    assert 'probe_success{group="default",model="tiny",node="n1",target="ok"} 1.0' in text
+    assert 'probe_success{group="default",model="tiny",node="n2",target="zombie"} 0.0' in text
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state["nodes"]["n2"]["consecutive_fail"] == 1 and state["nodes"]["n1"]["consecutive_pass"] == 1
+
+
+def test_zombie_only_exits_3_and_human_output(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    srv = llama()
+    srv.pause()
+    doc = {"targets": [{"name": "z", "url": srv.url, "model": "tiny", "node": "n1"}],
+           "groups": {"default": {"deadline_s": 1}}}  # fmt: skip
+    code, _, out = probe(tmp_path, write(tmp_path / "t.yaml", doc), "--human")
+    assert code == 3
+    assert "ZOMBIE" in out and "deadline passed" in out
+
+
+def test_slow_link_is_slow_not_zombie(llama, slow_link, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    srv = llama(host=slow_link.ns_addr, netns=slow_link.ns)
+    doc = {
+        "targets": [{"name": "s", "url": srv.url, "model": "tiny", "node": "n1", "max_tokens": 6,
+                     "extra_body": BIAS}],  # fmt: skip
+        "groups": {"default": {"deadline_s": 15, "ttft_budget_ms": 2000, "itl_budget_ms": 100}},
+    }
+    code, envs, err = probe(tmp_path, write(tmp_path / "t.yaml", doc))
+    data = envs[0]["data"]
+    assert data["verdict"] == "slow", data
+    assert data["timings"]["itl_ms_max"] > 100 and data["timings"]["tokens"] == 6
+    assert code == 3, err
+
+
+def test_command_hook_backend_after_k_failures(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    srv = llama()
+    hook = tmp_path / "hook.sh"
+    log = tmp_path / "hook.log"
+    hook.write_text(f'#!/bin/sh\nprintf "%s|%s|%s\\n" "$1" "$2" "$3" >> {log}\n')
+    hook.chmod(0o755)
+    group = {"backend": "command", "fail_threshold": 2, "pass_threshold": 1, "deadline_s": 1,
+             "command_cordon": [str(hook), "cordon", "{node}", "{reason}"],
+             "command_uncordon": [str(hook), "uncordon", "{node}"], "max_cordon_fraction": 1}
+    doc = {"targets": [{"name": "z", "url": srv.url, "model": "tiny", "node": "n1; touch x",
+                        "extra_body": BIAS}], "groups": {"default": group}}  # fmt: skip
+    tf = write(tmp_path / "t.yaml", doc)
+    srv.pause()
+    assert probe(tmp_path, tf, "--act")[0] == 3 and not log.exists()
+    code, envs, _ = probe(tmp_path, tf, "--act")
+    assert code == 3
+    lines = log.read_text().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cordon|n1; touch x|diagctl: zombie x2")
+    assert not (tmp_path / "x").exists()  # the node name stayed one argument
+    assert [e["data"]["action"] for e in envs if e["kind"] == "probe.audit"] == ["cordon"]
+    srv.resume()
+    code, envs, _ = probe(tmp_path, tf, "--act")
+    assert code == 0 and log.read_text().splitlines()[1] == "uncordon|n1; touch x|"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("targets: [", "not valid YAML"),
+        ("- a\n- b\n", "expected a mapping"),
+        ("targets: []\n", "targets: List should have at least 1 item"),
+        ("targets: [{name: a, url: 'x', model: m, node: n}]\n", "url must start with http"),
+        ("targets: [{name: a, url: 'http://h', model: m, node: n, colour: red}]\n",
+         "colour: Extra inputs are not permitted"),
+        ("targets: [{name: a, url: 'http://h', model: m, node: n}]\ngroups: {default: "
+         "{backend: magic}}\n", "groups.default.backend"),
+    ],
+)
+def test_bad_targets_file_is_one_line_exit_2(tmp_path: Path, text: str, message: str) -> None:
+    tf = tmp_path / "t.yaml"
+    tf.write_text(text)
+    code, envs, err = probe(tmp_path, tf)
+    assert code == 2 and not envs
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "state.json").exists()
+
+
+def test_missing_targets_file(tmp_path: Path) -> None:
+    code, _, err = probe(tmp_path, tmp_path / "nope.yaml")
+    assert code == 2 and "cannot read targets file" in err
