@@ -197,6 +197,7 @@ class _Actor:
                 msg += f" (would restart {p.restart_unit} first)"
         elif p.action is ActionKind.CORDON:
             if p.restart_unit and await self.restart(p, why):
+                p.action = ActionKind.RESTART
                 return ActionResult.DONE, f"restarted {p.restart_unit}; healthy again, no cordon"
             res, msg = self.cordon(p, reason)
         else:

@@ -4,6 +4,7 @@ teardown, even when the test fails."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -17,7 +18,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from probes_llama import LlamaServer, start_server, write_tiny_gguf  # noqa: E402
+from probes_llama import LlamaServer, start_server, write_tiny_gguf
+from probes_support import SLURM_CONF, SlowLink, Slurm, free_port
 
 
 def _need_llama() -> None:
@@ -49,76 +51,6 @@ def llama(tiny_model: Path, tmp_path: Path) -> Iterator[Callable[..., LlamaServe
         srv.stop()
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "diag.cli", *args],
-        capture_output=True, text=True, timeout=120, env=env, check=False,
-    )  # fmt: skip
-
-
-# ---- Slurm -------------------------------------------------------------------------------
-
-SLURM_CONF = """ClusterName=dgp
-SlurmctldHost={host}(127.0.0.1)
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/none
-CredType=cred/none
-StateSaveLocation={d}/state
-SlurmdSpoolDir={d}/spool/%n
-SlurmctldPidFile={d}/slurmctld.pid
-SlurmdPidFile={d}/slurmd-%n.pid
-SlurmctldLogFile={d}/log/slurmctld.log
-SlurmdLogFile={d}/log/slurmd-%n.log
-SlurmctldPort={ctl_port}
-SlurmdPort={d_port}
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-SchedulerType=sched/backfill
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-ReturnToService=2
-MpiDefault=none
-SlurmctldTimeout=30
-SlurmdTimeout=30
-NodeName={host} NodeAddr=127.0.0.1 CPUs=2 RealMemory=1000 State=UNKNOWN
-NodeName=dgpn[2-4] NodeAddr=127.0.0.1 CPUs=2 RealMemory=1000 State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Slurm:
-    def __init__(self, d: Path, host: str) -> None:
-        self.d, self.host = d, host
-        self.env = {**os.environ, "SLURM_CONF": str(d / "slurm.conf")}
-
-    def scontrol(self, *args: str) -> str:
-        res = subprocess.run(["scontrol", *args], capture_output=True, text=True,
-                             env=self.env, timeout=30, check=False)  # fmt: skip
-        assert res.returncode == 0, res.stderr
-        return res.stdout
-
-    def node(self, name: str) -> dict[str, str]:
-        from probes.backends.slurm import parse_show_node
-
-        return parse_show_node(self.scontrol("show", "node", "-o", name))
-
-    def sinfo_state(self, name: str) -> str:
-        res = subprocess.run(["sinfo", "-h", "-N", "-n", name, "-o", "%T|%E"],
-                             capture_output=True, text=True, env=self.env, timeout=30,
-                             check=False)  # fmt: skip
-        return res.stdout.strip()
-
-
 @pytest.fixture
 def slurm(tmp_path: Path) -> Iterator[Slurm]:
     """slurmctld + one slurmd (this host's `hostname -s`, as SlurmctldHost must be) and three
@@ -131,7 +63,7 @@ def slurm(tmp_path: Path) -> Iterator[Slurm]:
         (d / sub).mkdir(parents=True)
     host = socket.gethostname().split(".")[0]
     (d / "slurm.conf").write_text(
-        SLURM_CONF.format(host=host, d=d, ctl_port=_free_port(), d_port=_free_port())
+        SLURM_CONF.format(host=host, d=d, ctl_port=free_port(), d_port=free_port())
     )
     s = Slurm(d, host)
     pids: list[Path] = [d / "slurmctld.pid", d / f"slurmd-{host}.pid"]
@@ -159,18 +91,11 @@ def _stop_daemon(pid_file: Path) -> None:
         if not Path(f"/proc/{pid}").exists():
             return
         time.sleep(0.1)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 # ---- A rate-limited link: a dgp network namespace behind a veth with tc tbf ---------------
-
-
-class SlowLink:
-    def __init__(self, ns: str, host_if: str, ns_addr: str) -> None:
-        self.ns, self.host_if, self.ns_addr = ns, host_if, ns_addr
 
 
 def _ip(*args: str) -> None:

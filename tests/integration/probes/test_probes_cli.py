@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run_cli
+from probes_support import run_cli
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 BIAS = {"logit_bias": {"2": -100}}
@@ -35,11 +35,17 @@ def test_healthy_zombie_down_and_prom(llama, tmp_path) -> None:  # type: ignore[
     doc = {
         "targets": [
             {"name": "ok", "url": ok.url, "model": "tiny", "node": "n1", "extra_body": BIAS},
-            {"name": "chat", "url": ok.url, "model": "tiny", "node": "n1", "api": "chat",
-             "extra_body": BIAS},
+            {
+                "name": "chat",
+                "url": ok.url,
+                "model": "tiny",
+                "node": "n1",
+                "api": "chat",
+                "extra_body": BIAS,
+            },
             {"name": "zombie", "url": zombie.url, "model": "tiny", "node": "n2"},
             {"name": "dead", "url": dead.url, "model": "tiny", "node": "n3"},
-        ],  # fmt: skip
+        ],
         "groups": {"default": group},
     }
     prom = tmp_path / "probe.prom"
@@ -59,7 +65,10 @@ def test_healthy_zombie_down_and_prom(llama, tmp_path) -> None:  # type: ignore[
     assert 'probe_success{group="default",model="tiny",node="n1",target="ok"} 1.0' in text
     assert 'probe_success{group="default",model="tiny",node="n2",target="zombie"} 0.0' in text
     state = json.loads((tmp_path / "state.json").read_text())
-    assert state["nodes"]["n2"]["consecutive_fail"] == 1 and state["nodes"]["n1"]["consecutive_pass"] == 1
+    assert (
+        state["nodes"]["n2"]["consecutive_fail"] == 1
+        and state["nodes"]["n1"]["consecutive_pass"] == 1
+    )
 
 
 def test_zombie_only_exits_3_and_human_output(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -75,8 +84,16 @@ def test_zombie_only_exits_3_and_human_output(llama, tmp_path) -> None:  # type:
 def test_slow_link_is_slow_not_zombie(llama, slow_link, tmp_path) -> None:  # type: ignore[no-untyped-def]
     srv = llama(host=slow_link.ns_addr, netns=slow_link.ns)
     doc = {
-        "targets": [{"name": "s", "url": srv.url, "model": "tiny", "node": "n1", "max_tokens": 6,
-                     "extra_body": BIAS}],  # fmt: skip
+        "targets": [
+            {
+                "name": "s",
+                "url": srv.url,
+                "model": "tiny",
+                "node": "n1",
+                "max_tokens": 6,
+                "extra_body": BIAS,
+            }
+        ],
         "groups": {"default": {"deadline_s": 15, "ttft_budget_ms": 2000, "itl_budget_ms": 100}},
     }
     code, envs, err = probe(tmp_path, write(tmp_path / "t.yaml", doc))
@@ -92,9 +109,15 @@ def test_command_hook_backend_after_k_failures(llama, tmp_path) -> None:  # type
     log = tmp_path / "hook.log"
     hook.write_text(f'#!/bin/sh\nprintf "%s|%s|%s\\n" "$1" "$2" "$3" >> {log}\n')
     hook.chmod(0o755)
-    group = {"backend": "command", "fail_threshold": 2, "pass_threshold": 1, "deadline_s": 1,
-             "command_cordon": [str(hook), "cordon", "{node}", "{reason}"],
-             "command_uncordon": [str(hook), "uncordon", "{node}"], "max_cordon_fraction": 1}
+    group = {
+        "backend": "command",
+        "fail_threshold": 2,
+        "pass_threshold": 1,
+        "deadline_s": 1,
+        "command_cordon": [str(hook), "cordon", "{node}", "{reason}"],
+        "command_uncordon": [str(hook), "uncordon", "{node}"],
+        "max_cordon_fraction": 1,
+    }
     doc = {"targets": [{"name": "z", "url": srv.url, "model": "tiny", "node": "n1; touch x",
                         "extra_body": BIAS}], "groups": {"default": group}}  # fmt: skip
     tf = write(tmp_path / "t.yaml", doc)
@@ -118,10 +141,15 @@ def test_command_hook_backend_after_k_failures(llama, tmp_path) -> None:  # type
         ("- a\n- b\n", "expected a mapping"),
         ("targets: []\n", "targets: List should have at least 1 item"),
         ("targets: [{name: a, url: 'x', model: m, node: n}]\n", "url must start with http"),
-        ("targets: [{name: a, url: 'http://h', model: m, node: n, colour: red}]\n",
-         "colour: Extra inputs are not permitted"),
-        ("targets: [{name: a, url: 'http://h', model: m, node: n}]\ngroups: {default: "
-         "{backend: magic}}\n", "groups.default.backend"),
+        (
+            "targets: [{name: a, url: 'http://h', model: m, node: n, colour: red}]\n",
+            "colour: Extra inputs are not permitted",
+        ),
+        (
+            "targets: [{name: a, url: 'http://h', model: m, node: n}]\ngroups: {default: "
+            "{backend: magic}}\n",
+            "groups.default.backend",
+        ),
     ],
 )
 def test_bad_targets_file_is_one_line_exit_2(tmp_path: Path, text: str, message: str) -> None:

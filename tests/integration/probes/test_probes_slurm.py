@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import Slurm, run_cli
+from probes_support import Slurm, run_cli
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -19,10 +19,16 @@ def targets(path: Path, rows: list[tuple[str, str, str]], **group: object) -> Pa
            "connect_timeout_s": 1, "max_cordon_fraction": 0.5, **group}  # fmt: skip
     doc = {
         "targets": [
-            {"name": n, "url": u, "model": "tiny", "node": node, "group": "gpu",
-             "extra_body": {"logit_bias": {"2": -100}}}
+            {
+                "name": n,
+                "url": u,
+                "model": "tiny",
+                "node": node,
+                "group": "gpu",
+                "extra_body": {"logit_bias": {"2": -100}},
+            }
             for n, u, node in rows
-        ],  # fmt: skip
+        ],
         "groups": {"gpu": cfg},
     }
     path.write_text(yaml.safe_dump(doc))
@@ -46,7 +52,8 @@ def audit(tmp: Path) -> list[dict[str, object]]:
 def test_zombie_is_drained_then_resumed_only_when_ours(slurm, llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
     a, b = llama(), llama()
     tf = targets(
-        tmp_path / "t.yaml", [("a", a.url, slurm.host), ("b", b.url, "dgpn2")],
+        tmp_path / "t.yaml",
+        [("a", a.url, slurm.host), ("b", b.url, "dgpn2")],
         max_cordon_fraction=1.0,
     )
     slurm.scontrol("update", "NodeName=dgpn2", "State=DRAIN", "Reason=human: bad DIMM")

@@ -87,10 +87,15 @@ def tf(n: int, **group: object) -> TargetsFile:
     return TargetsFile.model_validate(
         {
             "targets": [
-                {"name": f"t{i}", "url": f"http://h{i}:1", "model": "m", "node": f"n{i}",
-                 "group": "g"}
+                {
+                    "name": f"t{i}",
+                    "url": f"http://h{i}:1",
+                    "model": "m",
+                    "node": f"n{i}",
+                    "group": "g",
+                }
                 for i in range(n)
-            ],  # fmt: skip
+            ],
             "groups": {"g": {"fail_threshold": 2, "pass_threshold": 2, **group}},
         }
     )
@@ -133,8 +138,10 @@ def test_guard_trips_and_blocks_every_cordon_of_the_round() -> None:
 def test_guard_counts_recent_and_held_cordons() -> None:
     f = tf(10, max_cordon_fraction=0.2, window_s=60)
     st = StateFile.model_validate(
-        {"nodes": {"n0": {"consecutive_fail": 1}, "n9": {"cordoned_by_us": True}},
-         "cordons": {"g": [{"at": 90, "node": "n8"}, {"at": 1, "node": "n7"}]}}  # fmt: skip
+        {
+            "nodes": {"n0": {"consecutive_fail": 1}, "n9": {"cordoned_by_us": True}},
+            "cordons": {"g": [{"at": 90, "node": "n8"}, {"at": 1, "node": "n7"}]},
+        }
     )
     plans = decide(f, st, {"n0": Verdict.ZOMBIE}, 100)
     (g,) = guard(f, st, plans, 100)
