@@ -34,6 +34,8 @@ class Outcome:
     deadline_hit: bool = False
     stream_error: str = ""
     gaps_ms: list[float] = field(default_factory=list)
+    gen_tokens_before: float | None = None  # the engine's own counter (busy check), if read
+    gen_tokens_after: float | None = None
 
 
 def request_body(t: ProbeTarget) -> dict[str, Any]:

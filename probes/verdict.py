@@ -40,6 +40,16 @@ def judge(out: Outcome, target: ProbeTarget, cfg: GroupConfig) -> tuple[Verdict,
     return Verdict.HEALTHY, f"{tm.tokens} tokens, TTFT {tm.ttft_ms} ms"
 
 
+def busy_override(out: Outcome, verdict: Verdict, reason: str) -> tuple[Verdict, str, bool]:
+    """A zombie verdict while the engine's generation counter rose is `slow` (busy), and is
+    not counted as a failure. Returns (verdict, reason, skipped_busy)."""
+    before, after = out.gen_tokens_before, out.gen_tokens_after
+    if verdict is Verdict.ZOMBIE and before is not None and after is not None and after > before:
+        why = f"engine busy: generated {after - before:g} tokens for others; {reason}"
+        return Verdict.SLOW, why, True
+    return verdict, reason, False
+
+
 def _over_budget(out: Outcome, cfg: GroupConfig) -> str:
     tm = out.timings
     if tm.ttft_ms is not None and tm.ttft_ms > cfg.ttft_budget_ms:

@@ -41,6 +41,22 @@ class NoBackend:
         return Outcome(ActionResult.FAILED, "group has backend none: nothing can be uncordoned")
 
 
+class Unavailable:
+    """The group's backend could not be set up (missing client, bad kubeconfig): every action
+    fails with that reason, and the round still reports every target."""
+
+    name = Backend.NONE
+
+    def __init__(self, why: str) -> None:
+        self.why = why[:300]
+
+    def cordon(self, node: str, reason: str) -> Outcome:
+        return Outcome(ActionResult.FAILED, f"backend unavailable: {self.why}")
+
+    def uncordon(self, node: str) -> Outcome:
+        return Outcome(ActionResult.FAILED, f"backend unavailable: {self.why}")
+
+
 def make(cfg: GroupConfig) -> CordonBackend:
     """The backend a group asks for; imports are lazy (kubernetes is an optional extra)."""
     if cfg.backend is Backend.SLURM:
@@ -48,7 +64,14 @@ def make(cfg: GroupConfig) -> CordonBackend:
 
         return SlurmBackend(cfg.slurm_scontrol)
     if cfg.backend is Backend.KUBERNETES:
-        from probes.backends.kube import KubeBackend
+        try:
+            import kubernetes  # noqa: F401
+
+            from probes.backends.kube import KubeBackend
+        except ImportError as exc:
+            raise RuntimeError(
+                "the kubernetes client is missing: pip install 'diagctl[k8s]'"
+            ) from exc
 
         return KubeBackend.from_config(cfg.kubeconfig, cfg.kube_context)
     if cfg.backend is Backend.COMMAND:

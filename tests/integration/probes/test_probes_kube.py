@@ -85,3 +85,25 @@ def test_cli_cordons_a_zombie_node(kube, llama, tmp_path) -> None:  # type: igno
     assert "s3cret-token" not in res.stdout + res.stderr + (tmp_path / "a.jsonl").read_text()
     audit = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text().splitlines()]
     assert audit[0]["backend"] == "kubernetes" and audit[0]["result"] == "done"
+
+
+def test_unusable_backend_fails_the_action_not_the_round(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    srv = llama()
+    srv.pause()
+    doc = {
+        "targets": [{"name": "z", "url": srv.url, "model": "tiny", "node": "g1", "group": "k"}],
+        "groups": {"k": {"backend": "kubernetes", "kubeconfig": str(tmp_path / "missing"),
+                         "deadline_s": 1, "fail_threshold": 1, "max_cordon_fraction": 1}},
+    }  # fmt: skip
+    tf = tmp_path / "t.yaml"
+    tf.write_text(yaml.safe_dump(doc))
+    res = run_cli("probe", "run", "--targets", str(tf), "--state", str(tmp_path / "s.json"),
+                  "--audit", str(tmp_path / "a.jsonl"), "--act")  # fmt: skip
+    assert res.returncode == 1, res.stderr
+    envs = [json.loads(x) for x in res.stdout.splitlines()]
+    probe = envs[0]
+    assert probe["data"]["verdict"] == "zombie" and probe["data"]["action_result"] == "failed"
+    assert "backend unavailable" in probe["data"]["action_message"]
+    assert probe["errors"][0]["code"] == "action_failed"
+    assert probe["data"]["state"]["cordoned_by_us"] is False
+    assert envs[1]["kind"] == "probe.audit" and envs[1]["status"] == "error"

@@ -183,3 +183,32 @@ def test_probe_exit_code() -> None:
     assert probe_exit_code([], breaker_tripped=False, action_failed=True) is Exit.INTERNAL
     assert probe_exit_code([], False, False) is Exit.OK
     assert probe_exit_code([], False, False, interrupted=True) is Exit.INTERRUPTED
+
+
+def test_generated_tokens_counter_parser() -> None:
+    from probes.busy import generated_tokens
+
+    text = (
+        "# HELP vllm:generation_tokens_total Number of generation tokens processed.\n"
+        "# TYPE vllm:generation_tokens_total counter\n"
+        'vllm:generation_tokens_total{model_name="m",engine="0"} 1234.0\n'
+        'vllm:generation_tokens_total{model_name="m",engine="1"} 6.0\n'
+        'vllm:prompt_tokens_total{model_name="m"} 99.0\n'
+        "llamacpp:tokens_predicted_total 10\n"
+        "garbage line {{{\n"
+    )
+    assert generated_tokens(text) == 1250.0
+    assert generated_tokens("up 1\n") is None
+    assert generated_tokens("") is None
+
+
+def test_busy_override_only_when_counter_rose() -> None:
+    from probes.verdict import busy_override
+
+    o = out(tokens=0, deadline_hit=True)
+    o.gen_tokens_before, o.gen_tokens_after = 10.0, 50.0
+    v, why, busy = busy_override(o, Verdict.ZOMBIE, "0 tokens")
+    assert v is Verdict.SLOW and busy and "busy" in why
+    o.gen_tokens_after = 10.0
+    assert busy_override(o, Verdict.ZOMBIE, "x") == (Verdict.ZOMBIE, "x", False)
+    assert busy_override(o, Verdict.DOWN, "x")[0] is Verdict.DOWN
