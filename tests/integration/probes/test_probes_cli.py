@@ -5,6 +5,7 @@ down (killed), slow (tc tbf on a veth into a dgp namespace); envelopes, exit cod
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,42 @@ def test_bad_targets_file_is_one_line_exit_2(tmp_path: Path, text: str, message:
 def test_missing_targets_file(tmp_path: Path) -> None:
     code, _, err = probe(tmp_path, tmp_path / "nope.yaml")
     assert code == 2 and "cannot read targets file" in err
+
+
+def test_overlapping_runs_never_race(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A second cron run while the first still holds the state lock waits, or with a short
+    --lock-wait gives up with exit 2 and leaves the state to the first run."""
+    import subprocess
+    import sys
+
+    srv = llama()
+    srv.pause()
+    doc = {"targets": [{"name": "z", "url": srv.url, "model": "tiny", "node": "n1"}],
+           "groups": {"default": {"deadline_s": 3}}}  # fmt: skip
+    tf = write(tmp_path / "t.yaml", doc)
+    common = ["--targets", str(tf), "--state", str(tmp_path / "state.json"),
+              "--audit", str(tmp_path / "audit.jsonl")]  # fmt: skip
+    first = subprocess.Popen([sys.executable, "-m", "diag.cli", "probe", "run", *common],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        lock = tmp_path / "state.json.lock"
+        while not lock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        second = run_cli("probe", "run", *common, "--lock-wait", "0.2")
+        assert second.returncode == 2 and "holds the lock" in second.stderr
+        third = run_cli("probe", "run", *common, "--lock-wait", "20")  # waits its turn
+        assert third.returncode == 3
+    finally:
+        first.wait(30)
+    assert first.returncode == 3
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state["nodes"]["n1"]["consecutive_fail"] == 2  # first and third, in turn
+
+
+def test_help_texts() -> None:
+    res = run_cli("probe", "run", "--help")
+    assert res.returncode == 0
+    for opt in ("--targets", "--state", "--act", "--once", "--audit", "--prom", "--human"):
+        assert opt in res.stdout
