@@ -83,14 +83,16 @@ class Actor:
             msg,
         )
 
-    async def act(self, p: NodePlan, why: str) -> tuple[ActionResult, str]:
+    async def act(
+        self, p: NodePlan, why: str, timings: dict[str, object]
+    ) -> tuple[ActionResult, str]:
         if p.action is ActionKind.NONE:
             return ActionResult.NONE, ""
         evidence: dict[str, object] = {
             "verdict": p.verdict.value,
             "consecutive_fail": p.state.consecutive_fail,
             "consecutive_pass": p.state.consecutive_pass,
-            "probes": why,
+            "probes": timings,
         }
         reason = f"{p.verdict.value} x{p.state.consecutive_fail}: {why}"
         if p.blocked:

@@ -94,7 +94,12 @@ async def run_round(tf: TargetsFile, opts: RunOptions) -> RoundResult:
         for g in guards:
             if g.tripped:
                 actor.breaker(g)
-        notes = {p.node: await actor.act(p, judged_reason(tf, judged, p.node)) for p in plans}
+        notes = {
+            p.node: await actor.act(
+                p, judged_reason(tf, judged, p.node), evidence(tf, outcomes, p.node)
+            )
+            for p in plans
+        }
         _save(st, plans, tf, now, opts.state_path)
     by_node = {p.node: p for p in plans}
     for t, o, j in zip(tf.targets, outcomes, judged, strict=True):
@@ -135,6 +140,16 @@ def _data(
         dry_run=not act,
         backend=tf.group(t.group).backend,
     )
+
+
+def evidence(tf: TargetsFile, outcomes: list[Outcome], node: str) -> dict[str, object]:
+    """The measurements behind a node's action, per target, for the audit record."""
+    keep = ("http_status", "connect_ms", "ttft_ms", "itl_ms_max", "tokens", "e2e_ms", "error")
+    return {
+        t.name: o.timings.model_dump(mode="json", include=set(keep))
+        for t, o in zip(tf.targets, outcomes, strict=True)
+        if t.node == node
+    }
 
 
 def judged_reason(tf: TargetsFile, judged: list[tuple[Verdict, str, bool]], node: str) -> str:
