@@ -5,6 +5,8 @@ down (killed), slow (tc tbf on a veth into a dgp namespace); envelopes, exit cod
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -65,6 +67,11 @@ def test_healthy_zombie_down_and_prom(llama, tmp_path) -> None:  # type: ignore[
     text = prom.read_text()
     assert 'probe_success{group="default",model="tiny",node="n1",target="ok"} 1.0' in text
     assert 'probe_success{group="default",model="tiny",node="n2",target="zombie"} 0.0' in text
+    promtool = shutil.which("promtool")
+    if promtool:  # the Prometheus linter, when installed (Debian package `prometheus`)
+        lint = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
+                              text=True, timeout=30, check=False)  # fmt: skip
+        assert lint.returncode == 0, lint.stdout + lint.stderr
     state = json.loads((tmp_path / "state.json").read_text())
     assert (
         state["nodes"]["n2"]["consecutive_fail"] == 1
@@ -170,7 +177,6 @@ def test_missing_targets_file(tmp_path: Path) -> None:
 def test_overlapping_runs_never_race(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A second cron run while the first still holds the state lock waits, or with a short
     --lock-wait gives up with exit 2 and leaves the state to the first run."""
-    import subprocess
     import sys
 
     srv = llama()
