@@ -20,7 +20,9 @@ def who() -> str:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = str(os.getuid())
-    return f"{user}@{socket.gethostname()} pid {os.getpid()}"
+    sudo = os.environ.get("SUDO_USER", "")
+    via = f" (sudo by {sudo})" if sudo and sudo != user else ""
+    return f"{user}@{socket.gethostname()} pid {os.getpid()}{via}"
 
 
 def append(path: Path, record: AuditRecord) -> None:

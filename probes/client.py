@@ -8,6 +8,7 @@ up as a connect that succeeds followed by silence, which is exactly a zombie.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import os
@@ -15,7 +16,7 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from probes.sse import ChunkedDecoder, SseParser, StreamError, chunk_of
 from schemas.probe import Api, ProbeTarget, Timings
@@ -64,7 +65,7 @@ def request_bytes(t: ProbeTarget) -> bytes:
     payload = json.dumps(request_body(t)).encode()
     head = [
         f"POST {path} HTTP/1.1",
-        f"Host: {parts.netloc}",
+        f"Host: {parts.netloc.rpartition('@')[2]}",
         "User-Agent: diagctl-probe",
         "Content-Type: application/json",
         "Accept: text/event-stream",
@@ -74,7 +75,18 @@ def request_bytes(t: ProbeTarget) -> bytes:
     token = os.environ.get(t.api_key_env, "") if t.api_key_env else ""
     if token:
         head.append(f"Authorization: Bearer {token}")  # never logged or emitted
+    elif parts.username is not None:  # http://user:pass@host: basic auth, never emitted
+        userinfo = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+        head.append(f"Authorization: Basic {base64.b64encode(userinfo).decode()}")
     return ("\r\n".join(head) + "\r\n\r\n").encode() + payload
+
+
+def redact_url(url: str) -> str:
+    """The URL without its userinfo: credentials never reach output."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
 
 
 def _ms(since: float) -> float:
@@ -125,6 +137,10 @@ class _Run:
         if status != 200:
             body = await _read_some(reader, ERROR_BODY_LIMIT)
             self.out.timings.error = f"HTTP {status}: {body[:200]!r}"
+            return
+        ctype = headers.get("content-type", "")
+        if "text/event-stream" not in ctype.lower():
+            self.out.stream_error = f"not an event stream (content-type {ctype[:60]!r})"
             return
         chunked = "chunked" in headers.get("transfer-encoding", "").lower()
         await self._stream(reader, ChunkedDecoder() if chunked else None)

@@ -14,7 +14,7 @@ from diag.transport.base import Transport
 from probes import backends, envelopes, state
 from probes.actor import Actor
 from probes.busy import read_counter
-from probes.client import Outcome, probe
+from probes.client import Outcome, probe, redact_url
 from probes.plan import NodePlan, decide, guard, node_verdicts
 from probes.verdict import busy_override, judge
 from schemas.probe import (
@@ -124,7 +124,7 @@ def _data(
 ) -> ProbeData:
     return ProbeData(
         target=t.name,
-        url=t.url,
+        url=redact_url(t.url),
         model=t.model,
         node=t.node,
         group=t.group,

@@ -210,3 +210,24 @@ def test_help_texts() -> None:
     assert res.returncode == 0
     for opt in ("--targets", "--state", "--act", "--once", "--audit", "--prom", "--human"):
         assert opt in res.stdout
+
+
+def test_a_non_streaming_answer_is_not_healthy(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The server answers 200 with plain JSON (stream forced off): no event stream, no tokens."""
+    srv = llama()
+    doc = {
+        "targets": [
+            {
+                "name": "j",
+                "url": srv.url.replace("http://", "http://u:pw@"),
+                "model": "tiny",
+                "node": "n1",
+                "extra_body": {"stream": False},
+            }
+        ]
+    }
+    code, envs, err = probe(tmp_path, write(tmp_path / "t.yaml", doc))
+    data = envs[0]["data"]
+    assert code == 3, err
+    assert data["verdict"] == "zombie" and "not an event stream" in data["reason"]
+    assert "pw" not in json.dumps(envs) and data["url"].startswith("http://***@127.0.0.1:")

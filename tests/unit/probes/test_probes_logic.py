@@ -212,3 +212,15 @@ def test_busy_override_only_when_counter_rose() -> None:
     o.gen_tokens_after = 10.0
     assert busy_override(o, Verdict.ZOMBIE, "x") == (Verdict.ZOMBIE, "x", False)
     assert busy_override(o, Verdict.DOWN, "x")[0] is Verdict.DOWN
+
+
+def test_credentials_in_url_never_reach_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    from probes.client import redact_url, request_bytes
+
+    t = ProbeTarget(name="a", url="http://bob:s3cret@h:8000", model="m", node="n")
+    raw = request_bytes(t).decode()
+    assert "Host: h:8000\r\n" in raw and "Authorization: Basic Ym9iOnMzY3JldA==" in raw
+    assert redact_url(t.url) == "http://***@h:8000" and redact_url("http://h:1") == "http://h:1"
+    monkeypatch.setenv("DGP_TOKEN", "tok123")
+    raw = request_bytes(t.model_copy(update={"api_key_env": "DGP_TOKEN"})).decode()
+    assert "Authorization: Bearer tok123" in raw and "Basic" not in raw
