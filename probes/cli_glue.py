@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import click
 import yaml
 from pydantic import ValidationError
 
+from diag.envelope import utc_now
 from diag.exitcodes import Exit, probe_exit_code
 from diag.transport.base import Transport
+from probes.envelopes import interrupted_envelope
 from probes.runner import RoundResult, RunOptions, run_round
 from probes.state import StateError
 from schemas.probe import ProbeEnvelope, TargetsFile
@@ -72,8 +75,9 @@ def human_line(env: ProbeEnvelope) -> str:
         return "-" if v is None else f"{v:.0f}ms"
 
     act = "" if d.action.value == "none" else f"  [{d.action.value}: {d.action_result.value}]"
+    verdict = d.verdict.value.upper() if d.verdict else "-"
     return (
-        f"{d.target:<20} {d.node:<14} {d.verdict.value.upper():<8} ttft {ms(tm.ttft_ms):>7} "
+        f"{d.target:<20} {d.node:<14} {verdict:<8} ttft {ms(tm.ttft_ms):>7} "
         f"itl {ms(tm.itl_ms_max):>7} tok {tm.tokens:>3} fail {d.state.consecutive_fail} "
         f"pass {d.state.consecutive_pass}  {d.reason[:70]}{act}"
     )
@@ -95,6 +99,11 @@ def emit(result: RoundResult, human: bool) -> None:
     out.flush()
 
 
+def _sigterm(signum: int, frame: object) -> None:
+    """cron's or systemd's SIGTERM ends the round like Ctrl-C: every target still reported."""
+    raise KeyboardInterrupt
+
+
 def probe_run(
     targets: Path, state: Path | None, audit: Path | None, prom: Path | None,
     act: bool, human: bool, lock_wait_s: float,
@@ -109,11 +118,20 @@ def probe_run(
         lock_wait_s=lock_wait_s,
         transport=restart_transport() if act else None,
     )
+    started = utc_now()
+    previous = signal.signal(signal.SIGTERM, _sigterm)
     try:
         result = asyncio.run(run_round(tf, opts))
+    except KeyboardInterrupt:
+        for t in tf.targets:
+            sys.stdout.write(interrupted_envelope(t, started, act).model_dump_json() + "\n")
+        sys.stdout.flush()
+        return int(Exit.INTERRUPTED)
     except StateError as exc:
         raise ProbeUsageError(str(exc)) from exc
     except OSError as exc:
         raise ProbeUsageError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     emit(result, human)
     return int(probe_exit_code(result.probes, result.breaker_tripped, result.action_failed))

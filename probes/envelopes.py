@@ -6,6 +6,7 @@ from typing import Any
 
 import diag
 from diag.envelope import finalize, utc_now
+from probes.client import redact_url
 from probes.plan import GroupGuard
 from schemas.envelope import Action, ErrorCode, ErrorInfo, Finding, HostRef, Severity, Status
 from schemas.probe import (
@@ -17,6 +18,7 @@ from schemas.probe import (
     GroupConfig,
     ProbeData,
     ProbeEnvelope,
+    ProbeTarget,
     Verdict,
 )
 
@@ -34,7 +36,31 @@ SEVERITY = {
 }
 
 
+def interrupted_envelope(t: ProbeTarget, started: str, act: bool) -> ProbeEnvelope:
+    """A target the run was stopped (Ctrl-C, SIGTERM) before judging: it is still accounted for."""
+    data = ProbeData(target=t.name, url=redact_url(t.url), model=t.model, node=t.node,
+                     group=t.group, api=t.api, dry_run=not act)  # fmt: skip
+    return ProbeEnvelope(
+        kind="probe.result",
+        tool_version=diag.__version__,
+        host=HostRef(name=t.name, address=data.url, hostname=t.node),
+        ok=False,
+        status=Status.ERROR,
+        errors=[
+            ErrorInfo(
+                code=ErrorCode.INTERRUPTED,
+                message="run interrupted before this target's result was reported",
+                hint="actions already taken are in the audit log; rerun to finish the round",
+            )
+        ],
+        collected_at=started,
+        duration_ms=0,
+        data=data,
+    )
+
+
 def probe_envelope(data: ProbeData, cfg: GroupConfig, started: str) -> ProbeEnvelope:
+    assert data.verdict is not None
     tm = data.timings
     finding = Finding(
         check_id="probe.generation",

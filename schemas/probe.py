@@ -170,7 +170,7 @@ class ProbeData(Strict):
     node: str = ""
     group: str = ""
     api: Api = Api.COMPLETIONS
-    verdict: Verdict = Verdict.DOWN
+    verdict: Verdict | None = Field(default=None, description="None: not judged (interrupted).")
     reason: str = ""
     skipped_busy: bool = False
     timings: Timings = Field(default_factory=Timings)

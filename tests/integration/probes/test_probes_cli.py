@@ -231,3 +231,30 @@ def test_a_non_streaming_answer_is_not_healthy(llama, tmp_path) -> None:  # type
     assert code == 3, err
     assert data["verdict"] == "zombie" and "not an event stream" in data["reason"]
     assert "pw" not in json.dumps(envs) and data["url"].startswith("http://***@127.0.0.1:")
+
+
+def test_sigterm_still_reports_every_target(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import signal
+    import sys
+
+    srv = llama()
+    srv.pause()
+    doc = {"targets": [{"name": "z", "url": srv.url, "model": "tiny", "node": "n1"},
+                       {"name": "y", "url": srv.url, "model": "tiny", "node": "n2"}],
+           "groups": {"default": {"deadline_s": 20}}}  # fmt: skip
+    tf = write(tmp_path / "t.yaml", doc)
+    argv = [sys.executable, "-m", "diag.cli", "probe", "run", "--targets", str(tf),
+            "--state", str(tmp_path / "s.json"), "--audit", str(tmp_path / "a.jsonl")]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = tmp_path / "s.json.lock"
+    deadline = time.monotonic() + 10
+    while not lock.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130, err
+    envs = [json.loads(x) for x in out.splitlines()]
+    assert [e["host"]["name"] for e in envs] == ["z", "y"]
+    assert all(e["status"] == "error" and e["errors"][0]["code"] == "interrupted" for e in envs)
+    assert not (tmp_path / "s.json").exists()  # nothing half-saved
