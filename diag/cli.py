@@ -216,6 +216,21 @@ def probe_run(
     sys.exit(run(targets, state, audit, prom, act, human, lock_wait))
 
 
+@probe.command("record-golden")
+@click.option("--targets", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the targets file with golden_text set here (atomically); default stdout.",
+)
+@guarded
+def probe_record_golden(targets: Path, out: Path | None) -> None:
+    """Probe once and record each healthy target's text as its golden_text."""
+    from probes.cli_glue import record_golden
+
+    sys.exit(record_golden(targets, out))
+
+
 def main() -> None:
     cli(prog_name="diagctl")
 

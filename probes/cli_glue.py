@@ -135,3 +135,17 @@ def probe_run(
         signal.signal(signal.SIGTERM, previous)
     emit(result, human)
     return int(probe_exit_code(result.probes, result.breaker_tripped, result.action_failed))
+
+
+def record_golden(targets: Path, out: Path | None) -> int:
+    from probes import golden
+
+    tf = load_targets(targets)
+    new, notes = asyncio.run(golden.record(tf))
+    for note in notes:
+        click.echo(note, err=True)
+    if out is None:
+        sys.stdout.write(golden.dump(new))
+    else:
+        golden.write(out, new)
+    return int(Exit.FINDINGS) if notes else int(Exit.OK)

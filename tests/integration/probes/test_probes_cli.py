@@ -258,3 +258,27 @@ def test_sigterm_still_reports_every_target(llama, tmp_path) -> None:  # type: i
     assert [e["host"]["name"] for e in envs] == ["z", "y"]
     assert all(e["status"] == "error" and e["errors"][0]["code"] == "interrupted" for e in envs)
     assert not (tmp_path / "s.json").exists()  # nothing half-saved
+
+
+def test_record_golden_then_probe_against_it(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ok, dead = llama(), llama()
+    dead.stop()
+    doc = {"targets": [{"name": "g", "url": ok.url, "model": "tiny", "node": "n1",
+                        "extra_body": BIAS},
+                       {"name": "d", "url": dead.url, "model": "tiny", "node": "n2"}],
+           "groups": {"default": {"deadline_s": 2}}}  # fmt: skip
+    tf = write(tmp_path / "t.yaml", doc)
+    out = tmp_path / "golden.yaml"
+    res = run_cli("probe", "record-golden", "--targets", str(tf), "--out", str(out))
+    assert res.returncode == 3 and "d: not recorded, down" in res.stderr
+    recorded = yaml.safe_load(out.read_text())
+    golden = recorded["targets"][0]["golden_text"]
+    assert len(golden) == 8 and "golden_text" not in recorded["targets"][1]
+    recorded["targets"] = recorded["targets"][:1]
+    write(out, recorded)
+    code, envs, err = probe(tmp_path, out)
+    assert code == 0 and envs[0]["data"]["verdict"] == "healthy", err
+    recorded["targets"][0]["golden_text"] = "not what it says"
+    write(out, recorded)
+    code, envs, _ = probe(tmp_path, out)
+    assert code == 3 and "differs from golden" in envs[0]["data"]["reason"]
