@@ -15,6 +15,7 @@ from schemas.probe import ActionResult, Backend
 
 TAINT_KEY = "diagctl.io/zombie"
 ANNOTATION = "diagctl.io/cordon"
+MERGE_PATCH = "application/merge-patch+json"
 
 
 def _taints(node: Any) -> list[dict[str, Any]]:
@@ -63,7 +64,9 @@ class KubeBackend:
         from kubernetes.client.exceptions import ApiException
 
         try:
-            self.api.patch_node(node, body)
+            # JSON merge patch (RFC 7386): lists are replaced and null deletes a key, so removing
+            # our taint cannot depend on strategic-merge keys of the server's version.
+            self.api.patch_node(node, body, _content_type=MERGE_PATCH)
         except ApiException as exc:
             return f"patch node {node}: HTTP {exc.status} {exc.reason}"
         except Exception as exc:

@@ -1,8 +1,8 @@
 """A protocol-level stand-in for the kube-apiserver Node API (no real apiserver can be installed
 here: see docs/probes.md). It serves GET /api/v1/nodes, GET /api/v1/nodes/{name} and
-PATCH /api/v1/nodes/{name} with JSON merge-patch semantics (RFC 7386: objects merge, null
-deletes, lists are replaced), which is how the apiserver treats `spec.taints` and annotations
-under both merge and strategic-merge patches. It records every request for the tests."""
+PATCH /api/v1/nodes/{name} with Content-Type application/merge-patch+json (RFC 7386: objects
+merge, null deletes, lists are replaced), as the apiserver does; other patch types get 415.
+It records every request for the tests."""
 
 from __future__ import annotations
 
@@ -88,6 +88,8 @@ class KubeStandIn:
                 ctype = self.headers.get("Content-Type", "")
                 api.requests.append(("PATCH", self.path, ctype))
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if ctype != "application/merge-patch+json":  # the only semantics implemented
+                    return self._send(415, {"kind": "Status", "code": 415})
                 name = self._name()
                 if name not in api.nodes:
                     return self._send(404, {"kind": "Status", "code": 404, "reason": "NotFound"})
