@@ -210,6 +210,8 @@ def test_help_texts() -> None:
     assert res.returncode == 0
     for opt in ("--targets", "--state", "--act", "--once", "--audit", "--prom", "--human"):
         assert opt in res.stdout
+    res = run_cli("probe", "record-golden", "--help")
+    assert res.returncode == 0 and "--out" in res.stdout
 
 
 def test_a_non_streaming_answer_is_not_healthy(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
