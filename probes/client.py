@@ -81,6 +81,14 @@ def request_bytes(t: ProbeTarget) -> bytes:
     return ("\r\n".join(head) + "\r\n\r\n").encode() + payload
 
 
+def tls_context(t: ProbeTarget) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=t.tls_ca_file or None)
+    if not t.tls_verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
 def redact_url(url: str) -> str:
     """The URL without its userinfo: credentials never reach output."""
     parts = urlsplit(url)
@@ -105,7 +113,7 @@ class _Run:
 
     async def go(self) -> None:
         parts = urlsplit(self.t.url)
-        tls = ssl.create_default_context() if parts.scheme == "https" else None
+        tls = tls_context(self.t) if parts.scheme == "https" else None
         port = parts.port or (443 if tls else 80)
         try:
             reader, writer = await asyncio.wait_for(

@@ -96,6 +96,10 @@ class ProbeTarget(Strict):
     extra_body: dict[str, Any] = Field(default_factory=dict, description="Merged into the body.")
     golden_text: str | None = Field(default=None, description="Exact text expected, if set.")
     api_key_env: str = Field(default="", description="Env var holding a bearer token.")
+    tls_ca_file: str = Field(default="", description="CA bundle for https; empty: system CAs.")
+    tls_verify: bool = Field(
+        default=True, description="false: no certificate check (never default)"
+    )
     metrics_url: str = Field(default="", description="Engine /metrics: busy engines not zombie.")
 
     @field_validator("url")

@@ -7,9 +7,11 @@ import contextlib
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,10 +78,11 @@ class LlamaServer:
     host: str
     port: int
     log: Path
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def stop(self) -> None:
         """SIGCONT first (a stopped process ignores SIGTERM until continued), then terminate."""
@@ -103,26 +106,35 @@ class LlamaServer:
 def start_server(
     model: Path, workdir: Path, host: str = "127.0.0.1", port: int = 0,
     netns: str = "", python: str = sys.executable, timeout_s: float = 60,
+    tls: tuple[Path, Path] | None = None, api_key: str = "",
 ) -> LlamaServer:  # fmt: skip
-    """Start `python -m llama_cpp.server` and wait until /v1/models answers."""
+    """Start `python -m llama_cpp.server` and wait until /v1/models answers (any HTTP status).
+
+    tls: (certfile, keyfile) to serve HTTPS; api_key: demand `Authorization: Bearer KEY`."""
     port = port or (8000 if netns else free_port(host))  # a fresh namespace has every port free
     log = workdir / f"llama-{host}-{port}.log"
     argv = [python, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "tiny",
             "--host", host, "--port", str(port), "--n_ctx", "256", "--n_threads", "1",
             "--interrupt_requests", "False"]  # fmt: skip
+    if tls:
+        argv += ["--ssl_certfile", str(tls[0]), "--ssl_keyfile", str(tls[1])]
+    if api_key:
+        argv += ["--api_key", api_key]
     if netns:
         argv = ["ip", "netns", "exec", netns, *argv]
     with open(log, "wb") as fh:
         proc = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
-    srv = LlamaServer(proc, host, port, log)
+    srv = LlamaServer(proc, host, port, log, "https" if tls else "http")
+    ctx = ssl._create_unverified_context() if tls else None  # readiness only, not the probe
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"llama server exited {proc.returncode}: {log.read_text()[-800:]}")
         try:
-            with urllib.request.urlopen(f"{srv.url}/v1/models", timeout=1) as r:
-                if r.status == 200:
-                    return srv
+            with urllib.request.urlopen(f"{srv.url}/v1/models", timeout=1, context=ctx):
+                return srv
+        except urllib.error.HTTPError:
+            return srv  # it answers (401 with --api_key)
         except OSError:
             time.sleep(0.1)
     srv.stop()
