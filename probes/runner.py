@@ -161,8 +161,12 @@ def judged_reason(tf: TargetsFile, judged: list[tuple[Verdict, str, bool]], node
 
 
 def _save(st: StateFile, plans: list[NodePlan], tf: TargetsFile, now: float, path: Path) -> None:
+    """Write this round's counters; forget nodes gone from the targets file unless diagctl still
+    holds them cordoned (those stay, so a later file can uncordon them)."""
     for p in plans:
         st.nodes[p.node] = p.state
+    listed = {t.node for t in tf.targets}
+    st.nodes = {n: s for n, s in st.nodes.items() if n in listed or s.cordoned_by_us}
     for group, events in list(st.cordons.items()):
         st.cordons[group] = state.prune(events, now, tf.group(group).window_s)
     state.save(path, st)

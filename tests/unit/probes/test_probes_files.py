@@ -84,3 +84,21 @@ def test_prom_textfile(tmp_path: Path) -> None:
     assert 'probe_ttft_seconds{group="g",model="m",node="n1",target="a"} 0.0125' in text
     assert 'probe_verdict{group="g",model="m",node="n2",target="b",verdict="zombie"} 1.0' in text
     assert 'probe_ttft_seconds{group="g",model="m",node="n2"' not in text
+
+
+def test_state_forgets_unlisted_nodes_but_not_our_cordons(tmp_path: Path) -> None:
+    from probes.runner import _save
+    from schemas.probe import TargetsFile
+
+    tf = TargetsFile.model_validate(
+        {"targets": [{"name": "a", "url": "http://h:1", "model": "m", "node": "n1"}]}
+    )
+    st = StateFile(
+        nodes={
+            "n1": NodeState(consecutive_fail=1),
+            "gone": NodeState(consecutive_fail=2),
+            "held": NodeState(cordoned_by_us=True),
+        }
+    )
+    _save(st, [], tf, 0.0, tmp_path / "s.json")
+    assert sorted(state.load(tmp_path / "s.json").nodes) == ["held", "n1"]
