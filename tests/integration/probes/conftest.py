@@ -19,7 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from probes_llama import LlamaServer, start_server, write_tiny_gguf
-from probes_support import SLURM_CONF, SlowLink, Slurm, free_port
+from probes_support import EXTRA_NODES, SLURM_CONF, SlowLink, Slurm, extra_nodes_conf, free_port
 
 
 def _need_llama() -> None:
@@ -53,8 +53,8 @@ def llama(tiny_model: Path, tmp_path: Path) -> Iterator[Callable[..., LlamaServe
 
 @pytest.fixture
 def slurm(tmp_path: Path) -> Iterator[Slurm]:
-    """slurmctld + one slurmd (this host's `hostname -s`, as SlurmctldHost must be) and three
-    nodes dgpn2..4 with no slurmd behind them (drain/resume flags still apply to them)."""
+    """slurmctld and four real slurmds on loopback: this host's `hostname -s` (as SlurmctldHost
+    must be) and dgpn2..4 (`slurmd -N NAME`, each with its own Port=). All idle before use."""
     for b in ("slurmctld", "slurmd", "scontrol", "sinfo"):
         if shutil.which(b) is None:
             pytest.skip(f"{b} not installed (apt-get install slurmctld slurmd slurm-client)")
@@ -63,17 +63,25 @@ def slurm(tmp_path: Path) -> Iterator[Slurm]:
         (d / sub).mkdir(parents=True)
     host = socket.gethostname().split(".")[0]
     (d / "slurm.conf").write_text(
-        SLURM_CONF.format(host=host, d=d, ctl_port=free_port(), d_port=free_port())
+        SLURM_CONF.format(
+            host=host, d=d, ctl_port=free_port(), d_port=free_port(), extra_nodes=extra_nodes_conf()
+        )
     )
     s = Slurm(d, host)
-    pids: list[Path] = [d / "slurmctld.pid", d / f"slurmd-{host}.pid"]
+    nodes = [host, *EXTRA_NODES]
+    pids = [d / "slurmctld.pid"] + [d / f"slurmd-{n}.pid" for n in nodes]
     try:
         subprocess.run(["slurmctld"], env=s.env, check=True, timeout=30)
         subprocess.run(["slurmd"], env=s.env, check=True, timeout=30)
+        for n in EXTRA_NODES:
+            subprocess.run(["slurmd", "-N", n], env=s.env, check=True, timeout=30)
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and "idle" not in s.sinfo_state(host):
+        while time.monotonic() < deadline and not all(
+            s.sinfo_state(n).startswith("idle|") for n in nodes
+        ):
             time.sleep(0.1)
-        assert "idle" in s.sinfo_state(host), (d / "log" / "slurmctld.log").read_text()[-2000:]
+        states = {n: s.sinfo_state(n) for n in nodes}
+        assert all(v.startswith("idle|") for v in states.values()), states
         yield s
     finally:
         for pid_file in pids:

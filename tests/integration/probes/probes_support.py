@@ -45,8 +45,7 @@ MpiDefault=none
 SlurmctldTimeout=30
 SlurmdTimeout=30
 NodeName={host} NodeAddr=127.0.0.1 CPUs=2 RealMemory=1000 State=UNKNOWN
-NodeName=dgpn[2-4] NodeAddr=127.0.0.1 CPUs=2 RealMemory=1000 State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+{extra_nodes}PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 """
 
 
@@ -54,6 +53,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+EXTRA_NODES = ("dgpn2", "dgpn3", "dgpn4")
+
+
+def extra_nodes_conf() -> str:
+    """One more slurmd per node on this host (`slurmd -N NAME`), each on its own port."""
+    return "".join(
+        f"NodeName={n} NodeAddr=127.0.0.1 Port={free_port()} CPUs=2 RealMemory=1000 State=UNKNOWN\n"
+        for n in EXTRA_NODES
+    )
 
 
 class Slurm:
