@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from diag.transport.base import Target
+from diag.transport.base import Transport
 from probes import audit, backends, envelopes
 from probes.client import probe
 from probes.plan import GroupGuard, NodePlan, node_verdicts
-from probes.restart import restart_and_reprobe
+from probes.restart import restart_and_reprobe, ssh_target
 from probes.verdict import judge
 from schemas.probe import (
     ActionKind,
@@ -32,6 +32,7 @@ class Actor:
         self.tf, self.st, self.opts, self.result, self.now = tf, st, opts, result, now
         self.who = audit.who()
         self._backends: dict[str, backends.CordonBackend] = {}
+        self._transports: dict[str, Transport | None] = {}
 
     def backend(self, group: str) -> backends.CordonBackend:
         if group not in self._backends:
@@ -128,44 +129,42 @@ class Actor:
             p.state = p.state.model_copy(update={"cordoned_by_us": False, "cordoned_at": None})
         return out.result, out.message
 
+    def transport(self, group: str) -> Transport | None:
+        if group not in self._transports:
+            self._transports[group] = self.opts.transport_factory(self.tf.group(group))
+        return self._transports[group]
+
+    async def close(self) -> None:
+        for t in self._transports.values():
+            if t is not None:
+                await t.close()
+
     async def restart(self, p: NodePlan, why: str) -> bool:
         """Restart the node's unit and re-probe; True when it came back healthy."""
         cfg = self.tf.group(p.group)
-        if self.opts.transport is None:
-            self.record(
-                ActionKind.RESTART,
-                p,
-                p.group,
-                why,
-                {"unit": p.restart_unit},
-                ActionResult.FAILED,
-                "no transport for restarts in this run",
-            )
-            return False
+        transport = self.transport(p.group)
         mine = [t for t in self.tf.targets if t.node == p.node]
+        if transport is None:
+            msg = "no SSH transport in this build: restart skipped"
+            self.record(ActionKind.RESTART, p, p.group, why, {"unit": p.restart_unit},
+                        ActionResult.FAILED, msg)  # fmt: skip
+            return False
 
         async def reprobe() -> Verdict:
             outs = [await probe(t, cfg.deadline_s, cfg.connect_timeout_s) for t in mine]
-            return node_verdicts(
-                (p.node, judge(o, t, cfg)[0]) for o, t in zip(outs, mine, strict=True)
-            )[p.node]
+            pairs = ((p.node, judge(o, t, cfg)[0]) for o, t in zip(outs, mine, strict=True))
+            return node_verdicts(pairs)[p.node]
 
-        host = Target(name=p.node, address=p.node)
-        rr = await restart_and_reprobe(self.opts.transport, host, p.restart_unit, cfg, reprobe)
+        host = ssh_target(p.node, next((t.ssh_host for t in mine if t.ssh_host), ""), cfg)
+        rr = await restart_and_reprobe(transport, host, p.restart_unit, cfg, reprobe)
         evidence: dict[str, object] = {
             "unit": p.restart_unit,
+            "host": host.address,
             "reprobes": rr.reprobes,
             "verdict_after": rr.verdict_after and rr.verdict_after.value,
         }
-        self.record(
-            ActionKind.RESTART,
-            p,
-            p.group,
-            why,
-            evidence,
-            ActionResult.DONE if rr.ok else ActionResult.FAILED,
-            rr.message,
-        )
+        result = ActionResult.DONE if rr.ok else ActionResult.FAILED
+        self.record(ActionKind.RESTART, p, p.group, why, evidence, result, rr.message)
         if rr.healthy:
             p.state = p.state.model_copy(update={"consecutive_fail": 0})
         return rr.healthy

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -16,9 +18,10 @@ from diag.envelope import utc_now
 from diag.exitcodes import Exit, probe_exit_code
 from diag.transport.base import Transport
 from probes.envelopes import interrupted_envelope
+from probes.restart import ssh_settings
 from probes.runner import RoundResult, RunOptions, run_round
 from probes.state import StateError
-from schemas.probe import ProbeEnvelope, TargetsFile
+from schemas.probe import GroupConfig, ProbeEnvelope, TargetsFile
 
 
 class ProbeUsageError(click.ClickException):
@@ -57,14 +60,21 @@ def load_targets(path: Path) -> TargetsFile:
         raise ProbeUsageError(f"{path}: {one_line(exc)}") from exc
 
 
-def restart_transport() -> Transport | None:
-    """The SSH transport for restarts, when this build has one (diag/transport/ssh.py)."""
-    try:
-        from diag.transport import ssh  # type: ignore[attr-defined]
+def ssh_transport_factory() -> Callable[[GroupConfig], Transport | None]:
+    """Per group, the asyncssh transport of diag/transport/asyncssh_transport.py (the fleet
+    issue's), imported dynamically; None when this build does not have it."""
 
-        return ssh.SshTransport()  # type: ignore[no-any-return]
-    except (ImportError, AttributeError, TypeError):
-        return None
+    def make(cfg: GroupConfig) -> Transport | None:
+        try:
+            mod = importlib.import_module("diag.transport.asyncssh_transport")
+            common = importlib.import_module("diag.transport.ssh_common")
+        except ImportError:
+            return None
+        settings = common.SSHSettings(**ssh_settings(cfg, cfg.connect_timeout_s))
+        transport: Transport = mod.AsyncSSHTransport(settings)
+        return transport
+
+    return make
 
 
 def human_line(env: ProbeEnvelope) -> str:
@@ -116,7 +126,7 @@ def probe_run(
         act=act,
         prom_path=prom,
         lock_wait_s=lock_wait_s,
-        transport=restart_transport() if act else None,
+        transport_factory=ssh_transport_factory(),
     )
     started = utc_now()
     previous = signal.signal(signal.SIGTERM, _sigterm)

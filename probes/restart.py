@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from diag.transport.base import Target, Transport
 from schemas.probe import GroupConfig, Verdict
@@ -29,6 +30,26 @@ class RestartResult:
     @property
     def healthy(self) -> bool:
         return self.ok and self.verdict_after is Verdict.HEALTHY
+
+
+def ssh_settings(cfg: GroupConfig, connect_timeout_s: float) -> dict[str, object]:
+    """Keyword arguments for the SSH transport's settings (diag.transport.ssh_common.SSHSettings).
+    Host keys are checked strictly: an unknown or changed key fails the restart."""
+    kw: dict[str, object] = {
+        "user": cfg.ssh_user,
+        "identity": str(Path(cfg.ssh_identity).expanduser()) if cfg.ssh_identity else "",
+        "jump": cfg.ssh_jump,
+        "accept_new": False,
+        "connect_timeout_s": connect_timeout_s,
+    }
+    if cfg.ssh_known_hosts:
+        kw["known_hosts"] = Path(cfg.ssh_known_hosts).expanduser()
+    return kw
+
+
+def ssh_target(node: str, ssh_host: str, cfg: GroupConfig) -> Target:
+    return Target(name=node, address=ssh_host or node, port=cfg.ssh_port, user=cfg.ssh_user,
+                  identity=cfg.ssh_identity, jump=cfg.ssh_jump)  # fmt: skip
 
 
 def restart_argv(unit: str, cfg: GroupConfig) -> list[str]:

@@ -20,6 +20,7 @@ from probes.verdict import busy_override, judge
 from schemas.probe import (
     ActionResult,
     AuditEnvelope,
+    GroupConfig,
     ProbeData,
     ProbeEnvelope,
     ProbeTarget,
@@ -37,7 +38,8 @@ class RunOptions:
     prom_path: Path | None = None
     lock_wait_s: float = 30.0
     concurrency: int = 256
-    transport: Transport | None = None  # for restarts; None: restarts are reported as skipped
+    # Restarts: a transport per group (the SSH one in the CLI); None: restart fails, cordon.
+    transport_factory: Callable[[GroupConfig], Transport | None] = lambda cfg: None
     backend_factory: Callable[..., backends.CordonBackend] = backends.make
 
 
@@ -94,12 +96,15 @@ async def run_round(tf: TargetsFile, opts: RunOptions) -> RoundResult:
         for g in guards:
             if g.tripped:
                 actor.breaker(g)
-        notes = {
-            p.node: await actor.act(
-                p, judged_reason(tf, judged, p.node), evidence(tf, outcomes, p.node)
-            )
-            for p in plans
-        }
+        try:
+            notes = {
+                p.node: await actor.act(
+                    p, judged_reason(tf, judged, p.node), evidence(tf, outcomes, p.node)
+                )
+                for p in plans
+            }
+        finally:
+            await actor.close()
         _save(st, plans, tf, now, opts.state_path)
     by_node = {p.node: p for p in plans}
     for t, o, j in zip(tf.targets, outcomes, judged, strict=True):

@@ -61,6 +61,11 @@ class GroupConfig(Strict):
     ttft_budget_ms: float = Field(default=2000, gt=0)
     itl_budget_ms: float = Field(default=1000, gt=0)
     restart_wait_s: float = Field(default=30, gt=0, le=600, description="Re-probe for this long.")
+    ssh_user: str = Field(default="", description="Restart over SSH: login user.")
+    ssh_port: int = Field(default=22, ge=1, le=65535)
+    ssh_identity: str = Field(default="", description="Private key file; empty: agent/defaults.")
+    ssh_known_hosts: str = Field(default="", description="Empty: ~/.ssh/known_hosts (strict).")
+    ssh_jump: str = Field(default="", description="Jump host, user@host:port.")
     restart_units: list[str] = Field(
         default_factory=list, description="Allow-list of systemd units a restart may name."
     )
@@ -87,6 +92,7 @@ class ProbeTarget(Strict):
     group: str = "default"
     api: Api = Api.COMPLETIONS
     restart_unit: str = ""
+    ssh_host: str = Field(default="", description="Address to SSH to for restarts; empty: node.")
     prompt: str = "Say OK."
     max_tokens: int = Field(default=8, ge=1, le=256)
     min_tokens: int = Field(default=1, ge=1, description="Fewer valid tokens: not healthy.")

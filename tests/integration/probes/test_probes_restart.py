@@ -41,7 +41,7 @@ def fake_systemctl(tmp: Path, body: str, monkeypatch: pytest.MonkeyPatch) -> Pat
 
 def opts(tmp: Path) -> RunOptions:
     return RunOptions(state_path=tmp / "s.json", audit_path=tmp / "a.jsonl", act=True,
-                      transport=LocalTransport())  # fmt: skip
+                      transport_factory=lambda cfg: LocalTransport())  # fmt: skip
 
 
 def test_restart_brings_it_back_so_no_cordon(llama, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -67,3 +67,30 @@ def test_failed_restart_then_cordon(llama, tmp_path, monkeypatch) -> None:  # ty
         ("restart", ActionResult.FAILED), ("cordon", ActionResult.DONE)]  # fmt: skip
     assert "not found" in recs[0].message
     assert result.action_failed and result.probes[0].data.state.cordoned_by_us
+
+
+def test_cli_without_ssh_transport_records_and_cordons(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Through the CLI: when this build has no SSH transport the restart is recorded as failed
+    and the cordon still happens (exit 1: an action failed). With the fleet branch's
+    asyncssh transport merged, the same path restarts over SSH."""
+    import importlib.util
+    import json
+
+    import yaml
+    from probes_support import run_cli
+
+    if importlib.util.find_spec("diag.transport.asyncssh_transport") is not None:
+        pytest.skip("this build has the SSH transport; the no-transport path does not apply")
+    srv = llama()
+    srv.pause()
+    doc = json.loads(targets(srv.url).model_dump_json(exclude_defaults=True))
+    doc["groups"]["default"]["ssh_port"] = 1  # nothing listens: never reached anyway
+    tf = tmp_path / "t.yaml"
+    tf.write_text(yaml.safe_dump(doc))
+    res = run_cli("probe", "run", "--targets", str(tf), "--state", str(tmp_path / "s.json"),
+                  "--audit", str(tmp_path / "a.jsonl"), "--act")  # fmt: skip
+    assert res.returncode == 1, res.stderr
+    recs = audit.read(tmp_path / "a.jsonl")
+    assert [(r.action.value, r.result.value) for r in recs] == [
+        ("restart", "failed"), ("cordon", "done")]  # fmt: skip
+    assert "no SSH transport" in recs[0].message

@@ -224,3 +224,21 @@ def test_credentials_in_url_never_reach_output(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("DGP_TOKEN", "tok123")
     raw = request_bytes(t.model_copy(update={"api_key_env": "DGP_TOKEN"})).decode()
     assert "Authorization: Bearer tok123" in raw and "Basic" not in raw
+
+
+def test_ssh_settings_and_target_for_restarts() -> None:
+    from pathlib import Path
+
+    from probes.restart import restart_argv, ssh_settings, ssh_target
+
+    cfg = GroupConfig(ssh_user="ops", ssh_port=2222, ssh_identity="/k/id", ssh_jump="bastion",
+                      ssh_known_hosts="/k/known", restart_units=["vllm.service"])  # fmt: skip
+    kw = ssh_settings(cfg, 3.0)
+    assert kw == {"user": "ops", "identity": "/k/id", "jump": "bastion", "accept_new": False,
+                  "connect_timeout_s": 3.0, "known_hosts": Path("/k/known")}  # fmt: skip
+    t = ssh_target("gpu-1", "", cfg)
+    assert (t.address, t.port, t.user) == ("gpu-1", 2222, "ops")
+    assert ssh_target("gpu-1", "10.0.0.9", cfg).address == "10.0.0.9"
+    assert restart_argv("vllm.service", cfg) == ["systemctl", "restart", "vllm.service"]
+    with pytest.raises(ValueError, match="allow-list"):
+        restart_argv("sshd.service", cfg)
