@@ -69,28 +69,16 @@ def test_failed_restart_then_cordon(llama, tmp_path, monkeypatch) -> None:  # ty
     assert result.action_failed and result.probes[0].data.state.cordoned_by_us
 
 
-def test_cli_without_ssh_transport_records_and_cordons(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Through the CLI: when this build has no SSH transport the restart is recorded as failed
-    and the cordon still happens (exit 1: an action failed). With the fleet branch's
-    asyncssh transport merged, the same path restarts over SSH."""
-    import importlib.util
-    import json
-
-    import yaml
-    from probes_support import run_cli
-
-    if importlib.util.find_spec("diag.transport.asyncssh_transport") is not None:
-        pytest.skip("this build has the SSH transport; the no-transport path does not apply")
+def test_without_a_transport_the_restart_fails_and_the_cordon_happens(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A build or group without an SSH transport: the restart is recorded as failed, the
+    cordon still happens, and the round reports an action failure (exit 1 in the CLI)."""
     srv = llama()
     srv.pause()
-    doc = json.loads(targets(srv.url).model_dump_json(exclude_defaults=True))
-    doc["groups"]["default"]["ssh_port"] = 1  # nothing listens: never reached anyway
-    tf = tmp_path / "t.yaml"
-    tf.write_text(yaml.safe_dump(doc))
-    res = run_cli("probe", "run", "--targets", str(tf), "--state", str(tmp_path / "s.json"),
-                  "--audit", str(tmp_path / "a.jsonl"), "--act")  # fmt: skip
-    assert res.returncode == 1, res.stderr
+    opts = RunOptions(state_path=tmp_path / "s.json", audit_path=tmp_path / "a.jsonl", act=True,
+                      transport_factory=lambda cfg: None)  # fmt: skip
+    result = asyncio.run(run_round(targets(srv.url), opts))
     recs = audit.read(tmp_path / "a.jsonl")
     assert [(r.action.value, r.result.value) for r in recs] == [
         ("restart", "failed"), ("cordon", "done")]  # fmt: skip
     assert "no SSH transport" in recs[0].message
+    assert result.action_failed and result.probes[0].data.state.cordoned_by_us
