@@ -198,6 +198,13 @@ def probe() -> None:
     type=click.FloatRange(min=0),
     help="Seconds to wait for an overlapping run's state lock.",
 )
+@click.option(
+    "--concurrency",
+    default=256,
+    show_default=True,
+    type=click.IntRange(min=1, max=4096),
+    help="Probes in flight at once.",
+)
 @click.option("--human", is_flag=True, help="A readable line per target, not JSONL.")
 @guarded
 def probe_run(
@@ -208,12 +215,13 @@ def probe_run(
     act: bool,
     once: bool,
     lock_wait: float,
+    concurrency: int,
     human: bool,
 ) -> None:
     """Probe every target once; one envelope per target (then audit envelopes) on stdout."""
     from probes.cli_glue import probe_run as run
 
-    sys.exit(run(targets, state, audit, prom, act, human, lock_wait))
+    sys.exit(run(targets, state, audit, prom, act, human, lock_wait, concurrency))
 
 
 @probe.command("record-golden")

@@ -116,7 +116,7 @@ def _sigterm(signum: int, frame: object) -> None:
 
 def probe_run(
     targets: Path, state: Path | None, audit: Path | None, prom: Path | None,
-    act: bool, human: bool, lock_wait_s: float,
+    act: bool, human: bool, lock_wait_s: float, concurrency: int = 256,
 ) -> int:  # fmt: skip
     tf = load_targets(targets)
     sdir = state_dir()
@@ -126,6 +126,7 @@ def probe_run(
         act=act,
         prom_path=prom,
         lock_wait_s=lock_wait_s,
+        concurrency=concurrency,
         transport_factory=ssh_transport_factory(),
     )
     started = utc_now()

@@ -208,7 +208,8 @@ def test_overlapping_runs_never_race(llama, tmp_path) -> None:  # type: ignore[n
 def test_help_texts() -> None:
     res = run_cli("probe", "run", "--help")
     assert res.returncode == 0
-    for opt in ("--targets", "--state", "--act", "--once", "--audit", "--prom", "--human"):
+    for opt in ("--targets", "--state", "--act", "--once", "--audit", "--prom", "--human",
+                "--lock-wait", "--concurrency"):  # fmt: skip
         assert opt in res.stdout
     res = run_cli("probe", "record-golden", "--help")
     assert res.returncode == 0 and "--out" in res.stdout
