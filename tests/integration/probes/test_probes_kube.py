@@ -1,6 +1,6 @@
 """The Kubernetes backend through the official `kubernetes` client.
 
-No kube-apiserver can be installed here, so the client talks to kube_standin.KubeStandIn, an
+No kube-apiserver can be installed here, so the client talks to probes_kube_standin.KubeStandIn, an
 HTTP stand-in for the Node API subset we use (list/read/patch nodes, merge-patch semantics).
 The probes themselves hit a real llama.cpp server."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kube_standin import KubeStandIn, node
+from probes_kube_standin import KubeStandIn, node
 from probes_support import run_cli
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
