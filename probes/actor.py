@@ -33,6 +33,7 @@ class Actor:
         self.who = audit.who()
         self._backends: dict[str, backends.CordonBackend] = {}
         self._transports: dict[str, Transport | None] = {}
+        self._transport_errors: dict[str, str] = {}
 
     def backend(self, group: str) -> backends.CordonBackend:
         if group not in self._backends:
@@ -131,7 +132,11 @@ class Actor:
 
     def transport(self, group: str) -> Transport | None:
         if group not in self._transports:
-            self._transports[group] = self.opts.transport_factory(self.tf.group(group))
+            try:
+                self._transports[group] = self.opts.transport_factory(self.tf.group(group))
+            except Exception as exc:  # bad key file, bad settings: the restart fails, not the run
+                self._transport_errors[group] = f"{type(exc).__name__}: {exc}"[:200]
+                self._transports[group] = None
         return self._transports[group]
 
     async def close(self) -> None:
@@ -145,7 +150,8 @@ class Actor:
         transport = self.transport(p.group)
         mine = [t for t in self.tf.targets if t.node == p.node]
         if transport is None:
-            msg = "no SSH transport in this build: restart skipped"
+            msg = self._transport_errors.get(p.group) or "no SSH transport in this build"
+            msg = f"restart skipped: {msg}"
             self.record(ActionKind.RESTART, p, p.group, why, {"unit": p.restart_unit},
                         ActionResult.FAILED, msg)  # fmt: skip
             return False

@@ -69,16 +69,26 @@ def test_failed_restart_then_cordon(llama, tmp_path, monkeypatch) -> None:  # ty
     assert result.action_failed and result.probes[0].data.state.cordoned_by_us
 
 
-def test_without_a_transport_the_restart_fails_and_the_cordon_happens(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """A build or group without an SSH transport: the restart is recorded as failed, the
+def _raise(cfg: object) -> None:
+    raise ValueError("identity file /nope unreadable")
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [(lambda cfg: None, "no SSH transport"), (_raise, "identity file /nope unreadable")],
+)
+def test_without_a_transport_the_restart_fails_and_the_cordon_happens(
+    llama, tmp_path, factory, message
+) -> None:  # type: ignore[no-untyped-def]
+    """A build or group without a usable SSH transport: the restart is recorded as failed, the
     cordon still happens, and the round reports an action failure (exit 1 in the CLI)."""
     srv = llama()
     srv.pause()
     opts = RunOptions(state_path=tmp_path / "s.json", audit_path=tmp_path / "a.jsonl", act=True,
-                      transport_factory=lambda cfg: None)  # fmt: skip
+                      transport_factory=factory)  # fmt: skip
     result = asyncio.run(run_round(targets(srv.url), opts))
     recs = audit.read(tmp_path / "a.jsonl")
     assert [(r.action.value, r.result.value) for r in recs] == [
         ("restart", "failed"), ("cordon", "done")]  # fmt: skip
-    assert "no SSH transport" in recs[0].message
+    assert message in recs[0].message
     assert result.action_failed and result.probes[0].data.state.cordoned_by_us
