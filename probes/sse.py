@@ -10,6 +10,7 @@ send chunks whose delta text is empty (role-only first chat chunk, or partial UT
 
 from __future__ import annotations
 
+import codecs
 import json
 from dataclasses import dataclass
 
@@ -72,9 +73,11 @@ class SseParser:
         self._data: list[str] = []
         self._event = ""
         self.comments = 0
+        # A character split across two reads must not become two replacement characters.
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
 
     def feed(self, data: bytes | str) -> list[Event]:
-        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        text = self._decoder.decode(data) if isinstance(data, bytes) else data
         self._buf += text
         if len(self._buf) > MAX_BUFFER:
             raise StreamError("event-stream line over 1 MiB")

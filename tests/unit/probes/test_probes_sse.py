@@ -95,3 +95,10 @@ def test_chunk_extensions_and_split_crlf() -> None:
 def test_oversized_line_is_rejected() -> None:
     with pytest.raises(StreamError):
         SseParser().feed(b"data: " + b"x" * (2 << 20))
+
+
+def test_utf8_split_across_reads() -> None:
+    raw = 'data: {"choices":[{"text":"héllo ✓"}]}\n\n'.encode()
+    parser = SseParser()
+    events = [e for i in range(len(raw)) for e in parser.feed(raw[i : i + 1])]
+    assert chunk_of(events[0], Api.COMPLETIONS).text == "héllo ✓"
