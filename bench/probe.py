@@ -6,6 +6,7 @@ to a verdict per class and checks the issue's budgets: every zombie within its d
 the whole round within the longest deadline + 2 s. Needs the [probes-test] extra.
 
     python bench/probe.py [--endpoints 50] [--servers 4]
+    python bench/probe.py --scale 5000      # jump-host cost only: refused ports, no servers
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import asyncio
 import importlib.util
 import resource
+import socket
 import statistics
 import sys
 import tempfile
@@ -92,11 +94,36 @@ def report(result, wall_s: float, cpu_s: float) -> bool:  # type: ignore[no-unty
     return ok
 
 
+def scale(n: int) -> int:
+    """The jump-host cost of a large round: n endpoints whose port refuses connections, each
+    on its own node, fail_threshold 1 and no blast limit, so every node gets a planned cordon
+    and an fsynced audit record. No servers are needed."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    rows = [{"name": f"t{i}", "url": f"http://127.0.0.1:{port}", "model": "m", "node": f"n{i}"}
+            for i in range(n)]  # fmt: skip
+    group = {"fail_threshold": 1, "max_cordon_fraction": 1, "max_cordon_count": n}
+    tf = TargetsFile.model_validate({"targets": rows, "groups": {"default": group}})
+    with tempfile.TemporaryDirectory(prefix="dgp-bench-") as tmp:
+        opts = RunOptions(state_path=Path(tmp) / "s.json", audit_path=Path(tmp) / "a.jsonl")
+        cpu0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
+        result = asyncio.run(run_round(tf, opts))
+        wall, cpu1 = time.monotonic() - t0, resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    print(f"scale: {n} refused endpoints, {len(result.audits)} planned cordons audited: "
+          f"round {wall:.2f} s wall, {cpu:.2f} s CPU")  # fmt: skip
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--endpoints", type=int, default=50)
     ap.add_argument("--servers", type=int, default=4, help="live llama servers (plus 2 more)")
+    ap.add_argument("--scale", type=int, default=0, help="only the jump-host cost of N endpoints")
     args = ap.parse_args()
+    if args.scale:
+        return scale(args.scale)
     llama = _llama_helpers()
     with tempfile.TemporaryDirectory(prefix="dgp-bench-") as tmp:
         d = Path(tmp)

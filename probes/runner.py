@@ -18,6 +18,7 @@ from probes.client import Outcome, probe, redact_url
 from probes.plan import NodePlan, decide, guard, node_verdicts
 from probes.verdict import busy_override, judge
 from schemas.probe import (
+    ActionKind,
     ActionResult,
     AuditEnvelope,
     GroupConfig,
@@ -96,19 +97,20 @@ async def run_round(tf: TargetsFile, opts: RunOptions) -> RoundResult:
         for g in guards:
             if g.tripped:
                 actor.breaker(g)
+        rows = per_node(tf, outcomes, judged)
         try:
             notes = {
-                p.node: await actor.act(
-                    p, judged_reason(tf, judged, p.node), evidence(tf, outcomes, p.node)
-                )
+                p.node: await actor.act(p, judged_reason(rows[p.node]), evidence(rows[p.node]))
                 for p in plans
+                if p.action is not ActionKind.NONE
             }
         finally:
             await actor.close()
         _save(st, plans, tf, now, opts.state_path)
     by_node = {p.node: p for p in plans}
     for t, o, j in zip(tf.targets, outcomes, judged, strict=True):
-        data = _data(t, o, j, by_node[t.node], notes[t.node], opts.act, tf)
+        note = notes.get(t.node, (ActionResult.NONE, ""))
+        data = _data(t, o, j, by_node[t.node], note, opts.act, tf)
         result.probes.append(envelopes.probe_envelope(data, tf.group(t.group), started))
     if opts.prom_path is not None:
         from probes import prom
@@ -147,21 +149,28 @@ def _data(
     )
 
 
-def evidence(tf: TargetsFile, outcomes: list[Outcome], node: str) -> dict[str, object]:
+Row = tuple[ProbeTarget, Outcome, tuple[Verdict, str, bool]]
+
+
+def per_node(
+    tf: TargetsFile, outcomes: list[Outcome], judged: list[tuple[Verdict, str, bool]]
+) -> dict[str, list[Row]]:
+    """Each node's targets with their outcome and verdict (one pass, for large fleets)."""
+    rows: dict[str, list[Row]] = {}
+    for row in zip(tf.targets, outcomes, judged, strict=True):
+        rows.setdefault(row[0].node, []).append(row)
+    return rows
+
+
+def evidence(rows: list[Row]) -> dict[str, object]:
     """The measurements behind a node's action, per target, for the audit record."""
-    keep = ("http_status", "connect_ms", "ttft_ms", "itl_ms_max", "tokens", "e2e_ms", "error")
-    return {
-        t.name: o.timings.model_dump(mode="json", include=set(keep))
-        for t, o in zip(tf.targets, outcomes, strict=True)
-        if t.node == node
-    }
+    keep = {"http_status", "connect_ms", "ttft_ms", "itl_ms_max", "tokens", "e2e_ms", "error"}
+    return {t.name: o.timings.model_dump(mode="json", include=keep) for t, o, _ in rows}
 
 
-def judged_reason(tf: TargetsFile, judged: list[tuple[Verdict, str, bool]], node: str) -> str:
+def judged_reason(rows: list[Row]) -> str:
     return "; ".join(
-        f"{t.name}: {v.value} ({why})"
-        for t, (v, why, _) in zip(tf.targets, judged, strict=True)
-        if t.node == node and v is not Verdict.HEALTHY
+        f"{t.name}: {v.value} ({why})" for t, _, (v, why, _) in rows if v is not Verdict.HEALTHY
     )[:400]
 
 
