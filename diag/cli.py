@@ -182,6 +182,83 @@ def checks_list(policy: Path | None, host_class: str, as_json: bool) -> None:
         click.echo(row)
 
 
+@cli.group()
+def probe() -> None:
+    """Synthetic token-generation probes: find zombie endpoints, cordon them safely."""
+
+
+@probe.command("run")
+@click.option(
+    "--targets",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Targets YAML (docs/probes.md).",
+)
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="State file [~/.local/state/diagctl/probe-state.json].",
+)
+@click.option(
+    "--audit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append-only audit log [~/.local/state/diagctl/probe-audit.jsonl].",
+)
+@click.option(
+    "--prom",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a Prometheus textfile (.prom), atomically.",
+)
+@click.option("--act", is_flag=True, help="Really cordon/uncordon/restart (default: dry run).")
+@click.option("--once", is_flag=True, help="One round, then exit (the default; for cron).")
+@click.option(
+    "--lock-wait",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds to wait for an overlapping run's state lock.",
+)
+@click.option(
+    "--concurrency",
+    default=256,
+    show_default=True,
+    type=click.IntRange(min=1, max=4096),
+    help="Probes in flight at once.",
+)
+@click.option("--human", is_flag=True, help="A readable line per target, not JSONL.")
+@guarded
+def probe_run(
+    targets: Path,
+    state: Path | None,
+    audit: Path | None,
+    prom: Path | None,
+    act: bool,
+    once: bool,
+    lock_wait: float,
+    concurrency: int,
+    human: bool,
+) -> None:
+    """Probe every target once; one envelope per target (then audit envelopes) on stdout."""
+    from probes.cli_glue import probe_run as run
+
+    sys.exit(run(targets, state, audit, prom, act, human, lock_wait, concurrency))
+
+
+@probe.command("record-golden")
+@click.option("--targets", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the targets file with golden_text set here (atomically); default stdout.",
+)
+@guarded
+def probe_record_golden(targets: Path, out: Path | None) -> None:
+    """Probe once and record each healthy target's text as its golden_text."""
+    from probes.cli_glue import record_golden
+
+    sys.exit(record_golden(targets, out))
+
+
 def main() -> None:
     import os
 

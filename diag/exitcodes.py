@@ -19,6 +19,7 @@ class Exit(IntEnum):
     USAGE = 2  # bad options, bad policy or inventory file
     FINDINGS = 3  # some finding is warn or fail
     UNREACHABLE = 4  # some host could not be collected from (network, auth, host key, timeout)
+    BREAKER = 5  # probe run: the blast-radius breaker tripped; cordons were withheld
     INTERRUPTED = 130  # Ctrl-C / SIGTERM
 
 
@@ -35,3 +36,20 @@ def exit_code(
         return Exit.INTERNAL
     bad = {"warn", "fail"} | ({"unknown"} if strict else set())
     return Exit.FINDINGS if statuses & bad else Exit.OK
+
+
+def probe_exit_code(
+    envelopes: Iterable[Envelope],
+    breaker_tripped: bool,
+    action_failed: bool,
+    interrupted: bool = False,
+) -> Exit:
+    """`diagctl probe run`: interrupted > breaker (5) > a failed action (1) > the verdicts:
+    down → 4 (unreachable), zombie or slow → 3, all healthy → 0."""
+    if interrupted:
+        return Exit.INTERRUPTED
+    if breaker_tripped:
+        return Exit.BREAKER
+    if action_failed:
+        return Exit.INTERNAL
+    return exit_code(envelopes)

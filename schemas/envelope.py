@@ -64,6 +64,8 @@ class ErrorCode(str, Enum):
     ARTIFACT_WRITE_FAILED = "artifact_write_failed"  # --out could not be written (disk full)
     BAD_POLICY = "bad_policy"  # the policy file is unreadable or invalid
     INTERNAL = "internal"  # a bug in diagctl
+    ACTION_FAILED = "action_failed"  # a cordon/uncordon/restart backend call failed
+    BREAKER_TRIPPED = "breaker_tripped"  # the blast-radius guard stopped further cordons
 
 
 class ErrorInfo(Strict):

@@ -11,6 +11,7 @@ from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.health import HealthEnvelope, RunSummary
 from schemas.payload import PayloadOutput
 from schemas.policy import PolicyFile
+from schemas.probe import AuditEnvelope, AuditRecord, ProbeEnvelope, StateFile, TargetsFile
 
 # A plain dict: document kind → model. New kinds (probe results, audit events) add a line.
 DOCUMENTS: dict[str, type[BaseModel]] = {
@@ -19,6 +20,11 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "run.summary": RunSummary,
     "policy": PolicyFile,
     "payload.output": PayloadOutput,
+    "probe.result": ProbeEnvelope,
+    "probe.audit": AuditEnvelope,
+    "probe.audit_record": AuditRecord,
+    "probe.targets": TargetsFile,
+    "probe.state": StateFile,
 }
 
 

@@ -1,0 +1,87 @@
+"""Cordon backends behind one interface; one is picked per target group (`backend:`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from schemas.probe import ActionResult, Backend, GroupConfig
+
+PREFIX = "diagctl:"  # every reason/annotation we write starts with it; nothing else is ours
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: ActionResult
+    message: str = ""
+    ours: bool = False  # after a cordon: diagctl holds this node (it may uncordon it later)
+
+
+class CordonBackend(Protocol):
+    name: Backend
+
+    def cordon(self, node: str, reason: str) -> Outcome:
+        """Take `node` out of scheduling; idempotent; never takes over a human's cordon."""
+        ...
+
+    def uncordon(self, node: str) -> Outcome:
+        """Undo only what diagctl did; a human's cordon is left alone (REFUSED)."""
+        ...
+
+
+class NoBackend:
+    """backend: none — verdicts and plans only."""
+
+    name = Backend.NONE
+
+    def cordon(self, node: str, reason: str) -> Outcome:
+        return Outcome(ActionResult.FAILED, "group has backend none: nothing can be cordoned")
+
+    def uncordon(self, node: str) -> Outcome:
+        return Outcome(ActionResult.FAILED, "group has backend none: nothing can be uncordoned")
+
+
+class Unavailable:
+    """The group's backend could not be set up (missing client, bad kubeconfig): every action
+    fails with that reason, and the round still reports every target."""
+
+    name = Backend.NONE
+
+    def __init__(self, why: str) -> None:
+        self.why = why[:300]
+
+    def cordon(self, node: str, reason: str) -> Outcome:
+        return Outcome(ActionResult.FAILED, f"backend unavailable: {self.why}")
+
+    def uncordon(self, node: str) -> Outcome:
+        return Outcome(ActionResult.FAILED, f"backend unavailable: {self.why}")
+
+
+def make(cfg: GroupConfig) -> CordonBackend:
+    """The backend a group asks for; imports are lazy (kubernetes is an optional extra)."""
+    if cfg.backend is Backend.SLURM:
+        from probes.backends.slurm import SlurmBackend
+
+        return SlurmBackend(cfg.slurm_scontrol)
+    if cfg.backend is Backend.KUBERNETES:
+        try:
+            import kubernetes  # noqa: F401
+
+            from probes.backends.kube import KubeBackend
+        except ImportError as exc:
+            raise RuntimeError(
+                "the kubernetes client is missing: pip install 'diagctl[k8s]'"
+            ) from exc
+
+        return KubeBackend.from_config(cfg.kubeconfig, cfg.kube_context)
+    if cfg.backend is Backend.COMMAND:
+        from probes.backends.command import CommandBackend
+
+        return CommandBackend(cfg.command_cordon, cfg.command_uncordon)
+    return NoBackend()
+
+
+def clean_reason(text: str, limit: int = 120) -> str:
+    """One printable line: scheduler reasons and annotations are shown to humans."""
+    flat = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(flat.split())[:limit]

@@ -1,0 +1,119 @@
+"""Kubernetes: cordon = unschedulable + a `diagctl.io/zombie` NoSchedule taint + an annotation.
+
+Uses the official `kubernetes` client (optional extra `diagctl[k8s]`, imported lazily). The
+annotation records the evidence and whether diagctl itself set `unschedulable`, so uncordon
+removes only what diagctl added: a node a human cordoned stays cordoned.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from probes.backends import PREFIX, Outcome, clean_reason
+from schemas.probe import ActionResult, Backend
+
+TAINT_KEY = "diagctl.io/zombie"
+ANNOTATION = "diagctl.io/cordon"
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def _taints(node: Any) -> list[dict[str, Any]]:
+    return [
+        {k: v for k, v in (("key", t.key), ("value", t.value), ("effect", t.effect)) if v}
+        for t in (node.spec.taints or [])
+    ]
+
+
+class KubeBackend:
+    name = Backend.KUBERNETES
+
+    def __init__(self, api: Any) -> None:
+        self.api = api  # kubernetes.client.CoreV1Api
+
+    @classmethod
+    def from_config(cls, kubeconfig: str = "", context: str = "") -> KubeBackend:
+        from kubernetes import client
+        from kubernetes import config as kconfig
+
+        config: Any = kconfig  # untyped package; keep mypy strict elsewhere
+
+        if kubeconfig:
+            api_client = config.new_client_from_config(
+                config_file=kubeconfig, context=context or None
+            )
+        else:
+            try:
+                config.load_incluster_config()
+            except config.ConfigException:
+                config.load_kube_config(context=context or None)
+            api_client = client.ApiClient()
+        return cls(client.CoreV1Api(api_client))
+
+    def _read(self, node: str) -> Any:
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            return self.api.read_node(node)
+        except ApiException as exc:
+            return f"read node {node}: HTTP {exc.status} {exc.reason}"
+        except Exception as exc:  # urllib3 connection errors and the like
+            return f"read node {node}: {type(exc).__name__}: {exc}"[:200]
+
+    def _patch(self, node: str, body: dict[str, Any]) -> str:
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            # JSON merge patch (RFC 7386): lists are replaced and null deletes a key, so removing
+            # our taint cannot depend on strategic-merge keys of the server's version.
+            self.api.patch_node(node, body, _content_type=MERGE_PATCH)
+        except ApiException as exc:
+            return f"patch node {node}: HTTP {exc.status} {exc.reason}"
+        except Exception as exc:
+            return f"patch node {node}: {type(exc).__name__}: {exc}"[:200]
+        return ""
+
+    def cordon(self, node: str, reason: str) -> Outcome:
+        obj = self._read(node)
+        if isinstance(obj, str):
+            return Outcome(ActionResult.FAILED, obj)
+        taints = _taints(obj)
+        if any(t.get("key") == TAINT_KEY for t in taints):
+            return Outcome(ActionResult.ALREADY, "taint already present", ours=True)
+        was_unschedulable = bool(obj.spec.unschedulable)
+        mark = {"reason": clean_reason(f"{PREFIX} {reason}", 500), "set_unschedulable": True}
+        mark["set_unschedulable"] = not was_unschedulable
+        body = {
+            "metadata": {"annotations": {ANNOTATION: json.dumps(mark)}},
+            "spec": {
+                "unschedulable": True,
+                "taints": [*taints, {"key": TAINT_KEY, "value": "true", "effect": "NoSchedule"}],
+            },
+        }
+        err = self._patch(node, body)
+        if err:
+            return Outcome(ActionResult.FAILED, err)
+        note = " (was already unschedulable: left as it was)" if was_unschedulable else ""
+        return Outcome(ActionResult.DONE, f"unschedulable + taint {TAINT_KEY}{note}", ours=True)
+
+    def uncordon(self, node: str) -> Outcome:
+        obj = self._read(node)
+        if isinstance(obj, str):
+            return Outcome(ActionResult.FAILED, obj)
+        annotations = obj.metadata.annotations or {}
+        taints = _taints(obj)
+        if ANNOTATION not in annotations and not any(t.get("key") == TAINT_KEY for t in taints):
+            if obj.spec.unschedulable:
+                return Outcome(ActionResult.REFUSED, "cordoned by someone else")
+            return Outcome(ActionResult.ALREADY, "not cordoned")
+        try:
+            mark = json.loads(annotations.get(ANNOTATION, "{}"))
+        except ValueError:
+            mark = {}
+        spec: dict[str, Any] = {"taints": [t for t in taints if t.get("key") != TAINT_KEY]}
+        if mark.get("set_unschedulable", False):
+            spec["unschedulable"] = False
+        err = self._patch(node, {"metadata": {"annotations": {ANNOTATION: None}}, "spec": spec})
+        if err:
+            return Outcome(ActionResult.FAILED, err)
+        return Outcome(ActionResult.DONE, "removed diagctl's taint and annotation")

@@ -1,0 +1,105 @@
+"""From verdicts and state to a per-node action plan, through the blast-radius guard. Pure."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from probes.state import advance, prune
+from schemas.probe import ActionKind, GroupConfig, NodeState, StateFile, TargetsFile, Verdict
+
+# Worst first: a node's verdict is the worst verdict of the endpoints it serves.
+ORDER = [Verdict.DOWN, Verdict.ZOMBIE, Verdict.SLOW, Verdict.HEALTHY]
+
+
+@dataclass
+class NodePlan:
+    node: str
+    group: str
+    verdict: Verdict
+    state: NodeState
+    action: ActionKind = ActionKind.NONE
+    restart_unit: str = ""
+    blocked: bool = False
+
+
+@dataclass
+class GroupGuard:
+    """The blast-radius arithmetic of one group, for the envelope and the audit record."""
+
+    group: str
+    size: int
+    limit: int
+    used: int
+    wanted: int
+    tripped: bool
+    nodes: list[str] = field(default_factory=list)
+
+
+def node_verdicts(verdicts: Iterable[tuple[str, Verdict]]) -> dict[str, Verdict]:
+    out: dict[str, Verdict] = {}
+    for node, v in verdicts:
+        cur = out.get(node)
+        out[node] = v if cur is None else min(cur, v, key=ORDER.index)
+    return out
+
+
+def cordon_limit(cfg: GroupConfig, size: int) -> int:
+    """At most max_cordon_fraction of the group and max_cordon_count nodes; a fraction that
+    rounds to zero still allows one node, so a small group can lose its one zombie."""
+    by_fraction = max(1, math.floor(cfg.max_cordon_fraction * size + 1e-9))
+    return min(cfg.max_cordon_count, by_fraction)
+
+
+def decide(
+    targets: TargetsFile, state: StateFile, verdicts: dict[str, Verdict], now: float
+) -> list[NodePlan]:
+    """Advance each probed node's hysteresis and pick its action (before the guard)."""
+    group_of = {t.node: t.group for t in targets.targets}
+    unit_of = {t.node: t.restart_unit for t in targets.targets if t.restart_unit}
+    plans = []
+    for node in sorted(verdicts):
+        group = group_of[node]
+        cfg = targets.group(group)
+        st = advance(state.nodes.get(node, NodeState()), verdicts[node], now)
+        action = ActionKind.NONE
+        if not st.cordoned_by_us and st.consecutive_fail >= cfg.fail_threshold:
+            action = ActionKind.CORDON
+        elif st.cordoned_by_us and st.consecutive_pass >= cfg.pass_threshold:
+            action = ActionKind.UNCORDON
+        plans.append(NodePlan(node, group, verdicts[node], st, action, unit_of.get(node, "")))
+    return plans
+
+
+def guard(
+    targets: TargetsFile, state: StateFile, plans: list[NodePlan], now: float
+) -> list[GroupGuard]:
+    """Block every cordon of a group whose planned cordons would cross its limit.
+
+    `used` counts nodes diagctl holds cordoned now plus nodes it cordoned within the window;
+    if used + this round's cordons > limit, none of this round's cordons happen in that group
+    (a burst of failures bigger than the limit looks like a probe or network fault, not N
+    independent zombies) and the breaker trips.
+    """
+    results = []
+    for group in sorted({p.group for p in plans}):
+        cfg = targets.group(group)
+        size = len({t.node for t in targets.targets if t.group == group})
+        recent = {e.node for e in prune(state.cordons.get(group, []), now, cfg.window_s)}
+        held = {
+            n
+            for n, st in state.nodes.items()
+            if st.cordoned_by_us and any(t.node == n and t.group == group for t in targets.targets)
+        }
+        want = [p for p in plans if p.group == group and p.action is ActionKind.CORDON]
+        used = len(recent | held)
+        limit = cordon_limit(cfg, size)
+        tripped = bool(want) and used + len(want) > limit
+        if tripped:
+            for p in want:
+                p.blocked = True
+        results.append(
+            GroupGuard(group, size, limit, used, len(want), tripped, [p.node for p in want])
+        )
+    return results

@@ -1,0 +1,53 @@
+"""Prometheus textfile-collector output (`--prom FILE`): per target success, TTFT, ITL.
+
+node_exporter's textfile collector (or the exporters issue) picks the file up; it is written
+atomically so a scrape never sees half of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Gauge, generate_latest
+
+from diag.artifacts import atomic_write
+from schemas.probe import ProbeData, Verdict
+
+LABELS = ["target", "node", "group", "model"]
+
+
+def render(results: list[ProbeData]) -> bytes:
+    reg = CollectorRegistry()
+    success = Gauge(
+        "probe_success", "1 if the probe produced valid tokens in time", LABELS, registry=reg
+    )
+    verdict = Gauge(
+        "probe_verdict", "1 for the verdict of the last probe", [*LABELS, "verdict"], registry=reg
+    )
+    ttft = Gauge("probe_ttft_seconds", "Time to first token", LABELS, registry=reg)
+    itl = Gauge("probe_itl_max_seconds", "Largest inter-token gap", LABELS, registry=reg)
+    e2e = Gauge("probe_duration_seconds", "Whole probe, connect included", LABELS, registry=reg)
+    toks = Gauge("probe_tokens", "Tokens received", LABELS, registry=reg)
+    fails = Gauge("probe_consecutive_failures", "Hysteresis counter", LABELS, registry=reg)
+    cordoned = Gauge(
+        "probe_cordoned_by_diagctl", "1 if diagctl holds the node cordoned", LABELS, registry=reg
+    )
+    for r in results:
+        lab = [r.target, r.node, r.group, r.model]
+        ok = r.verdict in (Verdict.HEALTHY, Verdict.SLOW)
+        success.labels(*lab).set(1 if ok else 0)
+        for v in Verdict:
+            verdict.labels(*lab, v.value).set(1 if r.verdict is v else 0)
+        if r.timings.ttft_ms is not None:
+            ttft.labels(*lab).set(r.timings.ttft_ms / 1000)
+        if r.timings.itl_ms_max is not None:
+            itl.labels(*lab).set(r.timings.itl_ms_max / 1000)
+        e2e.labels(*lab).set(r.timings.e2e_ms / 1000)
+        toks.labels(*lab).set(r.timings.tokens)
+        fails.labels(*lab).set(r.state.consecutive_fail)
+        cordoned.labels(*lab).set(1 if r.state.cordoned_by_us else 0)
+    return generate_latest(reg)
+
+
+def write(path: Path, results: list[ProbeData]) -> None:
+    atomic_write(path, render(results))

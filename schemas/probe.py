@@ -1,0 +1,220 @@
+"""Synthetic token-generation probes: the targets file, results, state and audit records."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from schemas.envelope import Envelope, Strict
+
+
+class Api(str, Enum):
+    COMPLETIONS = "completions"  # POST /v1/completions, text in choices[0].text
+    CHAT = "chat"  # POST /v1/chat/completions, text in choices[0].delta.content
+
+
+class Verdict(str, Enum):
+    HEALTHY = "healthy"  # valid tokens within every budget
+    SLOW = "slow"  # valid tokens, but TTFT or an inter-token gap over budget
+    ZOMBIE = "zombie"  # the server accepted the connection but no valid token by the deadline
+    DOWN = "down"  # no connection, or an HTTP 5xx
+
+
+class Backend(str, Enum):
+    SLURM = "slurm"
+    KUBERNETES = "kubernetes"
+    COMMAND = "command"
+    NONE = "none"  # verdicts and plans only; nothing can be cordoned
+
+
+class ActionKind(str, Enum):
+    NONE = "none"
+    CORDON = "cordon"
+    UNCORDON = "uncordon"
+    RESTART = "restart"
+    BREAKER = "breaker"
+
+
+class ActionResult(str, Enum):
+    NONE = "none"  # nothing to do
+    PLANNED = "planned"  # dry run (no --act): what would have been done
+    DONE = "done"
+    ALREADY = "already"  # idempotent: the node was already in the wanted state
+    REFUSED = "refused"  # e.g. a drain set by a human: never cleared by diagctl
+    BLOCKED = "blocked"  # the blast-radius breaker stopped it
+    FAILED = "failed"
+
+
+class GroupConfig(Strict):
+    """Per target group; every field has a default (docs/probes.md lists them)."""
+
+    backend: Backend = Backend.NONE
+    max_cordon_fraction: float = Field(default=0.10, ge=0, le=1)
+    max_cordon_count: int = Field(default=10, ge=0)
+    window_s: float = Field(default=3600, gt=0, description="Blast-radius window.")
+    fail_threshold: int = Field(default=3, ge=1)
+    pass_threshold: int = Field(default=3, ge=1)
+    deadline_s: float = Field(default=10.0, gt=0, le=600)
+    connect_timeout_s: float = Field(default=3.0, gt=0, le=600)
+    ttft_budget_ms: float = Field(default=2000, gt=0)
+    itl_budget_ms: float = Field(default=1000, gt=0)
+    restart_wait_s: float = Field(default=30, gt=0, le=600, description="Re-probe for this long.")
+    ssh_user: str = Field(default="", description="Restart over SSH: login user.")
+    ssh_port: int = Field(default=22, ge=1, le=65535)
+    ssh_identity: str = Field(default="", description="Private key file; empty: agent/defaults.")
+    ssh_known_hosts: str = Field(default="", description="Empty: ~/.ssh/known_hosts (strict).")
+    ssh_jump: str = Field(default="", description="Jump host, user@host:port.")
+    restart_units: list[str] = Field(
+        default_factory=list, description="Allow-list of systemd units a restart may name."
+    )
+    command_cordon: list[str] = Field(
+        default_factory=list, description="argv for backend=command; {node} {reason} expanded."
+    )
+    command_uncordon: list[str] = Field(default_factory=list)
+    kubeconfig: str = Field(default="", description="backend=kubernetes; empty: in-cluster/env.")
+    kube_context: str = ""
+    slurm_scontrol: str = Field(default="scontrol", description="backend=slurm: the binary.")
+
+    @model_validator(mode="after")
+    def _command_needs_argv(self) -> GroupConfig:
+        if self.backend is Backend.COMMAND and not (self.command_cordon and self.command_uncordon):
+            raise ValueError("backend command needs command_cordon and command_uncordon argv lists")
+        return self
+
+
+class ProbeTarget(Strict):
+    name: str = Field(min_length=1)
+    url: str = Field(description="Base URL, e.g. http://10.0.0.7:8000 (the /v1/... is added).")
+    model: str = Field(min_length=1)
+    node: str = Field(min_length=1, description="Scheduler node name the endpoint runs on.")
+    group: str = "default"
+    api: Api = Api.COMPLETIONS
+    restart_unit: str = ""
+    ssh_host: str = Field(default="", description="Address to SSH to for restarts; empty: node.")
+    prompt: str = "Say OK."
+    max_tokens: int = Field(default=8, ge=1, le=256)
+    min_tokens: int = Field(default=1, ge=1, description="Fewer valid tokens: not healthy.")
+    seed: int = 0
+    ignore_eos: bool = Field(default=False, description="vLLM/SGLang extension; off for others.")
+    priority: int | None = Field(default=None, description="vLLM request priority, if enabled.")
+    extra_body: dict[str, Any] = Field(default_factory=dict, description="Merged into the body.")
+    golden_text: str | None = Field(default=None, description="Exact text expected, if set.")
+    api_key_env: str = Field(default="", description="Env var holding a bearer token.")
+    tls_ca_file: str = Field(default="", description="CA bundle for https; empty: system CAs.")
+    tls_verify: bool = Field(
+        default=True, description="false: no certificate check (never default)"
+    )
+    metrics_url: str = Field(default="", description="Engine /metrics: busy engines not zombie.")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        return v.rstrip("/")
+
+
+class TargetsFile(Strict):
+    targets: list[ProbeTarget] = Field(min_length=1)
+    groups: dict[str, GroupConfig] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> TargetsFile:
+        names = [t.name for t in self.targets]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"duplicate target names: {dup}")
+        for t in self.targets:
+            unit = t.restart_unit
+            if unit and unit not in self.group(t.group).restart_units:
+                raise ValueError(f"target {t.name}: restart_unit {unit!r} not in restart_units")
+        return self
+
+    def group(self, name: str) -> GroupConfig:
+        return self.groups.get(name) or GroupConfig()
+
+
+class Timings(Strict):
+    http_status: int = 0
+    connect_ms: float | None = None
+    ttft_ms: float | None = None
+    itl_ms_max: float | None = None
+    itl_ms_mean: float | None = None
+    e2e_ms: float = 0
+    tokens: int = Field(default=0, description="Stream chunks carrying non-empty text.")
+    usage_completion_tokens: int | None = None
+    finish_reason: str = ""
+    text: str = Field(default="", description="Generated text, cut to 256 characters.")
+    done_seen: bool = False
+    error: str = ""
+
+
+class NodeState(Strict):
+    consecutive_fail: int = 0
+    consecutive_pass: int = 0
+    last_verdict: Verdict | None = None
+    cordoned_by_us: bool = False
+    cordoned_at: float | None = None
+    last_probe_at: float | None = None
+
+
+class CordonEvent(Strict):
+    at: float = Field(description="Unix time diagctl cordoned the node.")
+    node: str
+
+
+class StateFile(Strict):
+    version: int = 1
+    nodes: dict[str, NodeState] = Field(default_factory=dict)
+    cordons: dict[str, list[CordonEvent]] = Field(
+        default_factory=dict, description="Per group: diagctl's cordons (blast-radius window)."
+    )
+
+
+class ProbeData(Strict):
+    target: str = ""
+    url: str = ""
+    model: str = ""
+    node: str = ""
+    group: str = ""
+    api: Api = Api.COMPLETIONS
+    verdict: Verdict | None = Field(default=None, description="None: not judged (interrupted).")
+    reason: str = ""
+    skipped_busy: bool = False
+    timings: Timings = Field(default_factory=Timings)
+    state: NodeState = Field(default_factory=NodeState)
+    action: ActionKind = ActionKind.NONE
+    action_result: ActionResult = ActionResult.NONE
+    action_message: str = ""
+    dry_run: bool = True
+    backend: Backend = Backend.NONE
+
+
+class ProbeEnvelope(Envelope):
+    """Envelope of kind ``probe.result``: one per target per run."""
+
+    data: ProbeData = Field(default_factory=ProbeData)  # type: ignore[assignment]
+
+
+class AuditRecord(Strict):
+    """One line of the append-only audit log; also the data of a ``probe.audit`` envelope."""
+
+    at: str = Field(description="UTC RFC 3339.")
+    who: str = Field(description="user@host pid N of the diagctl process.")
+    action: ActionKind
+    node: str = ""
+    group: str = ""
+    backend: Backend = Backend.NONE
+    why: str = ""
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    dry_run: bool = True
+    result: ActionResult
+    message: str = ""
+
+
+class AuditEnvelope(Envelope):
+    """Envelope of kind ``probe.audit``: one per action, for the SIEM exporter."""
+
+    data: AuditRecord | None = None  # type: ignore[assignment]

@@ -1,0 +1,103 @@
+"""Restart over real SSH: `diagctl probe run --act` restarts a zombie's unit through the asyncssh
+transport (diag/transport/asyncssh_transport.py, from the fleet issue) against a real sshd on
+loopback, with strict host-key checking. There is no systemd here, so the client key is
+restricted in authorized_keys to a forced command that accepts exactly
+`systemctl restart llama.service` (sshd passes it as SSH_ORIGINAL_COMMAND) and continues the
+SIGSTOPped, real llama.cpp server. Skipped while this build lacks the SSH transport."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from probes_support import free_port, run_cli
+
+from probes import audit
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+
+SSHD = "/usr/sbin/sshd"
+SSHD_CONF = """Port {port}
+ListenAddress 127.0.0.1
+HostKey {d}/hostkey
+PidFile {d}/sshd.pid
+AuthorizedKeysFile {d}/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+UseDNS no
+LogLevel ERROR
+"""
+
+
+def _sshd(d: Path, pid: int) -> tuple[subprocess.Popen[bytes], int]:
+    for name in ("hostkey", "clientkey"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / name)],
+                       check=True, timeout=30)  # fmt: skip
+    forced = d / "forced.sh"
+    forced.write_text(
+        "#!/bin/sh\n"
+        f'echo "$SSH_ORIGINAL_COMMAND" >> {d}/commands.log\n'
+        '[ "$SSH_ORIGINAL_COMMAND" = "systemctl restart llama.service" ] || exit 5\n'
+        f"kill -CONT {pid}\n"
+    )
+    forced.chmod(0o755)
+    pub = (d / "clientkey.pub").read_text().strip()
+    (d / "authorized_keys").write_text(f'command="{forced}",no-pty {pub}\n')
+    (d / "authorized_keys").chmod(0o600)
+    port = free_port()
+    (d / "sshd.conf").write_text(SSHD_CONF.format(port=port, d=d))
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(d / "sshd.conf")],
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.5) as s:
+                if s.recv(4).startswith(b"SSH-"):
+                    break
+        except OSError:
+            time.sleep(0.05)
+    host_pub = (d / "hostkey.pub").read_text().split()
+    (d / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_pub[0]} {host_pub[1]}\n")
+    return proc, port
+
+
+def test_restart_over_ssh_brings_the_zombie_back(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    if importlib.util.find_spec("diag.transport.asyncssh_transport") is None:
+        pytest.skip("this build has no SSH transport (diag/transport/asyncssh_transport.py)")
+    if shutil.which(SSHD) is None or shutil.which("ssh-keygen") is None:
+        pytest.skip("openssh-server / ssh-keygen not installed")
+    srv = llama()
+    srv.pause()
+    proc, port = _sshd(tmp_path, srv.proc.pid)
+    try:
+        group = {"backend": "command", "command_cordon": ["true"], "command_uncordon": ["true"],
+                 "fail_threshold": 1, "deadline_s": 1, "max_cordon_fraction": 1,
+                 "restart_units": ["llama.service"], "restart_wait_s": 10, "ssh_user": "root",
+                 "ssh_port": port, "ssh_identity": str(tmp_path / "clientkey"),
+                 "ssh_known_hosts": str(tmp_path / "known_hosts")}  # fmt: skip
+        doc = {"targets": [{"name": "z", "url": srv.url, "model": "tiny", "node": "gpu-1",
+                            "ssh_host": "127.0.0.1", "restart_unit": "llama.service",
+                            "extra_body": {"logit_bias": {"2": -100}}}],
+               "groups": {"default": group}}  # fmt: skip
+        tf = tmp_path / "t.yaml"
+        tf.write_text(yaml.safe_dump(doc))
+        res = run_cli("probe", "run", "--targets", str(tf), "--state", str(tmp_path / "s.json"),
+                      "--audit", str(tmp_path / "a.jsonl"), "--act")  # fmt: skip
+    finally:
+        proc.terminate()
+        proc.wait(5)
+    recs = audit.read(tmp_path / "a.jsonl")
+    assert [(r.action.value, r.result.value) for r in recs] == [("restart", "done")], recs
+    assert recs[0].evidence["verdict_after"] == "healthy"
+    assert (tmp_path / "commands.log").read_text().strip() == "systemctl restart llama.service"
+    assert res.returncode == 3, res.stderr  # this round's verdict was still zombie
