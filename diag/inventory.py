@@ -20,6 +20,7 @@ import yaml
 
 from diag.policy import PolicyError
 from diag.transport.base import Target
+from diag.yamlfile import load_yaml
 
 # Ansible's names first, ours second; the later name wins when both are given.
 VAR_ALIASES = {
@@ -159,7 +160,7 @@ def parse_text(text: str, source: str = "inventory") -> Inventory:
         return parse_ansible_ini(text, source)
     if any(re.match(r"^[\w.-]+:(\s|$)", ln) for ln in stripped) or stripped[0] == "---":
         try:
-            doc = yaml.safe_load(text)
+            doc = load_yaml(text)
         except yaml.YAMLError as exc:
             line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
             raise InventoryError(f"{source}: not valid YAML (line {line})") from None

@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from diag.checks.base import Rules
+from diag.yamlfile import load_yaml
 from schemas.policy import CheckPolicy, PolicyFile
 
 
@@ -21,7 +22,7 @@ class PolicyError(ValueError):
 @cache
 def default_policy() -> PolicyFile:
     text = resources.files("diag").joinpath("policies/default.yaml").read_text()
-    return PolicyFile.model_validate(yaml.safe_load(text))
+    return PolicyFile.model_validate(load_yaml(text))
 
 
 def _merge(base: CheckPolicy, over: CheckPolicy, where: str) -> CheckPolicy:
@@ -58,7 +59,7 @@ class Policy:
         if path is None:
             return cls(base)
         try:
-            raw: Any = yaml.safe_load(path.read_text())
+            raw: Any = load_yaml(path.read_text())
             user = PolicyFile.model_validate(raw if raw is not None else {})
         except OSError as exc:
             raise PolicyError(f"cannot read policy {path}: {exc.strerror}") from exc

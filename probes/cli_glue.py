@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from diag.envelope import utc_now
 from diag.exitcodes import Exit, probe_exit_code
 from diag.transport.base import Transport
+from diag.yamlfile import load_yaml
 from probes.envelopes import interrupted_envelope
 from probes.restart import ssh_settings
 from probes.runner import RoundResult, RunOptions, run_round
@@ -46,7 +47,7 @@ def one_line(exc: ValidationError) -> str:
 
 def load_targets(path: Path) -> TargetsFile:
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = load_yaml(path.read_text())
     except OSError as exc:
         raise ProbeUsageError(f"{path}: cannot read targets file: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, ValidationError
 
+from diag.yamlfile import load_yaml
 from schemas.envelope import Action, Status, Strict
 
 XidClass = Literal["info", "app", "monitor", "triage", "reset", "reboot", "isolate"]
@@ -75,7 +76,7 @@ def load_table(path: str = "") -> XidTable:
             if path
             else resources.files("diag").joinpath("policies/xid.yaml").read_text()
         )
-        return XidTable.model_validate(yaml.safe_load(text))
+        return XidTable.model_validate(load_yaml(text))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise ValueError(f"XID table {path or 'xid.yaml'}: {str(exc).splitlines()[0]}") from exc
 
