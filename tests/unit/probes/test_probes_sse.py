@@ -102,3 +102,40 @@ def test_utf8_split_across_reads() -> None:
     parser = SseParser()
     events = [e for i in range(len(raw)) for e in parser.feed(raw[i : i + 1])]
     assert chunk_of(events[0], Api.COMPLETIONS).text == "héllo ✓"
+
+
+@pytest.mark.parametrize(
+    ("name", "api"),
+    [
+        ("h100_transformers_completions.chunked", Api.COMPLETIONS),
+        ("h100_transformers_chat.chunked", Api.CHAT),
+    ],
+)
+def test_recorded_h100_stream(name: str, api: Api) -> None:
+    """Streams recorded on the device H100 from tests/device/gpu_openai_server.py (tokens
+    generated on the GPU by transformers), fetched with `curl --raw` so the chunking is real."""
+    body = dechunk((FIX / name).read_bytes(), 5)
+    chunks = parse_recorded(body, api)
+    assert sum(1 for c in chunks if c.text) == 8  # max_tokens=8, one token per event
+    assert [c.finish_reason for c in chunks if c.finish_reason] == ["length"]
+    assert chunks[-1].done and not any(c.error for c in chunks)
+
+
+def test_recorded_h100_probe_envelopes_validate() -> None:
+    """The probe envelopes `diagctl probe run` printed on the H100 (healthy, then server killed)
+    still validate against today's models."""
+    from schemas.probe import ProbeEnvelope
+
+    dev = FIX.parent / "device"
+    healthy = [
+        ProbeEnvelope.model_validate_json(x)
+        for x in (dev / "h100_healthy_round.jsonl").read_text().splitlines()
+    ]
+    assert {e.data.verdict.value for e in healthy if e.data.verdict} == {"healthy"}
+    assert all(e.data.timings.tokens == 8 for e in healthy)
+    down = [
+        ProbeEnvelope.model_validate_json(x)
+        for x in (dev / "h100_down_round.jsonl").read_text().splitlines()
+        if '"probe.result"' in x
+    ]
+    assert {e.data.verdict.value for e in down if e.data.verdict} == {"down"}

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""A minimal OpenAI-compatible streaming server whose tokens come from a real GPU.
+
+Used only on the `device` machine (an H100) to verify `diagctl probe run` against token
+generation that really runs on a GPU: no vLLM, SGLang or CUDA build of llama.cpp can be
+installed there (no network), so the HTTP layer is this file, and the model is a tiny Llama
+built by `transformers` with random weights (no download) and run greedily on CUDA, one
+`forward` per token with the KV cache, synchronised before each token is sent.
+The vocabulary is printable ASCII (token id = code point), so no tokenizer is needed.
+Not part of the test suite (CI has no GPU); see README "Token probe on a real GPU".
+
+Usage: python3 gpu_openai_server.py --port 8090 [--host 127.0.0.1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import torch
+from transformers import LlamaConfig, LlamaForCausalLM
+
+MODEL = "tiny-gpu"
+LOCK = threading.Lock()  # one generation at a time, like a single engine step loop
+
+
+def build_model() -> LlamaForCausalLM:
+    torch.manual_seed(0)
+    cfg = LlamaConfig(
+        vocab_size=128,
+        hidden_size=256,
+        intermediate_size=512,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=512,
+    )
+    return LlamaForCausalLM(cfg).to("cuda", dtype=torch.float16).eval()
+
+
+def tokens(model: LlamaForCausalLM, prompt: str, max_tokens: int):  # type: ignore[no-untyped-def]
+    ids = torch.tensor([[min(max(ord(c), 32), 126) for c in prompt] or [32]], device="cuda")
+    past = None
+    with torch.inference_mode():
+        for _ in range(max_tokens):
+            out = model(input_ids=ids, past_key_values=past, use_cache=True)
+            past = out.past_key_values
+            logits = out.logits[0, -1, 32:127]  # printable ASCII only
+            nxt = int(torch.argmax(logits)) + 32
+            torch.cuda.synchronize()
+            yield chr(nxt)
+            ids = torch.tensor([[nxt]], device="cuda")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    model: LlamaForCausalLM
+
+    def log_message(self, *_args: object) -> None:
+        return
+
+    def _send_json(self, code: int, doc: object) -> None:
+        body = json.dumps(doc).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        if self.path == "/v1/models":
+            self._send_json(200, {"object": "list", "data": [{"id": MODEL, "object": "model"}]})
+        else:
+            self._send_json(404, {"error": {"message": "not found"}})
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def do_POST(self) -> None:
+        chat = self.path == "/v1/chat/completions"
+        if self.path not in ("/v1/completions", "/v1/chat/completions"):
+            self._send_json(404, {"error": {"message": "not found"}})
+            return
+        req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        prompt = req["messages"][-1]["content"] if chat else req.get("prompt", "")
+        n = int(req.get("max_tokens", 16))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        kind = "chat.completion.chunk" if chat else "text_completion"
+        rid, created = f"cmpl-{time.monotonic_ns()}", int(time.time())
+
+        def event(text: str | None, finish: str | None) -> bytes:
+            choice: dict[str, object] = {"index": 0, "finish_reason": finish}
+            if chat:
+                choice["delta"] = {} if text is None else {"content": text}
+            else:
+                choice["text"] = text or ""
+            doc = {
+                "id": rid,
+                "object": kind,
+                "created": created,
+                "model": MODEL,
+                "choices": [choice],
+            }
+            return b"data: " + json.dumps(doc).encode() + b"\n\n"
+
+        with LOCK:
+            for text in tokens(self.model, prompt, n):
+                self._chunk(event(text, None))
+        self._chunk(event(None, "length"))
+        self._chunk(b"data: [DONE]\n\n")
+        self.wfile.write(b"0\r\n\r\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=8090)
+    args = ap.parse_args()
+    Handler.model = build_model()
+    list(tokens(Handler.model, "warm up", 4))
+    ThreadingHTTPServer((args.host, args.port), Handler).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
