@@ -192,7 +192,7 @@ def probe() -> None:
     "--targets",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Targets YAML (docs/probes.md).",
+    help="Targets YAML (see the README, Synthetic token probes).",
 )
 @click.option(
     "--state",

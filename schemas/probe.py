@@ -48,7 +48,7 @@ class ActionResult(str, Enum):
 
 
 class GroupConfig(Strict):
-    """Per target group; every field has a default (docs/probes.md lists them)."""
+    """Per target group; every field has a default (the README lists them)."""
 
     backend: Backend = Backend.NONE
     max_cordon_fraction: float = Field(default=0.10, ge=0, le=1)
