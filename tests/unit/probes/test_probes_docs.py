@@ -1,5 +1,5 @@
-"""The README's probe section stays true: its targets-file reference loads, and every default it shows is
-the model's default; the crontab line uses only real options."""
+"""The README's probe section stays true: its targets-file reference loads, every default it
+shows is the model's default; the crontab line uses only real options."""
 
 from __future__ import annotations
 
