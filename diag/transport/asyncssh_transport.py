@@ -1,7 +1,8 @@
 """SSH with asyncssh (the default): one event loop drives every connection of the run.
 
 Measured cheapest per host on the jump host (README, "Measured: bench/fanout.py").
-One connection and one exec per host; the command is an argv joined with shlex.join. Output is read with hard caps.
+One connection and one exec per host; the command is an argv joined with shlex.join. Output is read
+with hard caps.
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ class AsyncSSHTransport:
             "kbdint_auth": False,
             "gss_host": None,
             # Cheapest first, measured (README, "Measured: bench/fanout.py"): AES-GCM runs
-            # in one OpenSSL call per packet where asyncssh's chacha20-poly1305 builds several cipher contexts; no
-            # compression (the payload is 17 KB; zlib costs CPU on both ends).
+            # in one OpenSSL call per packet where asyncssh's chacha20-poly1305 builds several
+            # cipher contexts; no compression (the payload is 17 KB; zlib costs CPU on both
+            # ends).
             "kex_algs": KEX_ALGS,
             "encryption_algs": CIPHERS,
             "compression_algs": None,

@@ -1,7 +1,8 @@
 """A protocol-level stand-in for the kube-apiserver Node API (no real apiserver can be installed
 here: see the README, "Synthetic token probes"). It serves GET /api/v1/nodes,
-GET /api/v1/nodes/{name} and PATCH /api/v1/nodes/{name} with Content-Type application/merge-patch+json (RFC 7386: objects
-merge, null deletes, lists are replaced), as the apiserver does; other patch types get 415.
+GET /api/v1/nodes/{name} and PATCH /api/v1/nodes/{name} with Content-Type
+application/merge-patch+json (RFC 7386: objects merge, null deletes, lists are replaced), as
+the apiserver does; other patch types get 415.
 It records every request for the tests."""
 
 from __future__ import annotations
