@@ -34,22 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SSHD = "/usr/sbin/sshd"
+from tests.support.sshd import SSHD, sshd_config  # noqa: E402
+
 KEX = "curve25519-sha256"
-CONF = """\
-Port {port}
-ListenAddress {addr}
-HostKey {d}/hostkey
-PidFile none
-AuthorizedKeysFile {d}/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-UseDNS no
-LogLevel ERROR
-"""
 
 
 @dataclass
@@ -80,7 +67,7 @@ def start_hosts(d: Path, n: int) -> tuple[list[tuple[str, int]], list[subprocess
         addr = f"127.0.0.{1 + i % 8}"
         port = free_port(addr)
         conf = d / f"sshd_{i}.conf"
-        conf.write_text(CONF.format(port=port, addr=addr, d=d))
+        conf.write_text(sshd_config(port, addr, f"{d}/hostkey", f"{d}/authorized_keys"))
         cmd = f"exec {SSHD} -D -e -f {conf}"
         if rc.exists():
             cmd = f"mount --bind {empty} {rc} && {cmd}"

@@ -22,26 +22,10 @@ from pathlib import Path
 
 import pytest
 
-SSHD = "/usr/sbin/sshd"
+from tests.support.sshd import SSHD, sshd_config
+
 PREFIX = "dgf"  # every netns/veth/bridge name starts with this
 SUBNET = "10.237.0"  # this area's own range
-SSHD_CONF = """\
-Port {port}
-ListenAddress {addr}
-HostKey {hostkey}
-PidFile {d}/sshd_{tag}.pid
-AuthorizedKeysFile {d}/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-UseDNS no
-LogLevel ERROR
-MaxStartups 200:30:400
-MaxSessions 50
-{extra}
-"""
 NOPY_TOOLS = (
     "sh", "cat", "head", "tail", "wc", "awk", "mawk", "tr", "stat", "df", "uname", "id",
     "getconf", "date", "bash", "timeout",
@@ -171,7 +155,14 @@ class SshdFactory:
         hk = hostkey or self.keys.hostkey
         conf = self.keys.d / f"sshd_{tag}.conf"
         conf.write_text(
-            SSHD_CONF.format(port=port, addr=addr, hostkey=hk, d=self.keys.d, tag=tag, extra=extra)
+            sshd_config(
+                port,
+                addr,
+                str(hk),
+                f"{self.keys.d}/authorized_keys",
+                pidfile=f"{self.keys.d}/sshd_{tag}.pid",
+                extra="MaxStartups 200:30:400\nMaxSessions 50\n" + extra,
+            )
         )
         bashrc = self.keys.bashrc_nopy if no_python else self.keys.bashrc_empty
         home_rc = Path.home() / ".bashrc"

@@ -19,23 +19,9 @@ import yaml
 from probes_support import free_port, run_cli
 
 from probes import audit
+from tests.support.sshd import SSHD, sshd_config
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
-
-SSHD = "/usr/sbin/sshd"
-SSHD_CONF = """Port {port}
-ListenAddress 127.0.0.1
-HostKey {d}/hostkey
-PidFile {d}/sshd.pid
-AuthorizedKeysFile {d}/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-UseDNS no
-LogLevel ERROR
-"""
 
 
 def _sshd(d: Path, pid: int) -> tuple[subprocess.Popen[bytes], int]:
@@ -54,7 +40,9 @@ def _sshd(d: Path, pid: int) -> tuple[subprocess.Popen[bytes], int]:
     (d / "authorized_keys").write_text(f'command="{forced}",no-pty {pub}\n')
     (d / "authorized_keys").chmod(0o600)
     port = free_port()
-    (d / "sshd.conf").write_text(SSHD_CONF.format(port=port, d=d))
+    (d / "sshd.conf").write_text(
+        sshd_config(port, "127.0.0.1", f"{d}/hostkey", f"{d}/authorized_keys", f"{d}/sshd.pid")
+    )
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(d / "sshd.conf")],
                             stderr=subprocess.DEVNULL)  # fmt: skip
