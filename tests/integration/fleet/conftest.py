@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.net import free_port, stop
 from tests.support.sshd import SSHD, sshd_config
 
 PREFIX = "dgf"  # every netns/veth/bridge name starts with this
@@ -98,12 +99,6 @@ def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
     keys.bashrc_empty.write_text("")
     keys.bashrc_nopy.write_text(f"export PATH={nopy}\n")
     return keys
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_banner(
@@ -189,13 +184,7 @@ class SshdFactory:
 
     def stop_all(self) -> None:
         for h in self.hosts:
-            if h.proc.poll() is None:
-                h.proc.terminate()
-                try:
-                    h.proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    h.proc.kill()
-                    h.proc.wait(5)
+            stop(h.proc)
 
 
 @pytest.fixture

@@ -16,13 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.net import free_port
+
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("transport", ["asyncssh", "fabric"])]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def envelopes(stdout: str) -> dict[str, dict]:  # type: ignore[type-arg]

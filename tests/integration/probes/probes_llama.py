@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.net import free_port, stop
 
 VOCAB = ["<unk>", "<s>", "</s>", "▁"] + [chr(c) for c in range(33, 127)]
 
@@ -66,12 +67,6 @@ def write_tiny_gguf(path: Path, seed: int = 7) -> Path:
     return path
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class LlamaServer:
     proc: subprocess.Popen[bytes]
@@ -89,12 +84,7 @@ class LlamaServer:
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.proc.pid, signal.SIGCONT)
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop(self.proc)
 
     def pause(self) -> None:
         os.kill(self.proc.pid, signal.SIGSTOP)
