@@ -65,6 +65,9 @@ class Context:
     cpu_count: int = 0
     host_class: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Per-host scratch for what several checks derive from the same captures (the GPU view):
+    # one Context is made per host run, so it never outlives that host's captures.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 Evaluate = Callable[[Mapping[str, Capture], Rules, Context], list[Finding]]

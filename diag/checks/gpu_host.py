@@ -68,7 +68,7 @@ def parse_systemctl_show(stdout: str) -> dict[str, str]:
 
 
 def evaluate_fm(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Finding]:
-    view = gpu_view(caps)
+    view = gpu_view(caps, ctx.memo)
     if view.pci is None:
         return [
             _f(

@@ -53,7 +53,7 @@ def inventory_verdict(view: GpuView, expected: int) -> tuple[Status, Action, str
 
 
 def evaluate_inventory(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Finding]:
-    view = gpu_view(caps)
+    view = gpu_view(caps, ctx.memo)
     expected = expected_gpus(rules, ctx)
     if view.pci is None and view.snapshot is None:
         why = "; ".join(view.problems) or "no PCI or GPU capture"
@@ -83,7 +83,7 @@ def evaluate_inventory(caps: Mapping[str, Capture], rules: Rules, ctx: Context) 
 
 
 def evaluate_driver(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Finding]:
-    view, instead = per_gpu_or(ID_DRIVER, caps, rules)
+    view, instead = per_gpu_or(ID_DRIVER, caps, rules, ctx.memo)
     if instead or view.snapshot is None:
         return instead
     snap = view.snapshot

@@ -11,6 +11,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from diag.checks.base import SEVERITY_OF, Context, Rules, clean, unknown
 from diag.checks.gpu_nvml import parse_nvml
@@ -91,7 +92,17 @@ class GpuView:
         return self.pci is not None and not self.pci_gpus and not self.gpus
 
 
-def gpu_view(caps: Mapping[str, Capture]) -> GpuView:
+def gpu_view(caps: Mapping[str, Capture], memo: dict[str, Any] | None = None) -> GpuView:
+    """The GPUs as NVML (or nvidia-smi) and the PCI bus see them; built once per host run when
+    `memo` (Context.memo) is given, since every GPU check reads the same view."""
+    if memo is not None:
+        if "gpu_view" not in memo:
+            memo["gpu_view"] = _build_view(caps)
+        return memo["gpu_view"]  # type: ignore[no-any-return]
+    return _build_view(caps)
+
+
+def _build_view(caps: Mapping[str, Capture]) -> GpuView:
     pci = None
     if _ok(caps.get("pci")):
         try:
@@ -115,10 +126,10 @@ def gpu_view(caps: Mapping[str, Capture]) -> GpuView:
 
 
 def per_gpu_or(
-    check_id: str, caps: Mapping[str, Capture], rules: Rules
+    check_id: str, caps: Mapping[str, Capture], rules: Rules, memo: dict[str, Any] | None = None
 ) -> tuple[GpuView, list[Finding]]:
     """The view, plus the one finding to report instead when there are no GPUs to judge."""
-    view = gpu_view(caps)
+    view = gpu_view(caps, memo)
     if view.gpus:
         return view, []
     if view.no_gpu:

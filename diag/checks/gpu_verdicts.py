@@ -75,7 +75,7 @@ def memory_parts(g: GpuInfo, rules: Rules) -> list[Part]:
 
 
 def evaluate_memory(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Finding]:
-    view, instead = per_gpu_or(ID_MEMORY, caps, rules)
+    view, instead = per_gpu_or(ID_MEMORY, caps, rules, ctx.memo)
     out = list(instead)
     for g in view.gpus:
         obs = {
@@ -142,7 +142,7 @@ def pcie_parts(g: GpuInfo, rules: Rules, uptime_s: float) -> list[Part]:
 
 
 def evaluate_pcie(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Finding]:
-    view, instead = per_gpu_or(ID_PCIE, caps, rules)
+    view, instead = per_gpu_or(ID_PCIE, caps, rules, ctx.memo)
     uptime = facts_uptime_s(caps)
     out = list(instead)
     for g in view.gpus:
@@ -165,7 +165,7 @@ ID_NVLINK = "gpu.nvlink"
 
 
 def evaluate_nvlink(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Finding]:
-    view, instead = per_gpu_or(ID_NVLINK, caps, rules)
+    view, instead = per_gpu_or(ID_NVLINK, caps, rules, ctx.memo)
     out = list(instead)
     fabric = bool(view.nvswitches)
     for g in view.gpus:
@@ -235,7 +235,7 @@ def thermal_parts(g: GpuInfo, rules: Rules) -> list[Part]:
 
 
 def evaluate_thermal(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Finding]:
-    view, instead = per_gpu_or(ID_THERMAL, caps, rules)
+    view, instead = per_gpu_or(ID_THERMAL, caps, rules, ctx.memo)
     out = list(instead)
     for g in view.gpus:
         mask = g.clock_event_reasons

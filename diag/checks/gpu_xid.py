@@ -60,7 +60,7 @@ def _finding(
 def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Finding]:
     pol = xid_policy(rules.thresholds)
     got = kernel_events(caps)
-    view = gpu_view(caps)
+    view = gpu_view(caps, ctx.memo)
     by_bdf = {g.bdf: g for g in view.gpus}
     if got is None:
         return [
