@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import diag
+from diag import redact
 from diag.envelope import finalize, utc_now
 from probes.client import redact_url
 from probes.plan import GroupGuard
+from pydantic import BaseModel
+
 from schemas.envelope import Action, ErrorCode, ErrorInfo, Finding, HostRef, Severity, Status
 from schemas.probe import (
     ActionKind,
@@ -21,6 +24,15 @@ from schemas.probe import (
     ProbeTarget,
     Verdict,
 )
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def redacted(model: M) -> M:
+    """A copy with every string redacted (diag.redact: URL credentials, token shapes, and the
+    literal secrets of the run, declared by the caller with `redact.known`)."""
+    return type(model).model_validate(redact.obj(model.model_dump(mode="json")))
+
 
 STATUS = {
     Verdict.HEALTHY: Status.PASS,
@@ -40,7 +52,7 @@ def interrupted_envelope(t: ProbeTarget, started: str, act: bool) -> ProbeEnvelo
     """A target the run was stopped (Ctrl-C, SIGTERM) before judging: it is still accounted for."""
     data = ProbeData(target=t.name, url=redact_url(t.url), model=t.model, node=t.node,
                      group=t.group, api=t.api, dry_run=not act)  # fmt: skip
-    return ProbeEnvelope(
+    return redacted(ProbeEnvelope(
         kind="probe.result",
         tool_version=diag.__version__,
         host=HostRef(name=t.name, address=data.url, hostname=t.node),
@@ -56,7 +68,7 @@ def interrupted_envelope(t: ProbeTarget, started: str, act: bool) -> ProbeEnvelo
         collected_at=started,
         duration_ms=0,
         data=data,
-    )
+    ))
 
 
 def probe_envelope(data: ProbeData, cfg: GroupConfig, started: str) -> ProbeEnvelope:
@@ -93,6 +105,7 @@ def probe_envelope(data: ProbeData, cfg: GroupConfig, started: str) -> ProbeEnve
         env.errors.append(ErrorInfo(code=code, message=tm.error or data.reason))
     if data.action_result is ActionResult.FAILED:
         env.errors.append(ErrorInfo(code=ErrorCode.ACTION_FAILED, message=data.action_message))
+    env = redacted(env)
     finalize(env)
     if data.verdict is Verdict.DOWN:
         env.status, env.ok = Status.UNREACHABLE, False
@@ -111,7 +124,7 @@ def audit_record(
     result: ActionResult,
     message: str = "",
 ) -> AuditRecord:
-    return AuditRecord(
+    return redacted(AuditRecord(
         at=utc_now(),
         who=who,
         action=action,
@@ -123,7 +136,7 @@ def audit_record(
         dry_run=dry_run,
         result=result,
         message=message,
-    )
+    ))
 
 
 def breaker_evidence(g: GroupGuard) -> dict[str, Any]:
