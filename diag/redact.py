@@ -133,11 +133,14 @@ def _shapes(value: str) -> str:
                        else m.group(0), value)  # fmt: skip
     value = _HEADER.sub(lambda m: m.group(1) + m.group(2) + m.group(3) + MASK
                         if is_secret_name(m.group(2)) else m.group(0), value)  # fmt: skip
-    return _PAIR.sub(
-        lambda m: m.group(1) + m.group(2) + m.group(1) + m.group(3) + m.group(4) + MASK + m.group(4)
-        if is_secret_name(m.group(2)) else m.group(0),
-        value,
-    )
+    return _PAIR.sub(_pair, value)
+
+
+def _pair(m: re.Match[str]) -> str:
+    if not is_secret_name(m.group(2)):
+        return m.group(0)
+    quote_, name, colon, vquote = m.group(1), m.group(2), m.group(3), m.group(4)
+    return f"{quote_}{name}{quote_}{colon}{vquote}{MASK}{vquote}"
 
 
 def headers(items: Mapping[str, str], secrets: Iterable[str] = ()) -> dict[str, str]:

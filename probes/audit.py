@@ -27,7 +27,7 @@ def who() -> str:
 
 
 def append(path: Path, record: AuditRecord) -> None:
-    """Append one record, redacted (diag.redact). Raises OSError (disk full, permissions) to the caller."""
+    """Append one record, redacted (diag.redact). Raises OSError (disk full, permissions)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     clean = AuditRecord.model_validate(redact.obj(record.model_dump(mode="json")))
     line = clean.model_dump_json().encode() + b"\n"

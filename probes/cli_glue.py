@@ -15,10 +15,10 @@ import click
 import yaml
 from pydantic import ValidationError
 
+from diag import redact
 from diag.envelope import utc_now
 from diag.exitcodes import Exit, probe_exit_code
 from diag.transport.base import Transport
-from diag import redact
 from diag.yamlfile import load_yaml_unique
 from probes.client import target_secrets
 from probes.envelopes import interrupted_envelope, redacted
@@ -73,15 +73,14 @@ def _read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise ProbeUsageError(f"{path}: cannot read targets file: {exc.strerror}") from exc
+    if b"\x00" in data:
+        raise ProbeUsageError(f"{path}: not a text file (NUL byte at offset {data.index(0)})")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProbeUsageError(
             f"{path}: not a UTF-8 text file (invalid byte at offset {exc.start})"
         ) from exc
-    if "\x00" in text:
-        raise ProbeUsageError(f"{path}: not a text file (NUL byte at offset {text.index(chr(0))})")
-    return text
 
 
 def load_targets(path: Path) -> TargetsFile:

@@ -275,7 +275,7 @@ async def probe(target: ProbeTarget, deadline_s: float, connect_timeout_s: float
             run.out.timings.error = f"deadline {deadline_s:g} s passed"
     except (OSError, asyncio.IncompleteReadError) as exc:
         run.out.timings.error = redact.text(f"{type(exc).__name__}: {exc}", run.secrets)[:300]
-    except Exception as exc:  # noqa: BLE001 - one target's surprise is its result, not the round's
+    except Exception as exc:
         why = redact.text(f"{type(exc).__name__}: {exc}", run.secrets)
         run.out.timings.error = f"probe failed: {why}"[:300]
     return run.finish()

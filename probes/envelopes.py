@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
 import diag
 from diag import redact
 from diag.envelope import finalize, utc_now
 from probes.client import redact_url
 from probes.plan import GroupGuard
-from pydantic import BaseModel
-
 from schemas.envelope import Action, ErrorCode, ErrorInfo, Finding, HostRef, Severity, Status
 from schemas.probe import (
     ActionKind,
@@ -52,23 +52,25 @@ def interrupted_envelope(t: ProbeTarget, started: str, act: bool) -> ProbeEnvelo
     """A target the run was stopped (Ctrl-C, SIGTERM) before judging: it is still accounted for."""
     data = ProbeData(target=t.name, url=redact_url(t.url), model=t.model, node=t.node,
                      group=t.group, api=t.api, dry_run=not act)  # fmt: skip
-    return redacted(ProbeEnvelope(
-        kind="probe.result",
-        tool_version=diag.__version__,
-        host=HostRef(name=t.name, address=data.url, hostname=t.node),
-        ok=False,
-        status=Status.ERROR,
-        errors=[
-            ErrorInfo(
-                code=ErrorCode.INTERRUPTED,
-                message="run interrupted before this target's result was reported",
-                hint="actions already taken are in the audit log; rerun to finish the round",
-            )
-        ],
-        collected_at=started,
-        duration_ms=0,
-        data=data,
-    ))
+    return redacted(
+        ProbeEnvelope(
+            kind="probe.result",
+            tool_version=diag.__version__,
+            host=HostRef(name=t.name, address=data.url, hostname=t.node),
+            ok=False,
+            status=Status.ERROR,
+            errors=[
+                ErrorInfo(
+                    code=ErrorCode.INTERRUPTED,
+                    message="run interrupted before this target's result was reported",
+                    hint="actions already taken are in the audit log; rerun to finish the round",
+                )
+            ],
+            collected_at=started,
+            duration_ms=0,
+            data=data,
+        )
+    )
 
 
 def probe_envelope(data: ProbeData, cfg: GroupConfig, started: str) -> ProbeEnvelope:
@@ -124,19 +126,21 @@ def audit_record(
     result: ActionResult,
     message: str = "",
 ) -> AuditRecord:
-    return redacted(AuditRecord(
-        at=utc_now(),
-        who=who,
-        action=action,
-        node=node,
-        group=group,
-        backend=backend,
-        why=why,
-        evidence=evidence,
-        dry_run=dry_run,
-        result=result,
-        message=message,
-    ))
+    return redacted(
+        AuditRecord(
+            at=utc_now(),
+            who=who,
+            action=action,
+            node=node,
+            group=group,
+            backend=backend,
+            why=why,
+            evidence=evidence,
+            dry_run=dry_run,
+            result=result,
+            message=message,
+        )
+    )
 
 
 def breaker_evidence(g: GroupGuard) -> dict[str, Any]:

@@ -136,7 +136,9 @@ def check_url(v: str) -> str:
         except ValueError:
             ok = False
         if not ok or (port and not port.startswith(":")):
-            raise ValueError("IPv6 host must be a valid address in brackets, e.g. http://[::1]:8000")
+            raise ValueError(
+                "IPv6 host must be a valid address in brackets, e.g. http://[::1]:8000"
+            )
         port = port[1:]
     else:
         host, _, port = hostport.partition(":")

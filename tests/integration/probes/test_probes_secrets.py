@@ -34,7 +34,7 @@ SECRETS = [BASIC_PW, QUERY_TOKEN, BODY_KEY, ENV_TOKEN, METRICS_TOKEN]
 class Echo(BaseHTTPRequestHandler):
     """/echo/...: 401 echoing the request; /sse/...: an SSE error quoting the bearer token."""
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
         auth = self.headers.get("Authorization", "")
         if self.path.startswith("/sse/"):
@@ -55,14 +55,14 @@ class Echo(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(echo)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         text = f"# {self.path}\nvllm:generation_tokens_total 5\n".encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(text)))
         self.end_headers()
         self.wfile.write(text)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -109,9 +109,7 @@ def targets(addr: str) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("human", [False, True])
-def test_planted_secrets_appear_in_no_output(
-    echo_server: str, tmp_path: Path, human: bool
-) -> None:
+def test_planted_secrets_appear_in_no_output(echo_server: str, tmp_path: Path, human: bool) -> None:
     tf = tmp_path / "t.yaml"
     tf.write_text(yaml.safe_dump(targets(echo_server)))
     files = {"state": tmp_path / "state.json", "audit": tmp_path / "audit.jsonl",

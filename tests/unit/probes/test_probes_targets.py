@@ -49,8 +49,10 @@ PORT = "port must be a number from 1 to 65535"
         ("ftp://h", "must start with http:// or https://"),
         ("h:8000", "must start with http:// or https://"),
         ("http://h :1", "has a space, control or non-ASCII character (percent-encode it)"),
-        ("http://h\r\nX-Injected: 1", "has a space, control or non-ASCII character "
-                                      "(percent-encode it)"),  # fmt: skip
+        (
+            "http://h\r\nX-Injected: 1",
+            "has a space, control or non-ASCII character (percent-encode it)",
+        ),
         ("http://hé", "has a space, control or non-ASCII character (percent-encode it)"),
     ],
 )
@@ -81,7 +83,7 @@ def _t(**kw: object) -> dict[str, object]:
 
 @pytest.mark.parametrize(
     "url",
-    [f"http://[::1", f"http://u:{PW}@h:99999", f"http://admin:{PW}#x@h",
+    ["http://[::1", f"http://u:{PW}@h:99999", f"http://admin:{PW}#x@h",
      f"http://admin:{PW}/x@h", f"http://admin:{PW}?x@h"],
 )  # fmt: skip
 def test_bad_url_names_target_and_field_without_secret(tmp_path: Path, url: str) -> None:
