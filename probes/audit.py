@@ -12,6 +12,7 @@ import os
 import socket
 from pathlib import Path
 
+from diag import redact
 from schemas.probe import AuditRecord
 
 
@@ -26,9 +27,10 @@ def who() -> str:
 
 
 def append(path: Path, record: AuditRecord) -> None:
-    """Append one record. Raises OSError (disk full, permissions) to the caller."""
+    """Append one record, redacted (diag.redact). Raises OSError (disk full, permissions)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = record.model_dump_json().encode() + b"\n"
+    clean = AuditRecord.model_validate(redact.obj(record.model_dump(mode="json")))
+    line = clean.model_dump_json().encode() + b"\n"
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from urllib.parse import urlsplit
 
-from probes.sse import ChunkedDecoder, StreamError
+from probes.sse import ChunkedDecoder
 
 GEN_COUNTERS = frozenset(
     {
@@ -76,6 +76,7 @@ async def read_counter(url: str, timeout_s: float = 2.0) -> float | None:
     """The engine's generated-token total, or None (unreachable, no known counter)."""
     if not url:
         return None
-    with contextlib.suppress(OSError, asyncio.TimeoutError, StreamError, ValueError):
+    # Any failure (unreachable, garbage, a host name IDNA cannot encode) means "no opinion".
+    with contextlib.suppress(Exception):
         return generated_tokens((await _get(url, timeout_s)).decode("utf-8", "replace"))
     return None

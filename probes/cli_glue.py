@@ -9,16 +9,19 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 import yaml
 from pydantic import ValidationError
 
+from diag import redact
 from diag.envelope import utc_now
 from diag.exitcodes import Exit, probe_exit_code
 from diag.transport.base import Transport
-from diag.yamlfile import load_yaml
-from probes.envelopes import interrupted_envelope
+from diag.yamlfile import load_yaml_unique
+from probes.client import target_secrets
+from probes.envelopes import interrupted_envelope, redacted
 from probes.restart import ssh_settings
 from probes.runner import RoundResult, RunOptions, run_round
 from probes.state import StateError
@@ -31,34 +34,72 @@ class ProbeUsageError(click.ClickException):
     exit_code = int(Exit.USAGE)
 
 
+class ProbeInternalError(click.ClickException):
+    """A bug in diagctl, reported like `guarded` does but with secrets redacted; exit 1."""
+
+    exit_code = int(Exit.INTERNAL)
+
+
 def state_dir() -> Path:
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "diagctl"
 
 
-def one_line(exc: ValidationError) -> str:
+def _where(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
+    """`targets[2] 'gpu-a': url` for a pydantic error location (the entry and the field)."""
+    if len(loc) >= 2 and loc[0] == "targets" and isinstance(loc[1], int):
+        items = raw.get("targets")
+        item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
+        name = item.get("name") if isinstance(item, dict) else None
+        entry = f"targets[{loc[1]}]" + (f" {name!r}" if isinstance(name, str) else "")
+        rest = ".".join(str(x) for x in loc[2:])
+        return f"{entry}: {rest}" if rest else entry
+    return ".".join(str(x) for x in loc)
+
+
+def one_line(exc: ValidationError, raw: dict[str, Any] | None = None) -> str:
+    """The first errors, each as `where: what`. Never the input value: it may be a secret."""
     parts = []
     for err in exc.errors()[:5]:
-        loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-        parts.append(f"{loc}: {err['msg']}")
+        msg = err["msg"].removeprefix("Value error, ")
+        where = _where(tuple(err["loc"]), raw or {})
+        parts.append(f"{where}: {msg}" if where else msg)
     more = f" (+{exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
     return "; ".join(parts) + more
 
 
-def load_targets(path: Path) -> TargetsFile:
+def _read_text(path: Path) -> str:
     try:
-        raw = load_yaml(path.read_text())
+        data = path.read_bytes()
     except OSError as exc:
         raise ProbeUsageError(f"{path}: cannot read targets file: {exc.strerror}") from exc
+    if b"\x00" in data:
+        raise ProbeUsageError(f"{path}: not a text file (NUL byte at offset {data.index(0)})")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProbeUsageError(
+            f"{path}: not a UTF-8 text file (invalid byte at offset {exc.start})"
+        ) from exc
+
+
+def load_targets(path: Path) -> TargetsFile:
+    raw = None
+    try:
+        raw = load_yaml_unique(_read_text(path))
     except yaml.YAMLError as exc:
-        first = str(exc).replace("\n", " ")[:200]
-        raise ProbeUsageError(f"{path}: not valid YAML: {first}") from exc
+        # Only the problem and its position: PyYAML's own text can quote the line, and the
+        # line can hold a URL with a password.
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise ProbeUsageError(redact.text(f"{path}: not valid YAML: {problem}{at}")) from exc
     if not isinstance(raw, dict):
         raise ProbeUsageError(f"{path}: expected a mapping with 'targets:' (and 'groups:')")
     try:
         return TargetsFile.model_validate(raw)
     except ValidationError as exc:
-        raise ProbeUsageError(f"{path}: {one_line(exc)}") from exc
+        raise ProbeUsageError(redact.text(f"{path}: {one_line(exc, raw)}")) from exc
 
 
 def ssh_transport_factory() -> Callable[[GroupConfig], Transport | None]:
@@ -95,18 +136,18 @@ def human_line(env: ProbeEnvelope) -> str:
 
 
 def emit(result: RoundResult, human: bool) -> None:
+    """Write the round to stdout; every line goes through diag.redact once more."""
     out = sys.stdout
     for env in result.probes:
-        out.write((human_line(env) if human else env.model_dump_json()) + "\n")
+        line = human_line(env) if human else redacted(env).model_dump_json()
+        out.write(redact.text(line) + "\n")
     for aenv in result.audits:
         rec = aenv.data
         if human and rec is not None:
-            out.write(
-                f"AUDIT {rec.action.value} {rec.node or rec.group}: {rec.result.value} "
-                f"{rec.message}\n"
-            )
+            line = f"AUDIT {rec.action.value} {rec.node or rec.group}: {rec.result.value} "
+            out.write(redact.text(line + rec.message) + "\n")
         elif not human:
-            out.write(aenv.model_dump_json() + "\n")
+            out.write(redacted(aenv).model_dump_json() + "\n")
     out.flush()
 
 
@@ -120,6 +161,14 @@ def probe_run(
     act: bool, human: bool, lock_wait_s: float, concurrency: int = 256,
 ) -> int:  # fmt: skip
     tf = load_targets(targets)
+    with redact.known(set().union(*(target_secrets(t) for t in tf.targets))):
+        return _probe_run(tf, state, audit, prom, act, human, lock_wait_s, concurrency)
+
+
+def _probe_run(
+    tf: TargetsFile, state: Path | None, audit: Path | None, prom: Path | None,
+    act: bool, human: bool, lock_wait_s: float, concurrency: int,
+) -> int:  # fmt: skip
     sdir = state_dir()
     opts = RunOptions(
         state_path=state or sdir / "probe-state.json",
@@ -140,9 +189,16 @@ def probe_run(
         sys.stdout.flush()
         return int(Exit.INTERRUPTED)
     except StateError as exc:
-        raise ProbeUsageError(str(exc)) from exc
+        raise ProbeUsageError(redact.text(str(exc))) from exc
     except OSError as exc:
-        raise ProbeUsageError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
+        raise ProbeUsageError(redact.text(f"{exc.filename or ''}: {exc.strerror or exc}")) from exc
+    except Exception as exc:
+        if click.get_current_context().find_root().params.get("debug"):
+            raise
+        raise ProbeInternalError(
+            redact.text(f"internal error: {type(exc).__name__}: {exc}")
+            + " (rerun with --debug for a traceback)"
+        ) from exc
     finally:
         signal.signal(signal.SIGTERM, previous)
     emit(result, human)
@@ -155,7 +211,7 @@ def record_golden(targets: Path, out: Path | None) -> int:
     tf = load_targets(targets)
     new, notes = asyncio.run(golden.record(tf))
     for note in notes:
-        click.echo(note, err=True)
+        click.echo(redact.text(note, set().union(*map(target_secrets, tf.targets))), err=True)
     if out is None:
         sys.stdout.write(golden.dump(new))
     else:

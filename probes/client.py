@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from diag import redact
 from probes.sse import ChunkedDecoder, SseParser, StreamError, chunk_of
 from schemas.probe import Api, ProbeTarget, Timings
 
@@ -62,6 +63,8 @@ def request_body(t: ProbeTarget) -> dict[str, Any]:
 def request_bytes(t: ProbeTarget) -> bytes:
     parts = urlsplit(t.url)
     path = (parts.path or "") + ("/v1/chat/completions" if t.api is Api.CHAT else "/v1/completions")
+    if parts.query:  # e.g. ?api_key=... for gateways that take the key there
+        path += "?" + parts.query
     payload = json.dumps(request_body(t)).encode()
     head = [
         f"POST {path} HTTP/1.1",
@@ -89,12 +92,34 @@ def tls_context(t: ProbeTarget) -> ssl.SSLContext:
     return ctx
 
 
-def redact_url(url: str) -> str:
-    """The URL without its userinfo: credentials never reach output."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
+redact_url = redact.url  # the URL as every output shows it: userinfo and query tokens masked
+
+
+def target_secrets(t: ProbeTarget) -> set[str]:
+    """Every literal secret one target's configuration holds: URL passwords and query tokens
+    (url, metrics_url), the bearer token from api_key_env, credential-like extra_body values."""
+    found = redact.url_secrets(t.url)
+    if t.metrics_url:
+        found |= redact.url_secrets(t.metrics_url)
+    token = os.environ.get(t.api_key_env, "") if t.api_key_env else ""
+    if token:
+        found.add(token)
+    found |= _body_secrets(t.extra_body)
+    return found
+
+
+def _body_secrets(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, str) and redact.is_secret_name(str(k)):
+                found.add(v)
+            else:
+                found |= _body_secrets(v)
+    elif isinstance(value, list):
+        for v in value:
+            found |= _body_secrets(v)
+    return found
 
 
 def _ms(since: float) -> float:
@@ -110,6 +135,7 @@ class _Run:
         self.sent = self.t0
         self.last_token = 0.0
         self.text: list[str] = []
+        self.secrets = target_secrets(target)
 
     async def go(self) -> None:
         parts = urlsplit(self.t.url)
@@ -120,7 +146,8 @@ class _Run:
                 asyncio.open_connection(parts.hostname, port, ssl=tls), self.connect_timeout_s
             )
         except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
-            self.out.timings.error = f"connect: {type(exc).__name__}: {exc}"[:300]
+            why = redact.text(f"{type(exc).__name__}: {exc}", self.secrets)
+            self.out.timings.error = f"connect: {why}"[:300]
             return
         self.out.connected = True
         self.out.timings.connect_ms = _ms(self.t0)
@@ -143,8 +170,9 @@ class _Run:
         status, headers = _parse_head(head)
         self.out.timings.http_status = status
         if status != 200:
-            body = await _read_some(reader, ERROR_BODY_LIMIT)
-            self.out.timings.error = f"HTTP {status}: {body[:200]!r}"
+            body = (await _read_some(reader, ERROR_BODY_LIMIT)).decode("utf-8", "replace")
+            # The body is redacted before it is cut: a cut must not leave half a token behind.
+            self.out.timings.error = f"HTTP {status}: {redact.text(body, self.secrets)[:200]!r}"
             return
         ctype = headers.get("content-type", "")
         if "text/event-stream" not in ctype.lower():
@@ -163,7 +191,7 @@ class _Run:
                 body = dechunk.feed(data) if dechunk else data
                 events = parser.feed(body)
             except StreamError as exc:
-                self.out.stream_error = str(exc)
+                self.out.stream_error = redact.text(str(exc), self.secrets)[:300]
                 return
             for ev in events:
                 if self._chunk(ev):
@@ -182,7 +210,7 @@ class _Run:
             tm.done_seen = True
             return True
         if c.error:
-            self.out.stream_error = c.error
+            self.out.stream_error = redact.text(c.error, self.secrets)[:300]
             return True
         if c.usage_completion_tokens is not None:
             tm.usage_completion_tokens = c.usage_completion_tokens
@@ -200,9 +228,13 @@ class _Run:
         return False
 
     def finish(self) -> Outcome:
+        """Close the books; endpoint-supplied text (errors, generated text) is redacted here,
+        at the source, so every later copy (reason, evidence, audit, envelopes) is clean."""
         tm = self.out.timings
         tm.e2e_ms = _ms(self.t0)
-        tm.text = "".join(self.text)[:TEXT_KEEP]
+        tm.text = redact.text("".join(self.text)[:TEXT_KEEP], self.secrets)
+        self.out.stream_error = redact.text(self.out.stream_error, self.secrets)
+        tm.error = redact.text(tm.error, self.secrets)
         gaps = self.out.gaps_ms
         if gaps:
             tm.itl_ms_max = max(gaps)
@@ -242,5 +274,8 @@ async def probe(target: ProbeTarget, deadline_s: float, connect_timeout_s: float
         if not run.out.timings.error:
             run.out.timings.error = f"deadline {deadline_s:g} s passed"
     except (OSError, asyncio.IncompleteReadError) as exc:
-        run.out.timings.error = f"{type(exc).__name__}: {exc}"[:300]
+        run.out.timings.error = redact.text(f"{type(exc).__name__}: {exc}", run.secrets)[:300]
+    except Exception as exc:
+        why = redact.text(f"{type(exc).__name__}: {exc}", run.secrets)
+        run.out.timings.error = f"probe failed: {why}"[:300]
     return run.finish()

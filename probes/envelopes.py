@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 import diag
+from diag import redact
 from diag.envelope import finalize, utc_now
 from probes.client import redact_url
 from probes.plan import GroupGuard
@@ -21,6 +24,15 @@ from schemas.probe import (
     ProbeTarget,
     Verdict,
 )
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def redacted(model: M) -> M:
+    """A copy with every string redacted (diag.redact: URL credentials, token shapes, and the
+    literal secrets of the run, declared by the caller with `redact.known`)."""
+    return type(model).model_validate(redact.obj(model.model_dump(mode="json")))
+
 
 STATUS = {
     Verdict.HEALTHY: Status.PASS,
@@ -40,22 +52,24 @@ def interrupted_envelope(t: ProbeTarget, started: str, act: bool) -> ProbeEnvelo
     """A target the run was stopped (Ctrl-C, SIGTERM) before judging: it is still accounted for."""
     data = ProbeData(target=t.name, url=redact_url(t.url), model=t.model, node=t.node,
                      group=t.group, api=t.api, dry_run=not act)  # fmt: skip
-    return ProbeEnvelope(
-        kind="probe.result",
-        tool_version=diag.__version__,
-        host=HostRef(name=t.name, address=data.url, hostname=t.node),
-        ok=False,
-        status=Status.ERROR,
-        errors=[
-            ErrorInfo(
-                code=ErrorCode.INTERRUPTED,
-                message="run interrupted before this target's result was reported",
-                hint="actions already taken are in the audit log; rerun to finish the round",
-            )
-        ],
-        collected_at=started,
-        duration_ms=0,
-        data=data,
+    return redacted(
+        ProbeEnvelope(
+            kind="probe.result",
+            tool_version=diag.__version__,
+            host=HostRef(name=t.name, address=data.url, hostname=t.node),
+            ok=False,
+            status=Status.ERROR,
+            errors=[
+                ErrorInfo(
+                    code=ErrorCode.INTERRUPTED,
+                    message="run interrupted before this target's result was reported",
+                    hint="actions already taken are in the audit log; rerun to finish the round",
+                )
+            ],
+            collected_at=started,
+            duration_ms=0,
+            data=data,
+        )
     )
 
 
@@ -93,6 +107,7 @@ def probe_envelope(data: ProbeData, cfg: GroupConfig, started: str) -> ProbeEnve
         env.errors.append(ErrorInfo(code=code, message=tm.error or data.reason))
     if data.action_result is ActionResult.FAILED:
         env.errors.append(ErrorInfo(code=ErrorCode.ACTION_FAILED, message=data.action_message))
+    env = redacted(env)
     finalize(env)
     if data.verdict is Verdict.DOWN:
         env.status, env.ok = Status.UNREACHABLE, False
@@ -111,18 +126,20 @@ def audit_record(
     result: ActionResult,
     message: str = "",
 ) -> AuditRecord:
-    return AuditRecord(
-        at=utc_now(),
-        who=who,
-        action=action,
-        node=node,
-        group=group,
-        backend=backend,
-        why=why,
-        evidence=evidence,
-        dry_run=dry_run,
-        result=result,
-        message=message,
+    return redacted(
+        AuditRecord(
+            at=utc_now(),
+            who=who,
+            action=action,
+            node=node,
+            group=group,
+            backend=backend,
+            why=why,
+            evidence=evidence,
+            dry_run=dry_run,
+            result=result,
+            message=message,
+        )
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
+from diag import redact
 from diag.artifacts import atomic_write
 from schemas.probe import ProbeData, Verdict
 
@@ -33,7 +34,7 @@ def render(results: list[ProbeData]) -> bytes:
         "probe_cordoned_by_diagctl", "1 if diagctl holds the node cordoned", LABELS, registry=reg
     )
     for r in results:
-        lab = [r.target, r.node, r.group, r.model]
+        lab = [redact.text(v) for v in (r.target, r.node, r.group, r.model)]
         ok = r.verdict in (Verdict.HEALTHY, Verdict.SLOW)
         success.labels(*lab).set(1 if ok else 0)
         for v in Verdict:

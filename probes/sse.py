@@ -121,6 +121,9 @@ class Chunk:
     error: str = ""  # an `{"error": ...}` event, or an event that is not a completion chunk
 
 
+ERROR_KEEP = 2000
+
+
 def chunk_of(event: Event, api: Api) -> Chunk:
     """Interpret one event's data as an OpenAI completion / chat completion chunk."""
     if event.data.strip() == "[DONE]":
@@ -128,11 +131,12 @@ def chunk_of(event: Event, api: Api) -> Chunk:
     try:
         obj = json.loads(event.data)
     except ValueError:
-        return Chunk(error=f"event is not JSON: {event.data[:80]!r}")
+        # Cut generously: the client redacts secrets and only then cuts to its own length.
+        return Chunk(error=f"event is not JSON: {event.data[:ERROR_KEEP]!r}")
     if not isinstance(obj, dict):
         return Chunk(error="event JSON is not an object")
     if "error" in obj:
-        return Chunk(error=f"server error event: {str(obj['error'])[:200]}")
+        return Chunk(error=f"server error event: {str(obj['error'])[:ERROR_KEEP]}")
     usage = obj.get("usage")
     ctoks = usage.get("completion_tokens") if isinstance(usage, dict) else None
     ctoks = ctoks if isinstance(ctoks, int) else None

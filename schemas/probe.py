@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from enum import Enum
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from schemas.envelope import Envelope, Strict
 
@@ -50,6 +52,8 @@ class ActionResult(str, Enum):
 class GroupConfig(Strict):
     """Per target group; every field has a default (the README lists them)."""
 
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
     backend: Backend = Backend.NONE
     max_cordon_fraction: float = Field(default=0.10, ge=0, le=1)
     max_cordon_count: int = Field(default=10, ge=0)
@@ -78,13 +82,78 @@ class GroupConfig(Strict):
     slurm_scontrol: str = Field(default="scontrol", description="backend=slurm: the binary.")
 
     @model_validator(mode="after")
+    def _budgets_inside_deadline(self) -> GroupConfig:
+        """A budget set explicitly beyond the deadline is inverted (seconds typed as ms?): it
+        could never trip. Defaults beyond a short deadline are simply inert."""
+        limits = {
+            "connect_timeout_s": self.deadline_s,
+            "ttft_budget_ms": self.deadline_s * 1000,
+            "itl_budget_ms": self.deadline_s * 1000,
+        }
+        for name, limit in limits.items():
+            value = getattr(self, name)
+            if name in self.model_fields_set and value > limit:
+                raise ValueError(
+                    f"{name}: {value:g} is beyond deadline_s {self.deadline_s:g}: "
+                    "the deadline always ends the probe first"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _command_needs_argv(self) -> GroupConfig:
         if self.backend is Backend.COMMAND and not (self.command_cordon and self.command_uncordon):
             raise ValueError("backend command needs command_cordon and command_uncordon argv lists")
         return self
 
 
+_HOST_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
+
+
+def check_url(v: str) -> str:
+    """`v` if it is an http(s) URL that every parser reads the same way; else ValueError.
+
+    The messages never quote the URL: it may hold a password. The ambiguous case is a password
+    with an unencoded '/', '?' or '#': `http://admin:pa#ss@host` is host "admin", port "pa"
+    to Python (and to curl), and the password would end up in the error text or on the wire.
+    """
+    if any(ord(c) <= 0x20 or ord(c) >= 0x7F for c in v):
+        raise ValueError("has a space, control or non-ASCII character (percent-encode it)")
+    if not v.lower().startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    rest = v.split("://", 1)[1]
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    tail = rest[len(authority) :]
+    if "@" in tail or "#" in tail:
+        raise ValueError(
+            "has '@' or '#' after the host: percent-encode '/', '?', '#' and '@' in a "
+            "user name or password (%2F %3F %23 %40); no #fragment"
+        )
+    hostport = authority.rpartition("@")[2]
+    if hostport.startswith("["):
+        host, sep, port = hostport[1:].partition("]")
+        try:
+            ok = sep and ipaddress.ip_address(host).version == 6
+        except ValueError:
+            ok = False
+        if not ok or (port and not port.startswith(":")):
+            raise ValueError(
+                "IPv6 host must be a valid address in brackets, e.g. http://[::1]:8000"
+            )
+        port = port[1:]
+    else:
+        host, _, port = hostport.partition(":")
+        if ":" in port:
+            raise ValueError("IPv6 host must be in brackets, e.g. http://[::1]:8000")
+        if not _HOST_NAME.fullmatch(host):
+            raise ValueError("has no valid host name")
+    if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+        raise ValueError("port must be a number from 1 to 65535")
+    return v
+
+
 class ProbeTarget(Strict):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
     name: str = Field(min_length=1)
     url: str = Field(description="Base URL, e.g. http://10.0.0.7:8000 (the /v1/... is added).")
     model: str = Field(min_length=1)
@@ -111,9 +180,20 @@ class ProbeTarget(Strict):
     @field_validator("url")
     @classmethod
     def _http_url(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("url must start with http:// or https://")
-        return v.rstrip("/")
+        return check_url(v).rstrip("/")
+
+    @field_validator("metrics_url")
+    @classmethod
+    def _metrics_url(cls, v: str) -> str:
+        return check_url(v) if v else v
+
+    @model_validator(mode="after")
+    def _token_range(self) -> ProbeTarget:
+        if self.min_tokens > self.max_tokens:
+            raise ValueError(
+                f"min_tokens {self.min_tokens} > max_tokens {self.max_tokens}: never healthy"
+            )
+        return self
 
 
 class TargetsFile(Strict):
@@ -122,14 +202,25 @@ class TargetsFile(Strict):
 
     @model_validator(mode="after")
     def _unique_names(self) -> TargetsFile:
-        names = [t.name for t in self.targets]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise ValueError(f"duplicate target names: {dup}")
-        for t in self.targets:
+        first: dict[str, int] = {}
+        for i, t in enumerate(self.targets):
+            if t.name in first:
+                raise ValueError(
+                    f"targets[{i}] {t.name!r}: name: duplicate of targets[{first[t.name]}]"
+                )
+            first[t.name] = i
+        for i, t in enumerate(self.targets):
+            if t.group != "default" and t.group not in self.groups:
+                raise ValueError(
+                    f"targets[{i}] {t.name!r}: group: {t.group!r} is not listed under groups "
+                    f"(listed: {', '.join(sorted(self.groups)) or 'none'})"
+                )
             unit = t.restart_unit
             if unit and unit not in self.group(t.group).restart_units:
-                raise ValueError(f"target {t.name}: restart_unit {unit!r} not in restart_units")
+                raise ValueError(
+                    f"targets[{i}] {t.name!r}: restart_unit: {unit!r} is not in group "
+                    f"{t.group!r} restart_units"
+                )
         return self
 
     def group(self, name: str) -> GroupConfig:

@@ -148,7 +148,10 @@ def test_command_hook_backend_after_k_failures(llama, tmp_path) -> None:  # type
         ("targets: [", "not valid YAML"),
         ("- a\n- b\n", "expected a mapping"),
         ("targets: []\n", "targets: List should have at least 1 item"),
-        ("targets: [{name: a, url: 'x', model: m, node: n}]\n", "url must start with http"),
+        (
+            "targets: [{name: a, url: 'x', model: m, node: n}]\n",
+            "targets[0] 'a': url: must start with http:// or https://",
+        ),
         (
             "targets: [{name: a, url: 'http://h', model: m, node: n, colour: red}]\n",
             "colour: Extra inputs are not permitted",
