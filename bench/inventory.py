@@ -15,6 +15,7 @@ import argparse
 import shlex
 import time
 from collections.abc import Callable
+from functools import partial
 
 from diag.inventory import parse_text
 from diag.yamlfile import load_yaml
@@ -22,7 +23,8 @@ from diag.yamlfile import load_yaml
 
 def yaml_inventory(n: int) -> str:
     lines = ["vars: {user: ops}", "hosts:"]
-    lines += [f"  gpu-{i:06d}: {{address: 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}}}" for i in range(n)]
+    for i in range(n):
+        lines.append(f"  gpu-{i:06d}: {{address: 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}}}")
     lines.append("groups:")
     for g in range(0, n, 64):
         members = ", ".join(f"gpu-{i:06d}" for i in range(g, min(g + 64, n)))
@@ -37,6 +39,10 @@ def ini_inventory(n: int) -> str:
             lines.append(f"[rack{i // 64}]")
         lines.append(f"gpu-{i:06d} ansible_host=10.0.{i >> 8 & 255}.{i & 255} ansible_port=22")
     return "\n".join(lines) + "\n"
+
+
+def tokenise(text: str) -> list[list[str]]:
+    return [shlex.split(ln) for ln in text.splitlines()]
 
 
 def best_of(fn: Callable[[], object], runs: int = 3) -> float:
@@ -55,10 +61,10 @@ def main() -> None:
     args = ap.parse_args()
     for n in (int(x) for x in args.hosts.split(",")):
         y, ini = yaml_inventory(n), ini_inventory(n)
-        y_parse = best_of(lambda: parse_text(y, "bench.yaml").targets(), args.runs)
-        y_anchor = best_of(lambda: load_yaml(y), args.runs)
-        i_parse = best_of(lambda: parse_text(ini, "bench.ini").targets(), args.runs)
-        i_anchor = best_of(lambda: [shlex.split(ln) for ln in ini.splitlines()], args.runs)
+        y_parse = best_of(partial(lambda t: parse_text(t, "bench.yaml").targets(), y), args.runs)
+        y_anchor = best_of(partial(load_yaml, y), args.runs)
+        i_parse = best_of(partial(lambda t: parse_text(t, "bench.ini").targets(), ini), args.runs)
+        i_anchor = best_of(partial(tokenise, ini), args.runs)
         print(
             f"hosts={n:6d}  yaml: parse {y_parse * 1e3:7.0f} ms  yaml-load {y_anchor * 1e3:6.0f} ms"
             f"  ({y_parse / y_anchor:4.1f}x)   ini: parse {i_parse * 1e3:7.0f} ms"

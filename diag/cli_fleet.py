@@ -156,10 +156,7 @@ def load_targets(args: FleetArgs) -> list[Target]:
     entries = [e for h in args.hosts for e in h.split(",") if e.strip()]
     if entries and args.inventory:
         raise InventoryError("-H and -i exclude each other")
-    if args.inventory:
-        inv = load_file(args.inventory)
-    else:
-        inv = from_entries(entries)
+    inv = load_file(args.inventory) if args.inventory else from_entries(entries)
     names = select(inv, args.limit) if args.limit else list(inv.hosts)
     from diag.transport.ssh_common import parse_jump
 

@@ -123,8 +123,9 @@ def _diagctl_yaml(top: dict[str, Any], source: str) -> Inventory:
     for gname, body in _mapping(top.get("groups"), f"{source}: groups").items():
         where = f"{source}: group {gname}"
         group = _mapping(body, where)
-        if set(group) - {"hosts", "vars"}:
-            raise InventoryError(f"{where}: unknown key(s) {sorted(set(group) - {'hosts', 'vars'})}")
+        extra = sorted(set(group) - {"hosts", "vars"})
+        if extra:
+            raise InventoryError(f"{where}: unknown key(s) {extra}")
         gvars = check_vars(group.get("vars"), f"{where} vars")
         for name in _host_names(group.get("hosts"), where):
             _add_all(inv, name, gvars, gname, where)

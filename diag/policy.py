@@ -40,7 +40,8 @@ def _merge(base: CheckPolicy, over: CheckPolicy, where: str) -> CheckPolicy:
     unknown = set(over.thresholds) - set(base.thresholds)
     if unknown:
         raise PolicyError(
-            f"{where}.thresholds: unknown threshold(s) {sorted(unknown)}; known: {sorted(base.thresholds)}"
+            f"{where}.thresholds: unknown threshold(s) {sorted(unknown)}; "
+            f"known: {sorted(base.thresholds)}"
         )
     for key, value in over.thresholds.items():
         if type(value) is not type(base.thresholds[key]) and not (
@@ -49,7 +50,8 @@ def _merge(base: CheckPolicy, over: CheckPolicy, where: str) -> CheckPolicy:
             and not isinstance(value, bool)
         ):
             raise PolicyError(
-                f"{where}.thresholds.{key}: expected {type(base.thresholds[key]).__name__}, got {value!r}"
+                f"{where}.thresholds.{key}: "
+                f"expected {type(base.thresholds[key]).__name__}, got {value!r}"
             )
     try:  # a warn_X set here may now be beyond the fail_X it inherits
         return CheckPolicy(

@@ -47,7 +47,7 @@ class UniqueKeyLoader(_Base):  # type: ignore[misc]
 
 def load_yaml(text: str) -> Any:
     """yaml.safe_load through libyaml, duplicate keys rejected (a `yaml.YAMLError`)."""
-    return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader subclass
 
 
 def yaml_problem(exc: yaml.YAMLError) -> str:

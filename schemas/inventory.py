@@ -22,7 +22,7 @@ class HostVars(Strict):
 
     model_config = ConfigDict(extra="forbid")
 
-    address: Text = Field(default=None, description="Name or IP to connect to (default: the host's name).")
+    address: Text = Field(default=None, description="Name or IP to connect to (default: its name).")
     user: Text = None
     port: Port | None = None
     key: Text = Field(default=None, description="Private key file.")
