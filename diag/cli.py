@@ -45,10 +45,11 @@ def guarded(fn: F) -> F:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from diag.policy import PolicyError
+        from diag.yamlfile import YamlFileError
 
         try:
             return fn(*args, **kwargs)
-        except PolicyError as exc:
+        except (PolicyError, YamlFileError) as exc:
             raise DiagError(str(exc)) from exc
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise

@@ -150,20 +150,13 @@ def fleet_options(fn: F) -> F:
 
 
 def load_targets(args: FleetArgs) -> list[Target]:
-    from diag.inventory import InventoryError, from_entries, parse_text, with_defaults
+    from diag.inventory import InventoryError, from_entries, load_file, with_defaults
     from diag.limit import select
 
     entries = [e for h in args.hosts for e in h.split(",") if e.strip()]
     if entries and args.inventory:
         raise InventoryError("-H and -i exclude each other")
-    if args.inventory:
-        try:
-            text = args.inventory.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InventoryError(f"-i {args.inventory}: {getattr(exc, 'strerror', exc)}") from None
-        inv = parse_text(text, str(args.inventory))
-    else:
-        inv = from_entries(entries)
+    inv = load_file(args.inventory) if args.inventory else from_entries(entries)
     names = select(inv, args.limit) if args.limit else list(inv.hosts)
     from diag.transport.ssh_common import parse_jump
 

@@ -14,13 +14,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from diag.policy import PolicyError
 from diag.transport.base import Target
-from diag.yamlfile import load_yaml
+from diag.yamlfile import YamlFileError, load_yaml, read_text, yaml_problem
+from schemas.inventory import AnsibleVars, HostVars
 
 # Ansible's names first, ours second; the later name wins when both are given.
 VAR_ALIASES = {
@@ -42,6 +45,9 @@ VAR_ALIASES = {
 }
 
 
+KNOWN_VARS = "address, user, port, key, jump, host_class and their Ansible names"
+
+
 class InventoryError(PolicyError):
     """A bad inventory or host entry: one line, exit 2."""
 
@@ -52,20 +58,59 @@ class Inventory:
 
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
+    # Set views of `groups`, so that joining a group is O(1) (a list scan made parsing O(n^2)).
+    _members: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
-    def add(self, name: str, hvars: Mapping[str, Any] | None, group: str = "") -> None:
+    def join(self, group: str, name: str) -> bool:
+        """Put `name` in `group` (kept in order); False when it already was a member."""
+        seen = self._members.setdefault(group, set())
+        if name in seen:
+            return False
+        seen.add(name)
+        self.groups.setdefault(group, []).append(name)
+        return True
+
+    def add(self, name: str, hvars: Mapping[str, Any] | None, group: str = "") -> bool:
+        """Add a host to a group; False when it was already listed in that group."""
         cur = self.hosts.setdefault(name, {})
         for k, v in (hvars or {}).items():
             cur.setdefault(k, v)  # host vars set first win over later group vars
-        members = self.groups.setdefault(group or "ungrouped", [])
-        if name not in members:
-            members.append(name)
-        self.groups.setdefault("all", [])
-        if name not in self.groups["all"]:
-            self.groups["all"].append(name)
+        fresh = self.join(group or "ungrouped", name)
+        self.join("all", name)
+        return fresh
 
     def targets(self, names: Iterable[str] | None = None) -> list[Target]:
         return [to_target(n, self.hosts[n]) for n in (names or self.hosts)]
+
+
+def check_vars(value: Any, where: str, ansible: bool = False) -> dict[str, Any]:
+    """A vars mapping, its connection vars type-checked; diagctl YAML allows no other key.
+
+    Ansible INI values are text (`ansible_port=2200`), so a port there may be digits.
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InventoryError(f"{where}: expected a mapping of vars, got {type(value).__name__}")
+    bad = [k for k in value if not isinstance(k, str)]
+    if bad:
+        raise InventoryError(f"{where}: var name {bad[0]!r} is not a string")
+    out = dict(value)
+    if ansible:
+        for k in ("ansible_port", "ansible_ssh_port", "port"):
+            if isinstance(out.get(k), str) and out[k].strip().isdigit():
+                out[k] = int(out[k])
+    try:
+        (AnsibleVars if ansible else HostVars).model_validate(out)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        var = ".".join(str(x) for x in err["loc"])
+        if err["type"] == "extra_forbidden":
+            raise InventoryError(f"{where}: {var}: unknown var (known: {KNOWN_VARS})") from None
+        shown = repr(err.get("input"))
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        raise InventoryError(f"{where}: {var}: {err['msg']}, got {shown}") from None
+    return out
 
 
 _ENTRY = re.compile(
@@ -131,27 +176,39 @@ def to_target(name: str, hvars: Mapping[str, Any]) -> Target:
     )
 
 
-def from_entries(entries: Iterable[str]) -> Inventory:
+def from_entries(entries: Iterable[str], source: str = "-H") -> Inventory:
     inv = Inventory()
     for raw in entries:
         if not raw.strip():
             continue
         name, hvars = entry_vars(raw)
-        inv.add(name, hvars)
+        if not inv.add(name, hvars):
+            raise InventoryError(f"{source}: host {name!r} is listed twice")
     if not inv.hosts:
         raise InventoryError("no hosts given")
     return inv
 
 
-def from_host_list(text: str) -> Inventory:
+def from_host_list(text: str, source: str = "inventory") -> Inventory:
     lines = [ln.split("#", 1)[0].strip() for ln in text.splitlines()]
-    return from_entries(ln for ln in lines if ln)
+    return from_entries((ln for ln in lines if ln), source)
+
+
+def load_file(path: Path) -> Inventory:
+    """Read and parse `-i FILE`; unreadable, binary or non-UTF-8 is an `InventoryError`."""
+    try:
+        text = read_text(path, "inventory")
+    except YamlFileError as exc:
+        raise InventoryError(str(exc)) from None
+    return parse_text(text, str(path))
 
 
 def parse_text(text: str, source: str = "inventory") -> Inventory:
     """Guess the format from the content: YAML mapping, Ansible INI, or a plain host list."""
     from diag.inventory_formats import parse_ansible_ini, parse_yaml_doc
 
+    if "\0" in text:
+        raise InventoryError(f"{source}: binary file (NUL byte at offset {text.index(chr(0))})")
     stripped = [ln.strip() for ln in text.splitlines()]
     stripped = [ln for ln in stripped if ln and ln[0] not in "#;"]
     if not stripped:
@@ -162,10 +219,9 @@ def parse_text(text: str, source: str = "inventory") -> Inventory:
         try:
             doc = load_yaml(text)
         except yaml.YAMLError as exc:
-            line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
-            raise InventoryError(f"{source}: not valid YAML (line {line})") from None
+            raise InventoryError(f"{source}: not valid YAML: {yaml_problem(exc)}") from None
         return parse_yaml_doc(doc, source)
-    return from_host_list(text)
+    return from_host_list(text, source)
 
 
 def with_defaults(targets: list[Target], user: str, identity: str, jump: str) -> list[Target]:

@@ -7,48 +7,82 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from diag.inventory import Inventory, InventoryError
+from diag.inventory import Inventory, InventoryError, check_vars
 
 _RANGE = re.compile(r"\[([0-9]+|[a-z]):([0-9]+|[a-z])(?::([0-9]+))?\]")
 MAX_EXPANDED = 100_000
 
 
-def expand_range(name: str) -> list[str]:
-    """Ansible host ranges: `gpu[01:16].dc1` -> gpu01.dc1 ... gpu16.dc1 (also `[a:f]`)."""
-    m = _RANGE.search(name)
-    if not m:
-        return [name]
+def _range_items(name: str, m: re.Match[str]) -> range:
     lo, hi, step = m[1], m[2], int(m[3] or 1)
     if lo.isdigit() != hi.isdigit() or step < 1:
         raise InventoryError(f"bad host range in {name!r}")
     if lo.isdigit():
+        return range(int(lo), int(hi) + 1, step)
+    return range(ord(lo), ord(hi) + 1, step)
+
+
+def range_count(name: str) -> int:
+    """How many names `name` expands to, computed without building them."""
+    count = 1
+    for m in _RANGE.finditer(name):
+        count *= len(_range_items(name, m))
+        if count == 0 or count > MAX_EXPANDED:
+            break
+    return count
+
+
+def expand_range(name: str, where: str = "") -> list[str]:
+    """Ansible host ranges: `gpu[01:16].dc1` -> gpu01.dc1 ... gpu16.dc1 (also `[a:f]`).
+
+    The count is checked before any name is built: `gpu[01:99999999]` is refused, not
+    materialised.
+    """
+    m = _RANGE.search(name)
+    if not m:
+        return [name]
+    count = range_count(name)
+    if not 0 < count <= MAX_EXPANDED:
+        prefix = f"{where}: " if where else ""
+        raise InventoryError(
+            f"{prefix}bad host range in {name!r}: empty or over {MAX_EXPANDED} hosts"
+        )
+    lo, items = m[1], _range_items(name, m)
+    if lo.isdigit():
         width = len(lo) if lo.startswith("0") else 0
-        items = [str(i).zfill(width) for i in range(int(lo), int(hi) + 1, step)]
+        parts = [str(i).zfill(width) for i in items]
     else:
-        items = [chr(c) for c in range(ord(lo), ord(hi) + 1, step)]
-    if not items or len(items) > MAX_EXPANDED:
-        raise InventoryError(f"bad host range in {name!r}: empty or over {MAX_EXPANDED} hosts")
+        parts = [chr(c) for c in items]
     out: list[str] = []
-    for item in items:
-        out += expand_range(name[: m.start()] + item + name[m.end() :])
+    for item in parts:
+        out += expand_range(name[: m.start()] + item + name[m.end() :], where)
     return out
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:
+    """A mapping with text keys (host and group names); anything else is an error."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         raise InventoryError(f"{where}: expected a mapping, got {type(value).__name__}")
-    return {str(k): v for k, v in value.items()}
+    for k in value:
+        if not isinstance(k, str):
+            raise InventoryError(f"{where}: name {k!r} is not a string")
+    return dict(value)
+
+
+def _add_all(inv: Inventory, name: str, hvars: dict[str, Any], group: str, where: str) -> None:
+    """Add every host `name` expands to; one listed twice in the same place is an error."""
+    for n in expand_range(name, where):
+        if not inv.add(n, hvars, group):
+            also = f" (in {name!r})" if n != name else ""
+            raise InventoryError(f"{where}: host {n!r}{also} is listed twice")
 
 
 def parse_yaml_doc(doc: Any, source: str) -> Inventory:
     """diagctl YAML (`hosts:`/`groups:` at the top) or Ansible YAML (`all:` / group keys)."""
     top = _mapping(doc, source)
     if "hosts" in top or "groups" in top:
-        unknown = set(top) - {"hosts", "groups", "vars"}
-        if unknown:
-            raise InventoryError(f"{source}: unknown top-level key(s) {sorted(unknown)}")
         return _diagctl_yaml(top, source)
     inv = Inventory()
     for gname, body in top.items():
@@ -58,26 +92,43 @@ def parse_yaml_doc(doc: Any, source: str) -> Inventory:
     return inv
 
 
+def _host_names(value: Any, where: str) -> list[str]:
+    """`hosts:` as a list of names or a mapping (its keys); each name must be text."""
+    if value is None:
+        return []
+    names = list(value) if isinstance(value, Mapping) else value
+    if not isinstance(names, list):
+        raise InventoryError(f"{where}: hosts must be a list or mapping")
+    seen: set[str] = set()
+    for n in names:
+        if not isinstance(n, str):
+            raise InventoryError(f"{where}: host name {n!r} is not a string")
+        if n in seen:
+            raise InventoryError(f"{where}: host {n!r} is listed twice")
+        seen.add(n)
+    return names
+
+
 def _diagctl_yaml(top: dict[str, Any], source: str) -> Inventory:
     inv = Inventory()
-    base = _mapping(top.get("vars"), f"{source}: vars")
-    hosts = top.get("hosts") or {}
+    unknown = set(top) - {"hosts", "groups", "vars"}
+    if unknown:
+        raise InventoryError(f"{source}: unknown top-level key(s) {sorted(unknown)}")
+    base = check_vars(top.get("vars"), f"{source}: vars")
+    hosts = top.get("hosts")
     if isinstance(hosts, list):
-        hosts = {str(h): None for h in hosts}
+        hosts = dict.fromkeys(_host_names(hosts, f"{source}: hosts"))
     for name, hvars in _mapping(hosts, f"{source}: hosts").items():
-        for n in expand_range(name):
-            inv.add(n, _mapping(hvars, f"{source}: host {name}"))
+        _add_all(inv, name, check_vars(hvars, f"{source}: host {name}"), "", f"{source}: hosts")
     for gname, body in _mapping(top.get("groups"), f"{source}: groups").items():
-        group = _mapping(body, f"{source}: group {gname}")
-        gvars = _mapping(group.get("vars"), f"{source}: group {gname} vars")
-        members = group.get("hosts") or []
-        if isinstance(members, Mapping):
-            members = list(members)
-        if not isinstance(members, list):
-            raise InventoryError(f"{source}: group {gname}: hosts must be a list or mapping")
-        for name in members:
-            for n in expand_range(str(name)):
-                inv.add(n, gvars, gname)
+        where = f"{source}: group {gname}"
+        group = _mapping(body, where)
+        extra = sorted(set(group) - {"hosts", "vars"})
+        if extra:
+            raise InventoryError(f"{where}: unknown key(s) {extra}")
+        gvars = check_vars(group.get("vars"), f"{where} vars")
+        for name in _host_names(group.get("hosts"), where):
+            _add_all(inv, name, gvars, gname, where)
     for hvars in inv.hosts.values():
         for k, v in base.items():
             hvars.setdefault(k, v)
@@ -96,18 +147,18 @@ def _ansible_group(
 ) -> None:
     if depth > 32:
         raise InventoryError(f"{source}: groups nested deeper than 32 (a cycle?)")
-    gvars = {**inherited, **_mapping(body.get("vars"), f"{source}: {gname}.vars")}
-    for name, hvars in _mapping(body.get("hosts"), f"{source}: {gname}.hosts").items():
-        for n in expand_range(name):
-            merged = {**gvars, **_mapping(hvars, f"{source}: host {name}")}
-            inv.add(n, merged, gname)
-            inv.hosts[n].update(_mapping(hvars, f"{source}: host {name}"))
+    own = check_vars(body.get("vars"), f"{source}: group {gname} vars", ansible=True)
+    gvars = {**inherited, **own}
+    for name, raw in _mapping(body.get("hosts"), f"{source}: group {gname} hosts").items():
+        hvars = check_vars(raw, f"{source}: host {name}", ansible=True)
+        for n in expand_range(name, f"{source}: group {gname}"):
+            if not inv.add(n, {**gvars, **hvars}, gname):
+                raise InventoryError(f"{source}: group {gname}: host {n!r} is listed twice")
+            inv.hosts[n].update(hvars)
     for child, cbody in _mapping(body.get("children"), f"{source}: {gname}.children").items():
         _ansible_group(inv, child, _mapping(cbody, f"{source}: {child}"), gvars, source, depth + 1)
         for h in inv.groups.get(child, []):
-            members = inv.groups.setdefault(gname, [])
-            if h not in members:
-                members.append(h)
+            inv.join(gname, h)
 
 
 def _kv(tokens: list[str], where: str) -> dict[str, Any]:
@@ -142,12 +193,13 @@ def parse_ansible_ini(text: str, source: str) -> Inventory:
         except ValueError as exc:
             raise InventoryError(f"{where}: {exc}") from None
         if kind == "vars":
-            gvars.setdefault(section, {}).update(_kv(tokens, where))
+            kv = check_vars(_kv(tokens, where), f"{where}: [{section}:vars]", ansible=True)
+            gvars.setdefault(section, {}).update(kv)
         elif kind == "children":
             children.setdefault(section, []).append(tokens[0])
         else:
-            for n in expand_range(tokens[0]):
-                inv.add(n, _kv(tokens[1:], where), section)
+            hvars = check_vars(_kv(tokens[1:], where), f"{where}: host {tokens[0]}", ansible=True)
+            _add_all(inv, tokens[0], hvars, section, f"{where}: [{section}]")
     _resolve_children(inv, children, source)
     for group, gv in gvars.items():
         for h in inv.groups.get(group, []):
@@ -163,12 +215,10 @@ def _resolve_children(inv: Inventory, children: dict[str, list[str]], source: st
     for _ in range(len(children) + 1):
         changed = False
         for parent, kids in children.items():
-            members = inv.groups.setdefault(parent, [])
+            inv.groups.setdefault(parent, [])
             for kid in kids:
                 for h in inv.groups.get(kid, []):
-                    if h not in members:
-                        members.append(h)
-                        changed = True
+                    changed = inv.join(parent, h) or changed
         if not changed:
             return
     raise InventoryError(f"{source}: [group:children] form a cycle")

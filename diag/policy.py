@@ -7,11 +7,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from diag.checks.base import Rules
-from diag.yamlfile import load_yaml
+from diag.yamlfile import YamlFileError, load_yaml, load_yaml_file
 from schemas.policy import CheckPolicy, PolicyFile
 
 
@@ -25,11 +24,24 @@ def default_policy() -> PolicyFile:
     return PolicyFile.model_validate(load_yaml(text))
 
 
+def one_line(exc: ValidationError) -> str:
+    """The first error as `a.b.field: what is wrong` (our validators' messages carry the field)."""
+    err = exc.errors()[0]
+    loc = ".".join(str(x) for x in err["loc"])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "value_error":
+        return f"{loc}.{msg}" if loc else msg
+    shown = repr(err.get("input"))
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return f"{loc}: {msg}, got {shown}"
+
+
 def _merge(base: CheckPolicy, over: CheckPolicy, where: str) -> CheckPolicy:
     unknown = set(over.thresholds) - set(base.thresholds)
     if unknown:
         raise PolicyError(
-            f"{where}: unknown threshold(s) {sorted(unknown)}; known: {sorted(base.thresholds)}"
+            f"{where}.thresholds: unknown threshold(s) {sorted(unknown)}; "
+            f"known: {sorted(base.thresholds)}"
         )
     for key, value in over.thresholds.items():
         if type(value) is not type(base.thresholds[key]) and not (
@@ -38,13 +50,17 @@ def _merge(base: CheckPolicy, over: CheckPolicy, where: str) -> CheckPolicy:
             and not isinstance(value, bool)
         ):
             raise PolicyError(
-                f"{where}.{key}: expected {type(base.thresholds[key]).__name__}, got {value!r}"
+                f"{where}.thresholds.{key}: "
+                f"expected {type(base.thresholds[key]).__name__}, got {value!r}"
             )
-    return CheckPolicy(
-        enabled=over.enabled if "enabled" in over.model_fields_set else base.enabled,
-        thresholds={**base.thresholds, **over.thresholds},
-        source=over.source or base.source,
-    )
+    try:  # a warn_X set here may now be beyond the fail_X it inherits
+        return CheckPolicy(
+            enabled=over.enabled if "enabled" in over.model_fields_set else base.enabled,
+            thresholds={**base.thresholds, **over.thresholds},
+            source=over.source or base.source,
+        )
+    except ValidationError as exc:
+        raise PolicyError(f"{where}.{one_line(exc)}") from None
 
 
 class Policy:
@@ -59,28 +75,25 @@ class Policy:
         if path is None:
             return cls(base)
         try:
-            raw: Any = load_yaml(path.read_text())
+            raw: Any = load_yaml_file(path, "policy")
+            if not isinstance(raw, dict | None):
+                raise PolicyError(f"policy {path}: expected a mapping, got {type(raw).__name__}")
             user = PolicyFile.model_validate(raw if raw is not None else {})
-        except OSError as exc:
-            raise PolicyError(f"cannot read policy {path}: {exc.strerror}") from exc
-        except yaml.YAMLError as exc:
-            raise PolicyError(
-                f"policy {path} is not valid YAML: {str(exc).splitlines()[0]}"
-            ) from exc
+        except YamlFileError as exc:
+            raise PolicyError(str(exc)) from None
         except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ".".join(str(x) for x in err["loc"])
-            raise PolicyError(f"policy {path}: {loc}: {err['msg']}") from exc
+            raise PolicyError(f"policy {path}: {one_line(exc)}") from None
         checks = dict(base.checks)
         for cid, over in user.checks.items():
             if cid not in checks:
                 raise PolicyError(f"policy {path}: unknown check {cid!r}")
-            checks[cid] = _merge(checks[cid], over, f"checks.{cid}")
+            checks[cid] = _merge(checks[cid], over, f"policy {path}: checks.{cid}")
         for cname, cls_pol in user.classes.items():
             for cid, over in cls_pol.checks.items():
                 if cid not in checks:
                     raise PolicyError(f"policy {path}: classes.{cname}: unknown check {cid!r}")
-                _merge(checks[cid], over, f"classes.{cname}.checks.{cid}")  # validate early
+                where = f"policy {path}: classes.{cname}.checks.{cid}"
+                _merge(checks[cid], over, where)  # validate early
         return cls(
             PolicyFile(
                 version=user.version, checks=checks, classes={**base.classes, **user.classes}

@@ -1,41 +1,81 @@
-"""Reading the YAML files users hand us (policy, XID table, inventory, probe targets)."""
+"""Reading the YAML files users hand us (policy, XID table, inventory, probe targets).
+
+PyYAML's safe loader keeps the *last* of two equal keys in a mapping (`port: 22` then
+`port: 2222` in the same host is silently 2222); we reject the document instead. libyaml
+(`CSafeLoader`) stays the parser when PyYAML has it: it is about 10x faster on our files.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode
+
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlFileError(ValueError):
+    """A YAML file that cannot be read, decoded or parsed: one line naming the file."""
+
+
+class UniqueKeyLoader(_Base):  # type: ignore[misc]
+    """The safe loader, refusing a mapping that names one key twice."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<:` merge keys may repeat by design
+            key = self.construct_object(key_node, deep=True)
+            try:
+                fresh = key not in seen
+            except TypeError:
+                continue  # an unhashable key; the base constructor reports it
+            if not fresh:
+                raise ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"found duplicate key {key!r}",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return dict(super().construct_mapping(node, deep=deep))
 
 
 def load_yaml(text: str) -> Any:
-    """yaml.safe_load through libyaml when PyYAML has it (about 10x faster on our policy files)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)
+    """yaml.safe_load through libyaml, duplicate keys rejected (a `yaml.YAMLError`)."""
+    return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader subclass
 
 
-class DuplicateKeyError(yaml.constructor.ConstructorError):
-    """A mapping names the same key twice; YAML would silently keep the last one."""
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """One line: what is wrong and where (`found duplicate key 'port' (line 4, column 5)`)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return f"{problem}{where}"
 
 
-class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, yaml.Mark] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue  # `<<: *base` keys may be overridden on purpose
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, list | dict):
-                continue  # unhashable: the base constructor reports it
-            if key in seen:
-                raise DuplicateKeyError(
-                    None, None, f"duplicate key {key!r} (first on line {seen[key].line + 1})",
-                    key_node.start_mark,
-                )  # fmt: skip
-            seen[key] = key_node.start_mark
-        result: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        return result
+def read_text(path: Path, what: str = "file") -> str:
+    """The file as text; unreadable, binary (NUL) or non-UTF-8 is a `YamlFileError`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise YamlFileError(f"{what} {path}: cannot read: {exc.strerror or exc}") from None
+    if b"\0" in data:
+        raise YamlFileError(f"{what} {path}: binary file (NUL byte at offset {data.index(0)})")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlFileError(f"{what} {path}: not UTF-8 text (byte offset {exc.start})") from None
 
 
-def load_yaml_unique(text: str) -> Any:
-    """Like `load_yaml`, but a key given twice in one mapping is a `DuplicateKeyError`."""
-    return yaml.load(text, Loader=_UniqueKeyLoader)
+def load_yaml_file(path: Path, what: str = "file") -> Any:
+    """Read and parse one YAML file; every failure is a one-line `YamlFileError` naming it."""
+    text = read_text(path, what)
+    try:
+        return load_yaml(text)
+    except yaml.YAMLError as exc:
+        raise YamlFileError(f"{what} {path}: not valid YAML: {yaml_problem(exc)}") from None

@@ -19,7 +19,7 @@ from diag import redact
 from diag.envelope import utc_now
 from diag.exitcodes import Exit, probe_exit_code
 from diag.transport.base import Transport
-from diag.yamlfile import load_yaml_unique
+from diag.yamlfile import load_yaml, yaml_problem
 from probes.client import target_secrets
 from probes.envelopes import interrupted_envelope, redacted
 from probes.restart import ssh_settings
@@ -86,14 +86,11 @@ def _read_text(path: Path) -> str:
 def load_targets(path: Path) -> TargetsFile:
     raw = None
     try:
-        raw = load_yaml_unique(_read_text(path))
+        raw = load_yaml(_read_text(path))
     except yaml.YAMLError as exc:
         # Only the problem and its position: PyYAML's own text can quote the line, and the
         # line can hold a URL with a password.
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        mark = getattr(exc, "problem_mark", None)
-        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        raise ProbeUsageError(redact.text(f"{path}: not valid YAML: {problem}{at}")) from exc
+        raise ProbeUsageError(redact.text(f"{path}: not valid YAML: {yaml_problem(exc)}")) from exc
     if not isinstance(raw, dict):
         raise ProbeUsageError(f"{path}: expected a mapping with 'targets:' (and 'groups:')")
     try:

@@ -130,7 +130,7 @@ def test_plain_host_list() -> None:
     [
         ("", "no hosts"),
         ("hosts: [a\n", "not valid YAML"),
-        ("hosts: {a: {port: x}}\n", "not a number"),
+        ("hosts: {a: {port: x}}\n", "port: Input should be a valid integer, got 'x'"),
         ("hosts: {a: 3}\n", "expected a mapping"),
         ("bogus: 1\nhosts: {a: }\n", "unknown top-level"),
         ("[g]\na\n[g:weird]\n", "unknown section"),
@@ -145,9 +145,10 @@ def test_bad_inventories_fail_with_one_line(text: str, msg: str) -> None:
     assert "\n" not in str(err.value)
 
 
-def test_bad_port_found_when_targets_are_built() -> None:
-    with pytest.raises(InventoryError, match="not a number"):
-        parse_text("hosts: {a: {port: x}}\n", "inv").targets()
+def test_bad_port_found_at_parse_not_when_targets_are_built() -> None:
+    with pytest.raises(InventoryError) as err:
+        parse_text("hosts: {a: {port: x}}\n", "inv")
+    assert str(err.value) == "inv: host a: port: Input should be a valid integer, got 'x'"
 
 
 def test_expand_range() -> None:

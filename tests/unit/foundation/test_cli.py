@@ -71,7 +71,7 @@ def test_policy_per_host_class_changes_the_verdict(tmp_path: Path) -> None:
     pol = tmp_path / "p.yaml"
     pol.write_text(
         "classes:\n  tiny:\n    checks:\n      host.mem_available:\n"
-        "        thresholds: {warn_available_pct: 99.9, fail_available_pct: 99.95}\n"
+        "        thresholds: {warn_available_pct: 99.95, fail_available_pct: 99.9}\n"
         "        source: test-runbook\n"
     )
     base = json.loads(_run("health", "--local", "--check", "host.mem_available").stdout)

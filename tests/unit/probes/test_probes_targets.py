@@ -154,7 +154,7 @@ def test_duplicate_yaml_key(tmp_path: Path) -> None:
     text = "targets:\n  - name: a\n    url: http://h:1\n    model: m\n    url: http://x:2\n" \
            "    node: n1\n"  # fmt: skip
     assert _load(tmp_path, text) == (
-        "not valid YAML: duplicate key 'url' (first on line 3) (line 5, column 5)"
+        "not valid YAML: found duplicate key 'url' (line 5, column 5)"
     )
 
 
