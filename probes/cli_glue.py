@@ -21,6 +21,7 @@ from diag.yamlfile import load_yaml
 from probes.envelopes import interrupted_envelope
 from probes.restart import ssh_settings
 from probes.runner import RoundResult, RunOptions, run_round
+from probes.outputs import OutputError
 from probes.state import StateError
 from schemas.probe import GroupConfig, ProbeEnvelope, TargetsFile
 
@@ -36,13 +37,24 @@ def state_dir() -> Path:
     return Path(base) / "diagctl"
 
 
-def one_line(exc: ValidationError) -> str:
+def one_line(exc: ValidationError, raw: object = None) -> str:
     parts = []
     for err in exc.errors()[:5]:
         loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+        loc += _target_name(raw, err["loc"])
         parts.append(f"{loc}: {err['msg']}")
     more = f" (+{exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
     return "; ".join(parts) + more
+
+
+def _target_name(raw: object, loc: tuple[int | str, ...]) -> str:
+    """` (target 'name')` for an error inside targets[i], so the message names the entry."""
+    if len(loc) < 2 or loc[0] != "targets" or not isinstance(loc[1], int):
+        return ""
+    rows = raw.get("targets") if isinstance(raw, dict) else None
+    row = rows[loc[1]] if isinstance(rows, list) and loc[1] < len(rows) else None
+    name = row.get("name") if isinstance(row, dict) else None
+    return f" (target {name[:60]!r})" if isinstance(name, str) else ""
 
 
 def load_targets(path: Path) -> TargetsFile:
@@ -58,7 +70,7 @@ def load_targets(path: Path) -> TargetsFile:
     try:
         return TargetsFile.model_validate(raw)
     except ValidationError as exc:
-        raise ProbeUsageError(f"{path}: {one_line(exc)}") from exc
+        raise ProbeUsageError(f"{path}: {one_line(exc, raw)}") from exc
 
 
 def ssh_transport_factory() -> Callable[[GroupConfig], Transport | None]:
@@ -139,13 +151,19 @@ def probe_run(
             sys.stdout.write(interrupted_envelope(t, started, act).model_dump_json() + "\n")
         sys.stdout.flush()
         return int(Exit.INTERRUPTED)
-    except StateError as exc:
+    except (StateError, OutputError) as exc:
         raise ProbeUsageError(str(exc)) from exc
     except OSError as exc:
         raise ProbeUsageError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
     finally:
         signal.signal(signal.SIGTERM, previous)
     emit(result, human)
+    for line in result.warnings:
+        click.echo(f"warning: {line}", err=True)
+    for line in result.output_errors:  # the round ran and is on stdout; a file was not written
+        click.echo(f"Error: {line}", err=True)
+    if result.output_errors:
+        return int(Exit.USAGE)
     return int(probe_exit_code(result.probes, result.breaker_tripped, result.action_failed))
 
 
