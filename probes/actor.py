@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from diag.transport.base import Transport
-from probes import audit, backends, envelopes
+from probes import audit, backends, envelopes, outputs
 from probes.client import probe
 from probes.plan import GroupGuard, NodePlan, node_verdicts
 from probes.restart import restart_and_reprobe, ssh_target
-from probes.verdict import judge
+from probes.verdict import FAILING, judge
 from schemas.probe import (
     ActionKind,
     ActionResult,
@@ -18,6 +18,10 @@ from schemas.probe import (
     TargetsFile,
     Verdict,
 )
+
+RELEASED: dict[str, object] = {
+    "cordoned_by_us": False, "cordoned_at": None, "cordon_backend": None, "cordon_reason": ""
+}
 
 if TYPE_CHECKING:
     from probes.runner import RoundResult, RunOptions
@@ -34,6 +38,7 @@ class Actor:
         self._backends: dict[str, backends.CordonBackend] = {}
         self._transports: dict[str, Transport | None] = {}
         self._transport_errors: dict[str, str] = {}
+        self.audit_broken = False
 
     def backend(self, group: str) -> backends.CordonBackend:
         if group not in self._backends:
@@ -65,7 +70,14 @@ class Actor:
             res,
             msg,
         )
-        audit.append(self.opts.audit_path, rec)
+        try:
+            audit.append(self.opts.audit_path, rec)
+        except OSError as exc:  # disk full mid-round: report it, and act no further
+            if not self.audit_broken:
+                self.result.output_errors.append(
+                    outputs.write_failed(self.opts.audit_path, "--audit", exc)
+                )
+            self.audit_broken = True
         self.result.audits.append(envelopes.audit_envelope(rec))
         if res is ActionResult.FAILED:
             self.result.action_failed = True
@@ -101,6 +113,8 @@ class Actor:
             res, msg = ActionResult.BLOCKED, "blast-radius breaker tripped"
         elif not self.opts.act:
             res, msg = ActionResult.PLANNED, "dry run: pass --act to change anything"
+        elif self.audit_broken:
+            res, msg = ActionResult.FAILED, "not done: the audit log cannot be written"
             if p.restart_unit and p.action is ActionKind.CORDON:
                 msg += f" (would restart {p.restart_unit} first)"
         elif p.action is ActionKind.CORDON:
@@ -114,21 +128,47 @@ class Actor:
         return res, msg
 
     def cordon(self, p: NodePlan, reason: str) -> tuple[ActionResult, str]:
-        out = self.backend(p.group).cordon(p.node, reason)
-        if out.result in (ActionResult.DONE, ActionResult.ALREADY) and out.ours:
-            p.state = p.state.model_copy(update={"cordoned_by_us": True, "cordoned_at": self.now})
-            if out.result is ActionResult.DONE:
-                self.st.cordons.setdefault(p.group, []).append(
-                    CordonEvent(at=self.now, node=p.node)
-                )
+        """Ownership is recorded in our state only for a drain this call performed: a node
+        already drained is never claimed, whatever its reason says (a human may have typed
+        `diagctl:`), so it is never resumed by diagctl either."""
+        b = self.backend(p.group)
+        out = b.cordon(p.node, reason)
+        if out.result is ActionResult.DONE and out.ours:
+            mark = {"cordoned_by_us": True, "cordoned_at": self.now, "cordon_backend": b.name,
+                    "cordon_reason": backends.clean_reason(f"{backends.PREFIX} {reason}")}  # fmt: skip
+            p.state = p.state.model_copy(update=mark)
+            self.st.cordons.setdefault(p.group, []).append(CordonEvent(at=self.now, node=p.node))
+        elif out.result is ActionResult.ALREADY:
+            return out.result, f"{out.message}; not claimed: our state has no record of draining it"
         return out.result, out.message
 
     def uncordon(self, p: NodePlan) -> tuple[ActionResult, str]:
         out = self.backend(p.group).uncordon(p.node)
         if out.result is not ActionResult.FAILED:
             # Done, already clear, or a human's cordon now: either way no longer ours.
-            p.state = p.state.model_copy(update={"cordoned_by_us": False, "cordoned_at": None})
+            p.state = p.state.model_copy(update=RELEASED)
         return out.result, out.message
+
+    def reconcile(self, plans: list[NodePlan]) -> None:
+        """A node our state says we drained, still failing, that the scheduler no longer has
+        drained: someone resumed it. Report it, let go of it, and plan a new cordon when its
+        failures reach the threshold (the breaker counts it like any other). Before guard()."""
+        for p in plans:
+            if not (p.state.cordoned_by_us and p.verdict in FAILING):
+                continue
+            if self.backend(p.group).drained(p.node) is not False:
+                continue  # still drained, or the backend cannot tell (command hooks)
+            was = p.state
+            p.state = was.model_copy(update=RELEASED)
+            self.st.nodes[p.node] = p.state  # guard() counts held nodes from the state
+            again = p.state.consecutive_fail >= self.tf.group(p.group).fail_threshold
+            p.action = ActionKind.CORDON if again else ActionKind.NONE
+            msg = (f"resumed outside diagctl while still {p.verdict.value}; diagctl no longer "
+                   f"holds it" + ("; cordoning again through the breaker" if again else ""))  # fmt: skip
+            evidence: dict[str, object] = {"cordoned_at": was.cordoned_at,
+                                           "cordon_reason": was.cordon_reason}  # fmt: skip
+            self.record(ActionKind.RESUMED_ELSEWHERE, p, p.group, p.verdict.value, evidence,
+                        ActionResult.NONE, msg)  # fmt: skip
 
     def transport(self, group: str) -> Transport | None:
         if group not in self._transports:

@@ -24,6 +24,7 @@ from probes.client import target_secrets
 from probes.envelopes import interrupted_envelope, redacted
 from probes.restart import ssh_settings
 from probes.runner import RoundResult, RunOptions, run_round
+from probes.outputs import OutputError
 from probes.state import StateError
 from schemas.probe import GroupConfig, ProbeEnvelope, TargetsFile
 
@@ -185,7 +186,7 @@ def _probe_run(
             sys.stdout.write(interrupted_envelope(t, started, act).model_dump_json() + "\n")
         sys.stdout.flush()
         return int(Exit.INTERRUPTED)
-    except StateError as exc:
+    except (StateError, OutputError) as exc:
         raise ProbeUsageError(redact.text(str(exc))) from exc
     except OSError as exc:
         raise ProbeUsageError(redact.text(f"{exc.filename or ''}: {exc.strerror or exc}")) from exc
@@ -199,6 +200,12 @@ def _probe_run(
     finally:
         signal.signal(signal.SIGTERM, previous)
     emit(result, human)
+    for line in result.warnings:
+        click.echo(f"warning: {line}", err=True)
+    for line in result.output_errors:  # the round ran and is on stdout; a file was not written
+        click.echo(f"Error: {line}", err=True)
+    if result.output_errors:
+        return int(Exit.USAGE)
     return int(probe_exit_code(result.probes, result.breaker_tripped, result.action_failed))
 
 

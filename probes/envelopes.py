@@ -158,6 +158,8 @@ def audit_envelope(rec: AuditRecord) -> AuditEnvelope:
         status = Status.ERROR
     elif rec.action is ActionKind.BREAKER or rec.result is ActionResult.BLOCKED:
         status = Status.FAIL
+    elif rec.action is ActionKind.RESUMED_ELSEWHERE:
+        status = Status.WARN
     else:
         status = Status.PASS
     env = AuditEnvelope(

@@ -77,7 +77,8 @@ def guard(
 ) -> list[GroupGuard]:
     """Block every cordon of a group whose planned cordons would cross its limit.
 
-    `used` counts nodes diagctl holds cordoned now plus nodes it cordoned within the window;
+    `used` counts the other nodes diagctl holds cordoned now or cordoned within the window (a
+    node cordoned again, e.g. after someone resumed it, is one node, not two);
     if used + this round's cordons > limit, none of this round's cordons happen in that group
     (a burst of failures bigger than the limit looks like a probe or network fault, not N
     independent zombies) and the breaker trips.
@@ -93,7 +94,7 @@ def guard(
             if st.cordoned_by_us and any(t.node == n and t.group == group for t in targets.targets)
         }
         want = [p for p in plans if p.group == group and p.action is ActionKind.CORDON]
-        used = len(recent | held)
+        used = len((recent | held) - {p.node for p in want})
         limit = cordon_limit(cfg, size)
         tripped = bool(want) and used + len(want) > limit
         if tripped:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from pathlib import Path
 
 from diag.envelope import utc_now
 from diag.transport.base import Transport
-from probes import backends, envelopes, state
+from probes import backends, envelopes, outputs, state
 from probes.actor import Actor
 from probes.busy import read_counter
 from probes.client import Outcome, probe, redact_url
@@ -51,6 +50,8 @@ class RoundResult:
     breaker_tripped: bool = False
     action_failed: bool = False
     duration_ms: int = 0
+    warnings: list[str] = field(default_factory=list)  # e.g. a clock jump in the state file
+    output_errors: list[str] = field(default_factory=list)  # one line per file not written
 
 
 async def probe_all(tf: TargetsFile, concurrency: int) -> list[Outcome]:
@@ -69,20 +70,16 @@ async def probe_all(tf: TargetsFile, concurrency: int) -> list[Outcome]:
     return list(await asyncio.gather(*(one(t) for t in tf.targets)))
 
 
-def check_audit_writable(path: Path) -> None:
-    """Fail before acting, not after: an action without its audit record is not allowed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    os.close(fd)
-
-
 async def run_round(tf: TargetsFile, opts: RunOptions) -> RoundResult:
     """Probe, judge, decide, guard, act (or plan), audit, save; every target gets an envelope."""
     t0 = time.monotonic()
     started = utc_now()
-    check_audit_writable(opts.audit_path)
+    # Every output before any endpoint or scheduler: an action must not lose its record.
+    outputs.check_all(opts.state_path, opts.audit_path, opts.prom_path)
+    result = RoundResult()
     with state.locked(opts.state_path, opts.lock_wait_s):
         st = state.load(opts.state_path)
+        result.warnings += state.clamp_future(st, time.time())
         outcomes = await probe_all(tf, opts.concurrency)
         judged = [
             busy_override(o, *judge(o, t, tf.group(t.group)))
@@ -91,9 +88,10 @@ async def run_round(tf: TargetsFile, opts: RunOptions) -> RoundResult:
         now = time.time()
         verdicts = node_verdicts((t.node, j[0]) for t, j in zip(tf.targets, judged, strict=True))
         plans = decide(tf, st, verdicts, now)
-        guards = guard(tf, st, plans, now)
-        result = RoundResult(breaker_tripped=any(g.tripped for g in guards))
         actor = Actor(tf, st, opts, result, now)
+        actor.reconcile(plans)
+        guards = guard(tf, st, plans, now)
+        result.breaker_tripped = any(g.tripped for g in guards)
         for g in guards:
             if g.tripped:
                 actor.breaker(g)
@@ -106,7 +104,10 @@ async def run_round(tf: TargetsFile, opts: RunOptions) -> RoundResult:
             }
         finally:
             await actor.close()
-        _save(st, plans, tf, now, opts.state_path)
+        try:
+            _save(st, plans, tf, now, opts.state_path)
+        except OSError as exc:  # the envelopes still go out; the message names the file
+            result.output_errors.append(outputs.write_failed(opts.state_path, "--state", exc))
     by_node = {p.node: p for p in plans}
     for t, o, j in zip(tf.targets, outcomes, judged, strict=True):
         note = notes.get(t.node, (ActionResult.NONE, ""))
@@ -115,7 +116,10 @@ async def run_round(tf: TargetsFile, opts: RunOptions) -> RoundResult:
     if opts.prom_path is not None:
         from probes import prom
 
-        prom.write(opts.prom_path, [e.data for e in result.probes])
+        try:
+            prom.write(opts.prom_path, [e.data for e in result.probes])
+        except OSError as exc:
+            result.output_errors.append(outputs.write_failed(opts.prom_path, "--prom", exc))
     result.duration_ms = int((time.monotonic() - t0) * 1000)
     return result
 

@@ -51,13 +51,25 @@ def locked(path: Path, wait_s: float) -> Iterator[None]:
 
 
 def load(path: Path) -> StateFile:
+    """The state, or StateError naming the file and the first bad field."""
     if not path.exists():
         return StateFile()
     try:
         return StateFile.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError, ValueError) as exc:
-        first = str(exc).splitlines()[0]
+    except ValidationError as exc:
+        raise StateError(f"{path}: unreadable state file: {_first_error(exc)}; move it aside") from exc
+    except (OSError, ValueError) as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise StateError(f"{path}: unreadable state file ({first}); move it aside") from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    if err["type"] == "json_invalid":
+        return f"not valid JSON ({err['ctx'].get('error', '')})" if err.get("ctx") else "not JSON"
+    loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+    more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"field {loc}: {err['msg']}{more}"
 
 
 def save(path: Path, state: StateFile) -> None:
@@ -88,5 +100,29 @@ def advance(prev: NodeState, verdict: Verdict, now: float) -> NodeState:
 
 
 def prune(events: list[CordonEvent], now: float, window_s: float) -> list[CordonEvent]:
-    """diagctl's cordons still inside the blast-radius window."""
-    return [e for e in events if now - e.at < window_s]
+    """diagctl's cordons still inside the blast-radius window. An event dated after `now`
+    counts as happening now (see clamp_future), so it can never hold the window open."""
+    return [e for e in events if now - min(e.at, now) < window_s]
+
+
+def clamp_future(st: StateFile, now: float) -> list[str]:
+    """Move cordon events and cordon times dated after `now` to `now`, in place.
+
+    A clock that jumped forward and back (NTP step, bad RTC at boot) leaves events in the
+    future; kept as they are, they would count against the breaker until the clock catches up,
+    possibly for years. Clamped, they still count for one full window from now (the safe side),
+    then expire. Returns one warning per clamped entry.
+    """
+    warnings = []
+    for group, events in st.cordons.items():
+        for i, e in enumerate(events):
+            if e.at > now:
+                warnings.append(f"state: cordon of {e.node} in group {group!r} is dated "
+                                f"{e.at - now:.0f} s in the future (clock jump?); counted as now")  # fmt: skip
+                events[i] = e.model_copy(update={"at": now})
+    for node, ns in st.nodes.items():
+        if ns.cordoned_at is not None and ns.cordoned_at > now:
+            warnings.append(f"state: node {node} cordoned_at is {ns.cordoned_at - now:.0f} s "
+                            "in the future (clock jump?); set to now")  # fmt: skip
+            st.nodes[node] = ns.model_copy(update={"cordoned_at": now})
+    return warnings

@@ -12,6 +12,33 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from schemas.envelope import Envelope, Strict
 
 
+# One scheduler node name: letters, digits, '.', '_', '-', not starting with '-' (an option to
+# scontrol/kubectl). Slurm expands `rtn[2-4]` and `a,b` into several nodes in one scontrol
+# call, which the blast-radius breaker would count as one; whitespace splits words in hooks.
+NODE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,252}")
+
+
+def node_name_problem(node: object) -> str:
+    """Why `node` is not exactly one safe node name; "" when it is. Pure."""
+    if not isinstance(node, str):
+        return f"must be one node name (a string), not {type(node).__name__}"
+    if NODE_NAME.fullmatch(node):
+        return ""
+    if not node:
+        return "must not be empty"
+    if any(c in node for c in "[],"):
+        why = "looks like a Slurm hostlist ('[', ']' or ','): one target, one node"
+    elif any(c.isspace() for c in node):
+        why = "contains whitespace"
+    elif node.startswith("-"):
+        why = "starts with '-'"
+    elif len(node) > 253:
+        why = "is longer than 253 characters"
+    else:
+        why = "has characters outside A-Z a-z 0-9 . _ -"
+    return f"{node[:60]!r} is not one node name: {why}"
+
+
 class Api(str, Enum):
     COMPLETIONS = "completions"  # POST /v1/completions, text in choices[0].text
     CHAT = "chat"  # POST /v1/chat/completions, text in choices[0].delta.content
@@ -37,6 +64,9 @@ class ActionKind(str, Enum):
     UNCORDON = "uncordon"
     RESTART = "restart"
     BREAKER = "breaker"
+    # A node diagctl drained was resumed by someone else while still failing: reported, and
+    # diagctl no longer holds it (a new cordon goes through the breaker like any other).
+    RESUMED_ELSEWHERE = "resumed_elsewhere"
 
 
 class ActionResult(str, Enum):
@@ -177,6 +207,14 @@ class ProbeTarget(Strict):
     )
     metrics_url: str = Field(default="", description="Engine /metrics: busy engines not zombie.")
 
+    @field_validator("node", mode="before")
+    @classmethod
+    def _one_node(cls, v: object) -> object:
+        problem = node_name_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
+
     @field_validator("url")
     @classmethod
     def _http_url(cls, v: str) -> str:
@@ -243,11 +281,15 @@ class Timings(Strict):
 
 
 class NodeState(Strict):
-    consecutive_fail: int = 0
-    consecutive_pass: int = 0
+    consecutive_fail: int = Field(default=0, ge=0)
+    consecutive_pass: int = Field(default=0, ge=0)
     last_verdict: Verdict | None = None
-    cordoned_by_us: bool = False
+    cordoned_by_us: bool = Field(
+        default=False, description="diagctl drained this node itself; only these are resumed."
+    )
     cordoned_at: float | None = None
+    cordon_backend: Backend | None = Field(default=None, description="Backend that drained it.")
+    cordon_reason: str = Field(default="", description="Reason text diagctl wrote.")
     last_probe_at: float | None = None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from schemas.probe import ActionResult, Backend, GroupConfig
+from schemas.probe import ActionResult, Backend, GroupConfig, node_name_problem
 
 PREFIX = "diagctl:"  # every reason/annotation we write starts with it; nothing else is ours
 
@@ -28,6 +28,10 @@ class CordonBackend(Protocol):
         """Undo only what diagctl did; a human's cordon is left alone (REFUSED)."""
         ...
 
+    def drained(self, node: str) -> bool | None:
+        """Whether the scheduler has `node` out of scheduling now; None: cannot tell."""
+        ...
+
 
 class NoBackend:
     """backend: none — verdicts and plans only."""
@@ -39,6 +43,9 @@ class NoBackend:
 
     def uncordon(self, node: str) -> Outcome:
         return Outcome(ActionResult.FAILED, "group has backend none: nothing can be uncordoned")
+
+    def drained(self, node: str) -> bool | None:
+        return None
 
 
 class Unavailable:
@@ -55,6 +62,9 @@ class Unavailable:
 
     def uncordon(self, node: str) -> Outcome:
         return Outcome(ActionResult.FAILED, f"backend unavailable: {self.why}")
+
+    def drained(self, node: str) -> bool | None:
+        return None
 
 
 def make(cfg: GroupConfig) -> CordonBackend:
@@ -85,3 +95,10 @@ def clean_reason(text: str, limit: int = 120) -> str:
     """One printable line: scheduler reasons and annotations are shown to humans."""
     flat = "".join(ch if ch.isprintable() else " " for ch in text)
     return " ".join(flat.split())[:limit]
+
+
+def refuse_node(node: str) -> Outcome | None:
+    """FAILED before any command is built when `node` is not exactly one node name: the
+    targets file is checked at load, and this keeps every backend safe when called directly."""
+    problem = node_name_problem(node)
+    return Outcome(ActionResult.FAILED, f"refused: node {problem}") if problem else None

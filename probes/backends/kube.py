@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from probes.backends import PREFIX, Outcome, clean_reason
+from probes.backends import PREFIX, Outcome, clean_reason, refuse_node
 from schemas.probe import ActionResult, Backend
 
 TAINT_KEY = "diagctl.io/zombie"
@@ -74,6 +74,8 @@ class KubeBackend:
         return ""
 
     def cordon(self, node: str, reason: str) -> Outcome:
+        if refused := refuse_node(node):
+            return refused
         obj = self._read(node)
         if isinstance(obj, str):
             return Outcome(ActionResult.FAILED, obj)
@@ -96,7 +98,16 @@ class KubeBackend:
         note = " (was already unschedulable: left as it was)" if was_unschedulable else ""
         return Outcome(ActionResult.DONE, f"unschedulable + taint {TAINT_KEY}{note}", ours=True)
 
+    def drained(self, node: str) -> bool | None:
+        """Our NoSchedule taint is what keeps work off the node (`kubectl uncordon` leaves it)."""
+        if refuse_node(node):
+            return None
+        obj = self._read(node)
+        return None if isinstance(obj, str) else any(t.get("key") == TAINT_KEY for t in _taints(obj))
+
     def uncordon(self, node: str) -> Outcome:
+        if refused := refuse_node(node):
+            return refused
         obj = self._read(node)
         if isinstance(obj, str):
             return Outcome(ActionResult.FAILED, obj)

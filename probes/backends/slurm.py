@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 
-from probes.backends import PREFIX, Outcome, clean_reason
+from probes.backends import PREFIX, Outcome, clean_reason, refuse_node
 from schemas.probe import ActionResult, Backend
 
 TIMEOUT_S = 30
@@ -57,6 +57,8 @@ class SlurmBackend:
         return parse_show_node(res.stdout)
 
     def cordon(self, node: str, reason: str) -> Outcome:
+        if refused := refuse_node(node):
+            return refused
         info = self.show(node)
         if isinstance(info, str):
             return Outcome(ActionResult.FAILED, info)
@@ -68,6 +70,8 @@ class SlurmBackend:
         return self._update(node, ["State=DRAIN", f"Reason={text}"], ours=True)
 
     def uncordon(self, node: str) -> Outcome:
+        if refused := refuse_node(node):
+            return refused
         info = self.show(node)
         if isinstance(info, str):
             return Outcome(ActionResult.FAILED, info)
@@ -79,7 +83,15 @@ class SlurmBackend:
             )
         return self._update(node, ["State=RESUME"], ours=False)
 
+    def drained(self, node: str) -> bool | None:
+        if refuse_node(node):
+            return None
+        info = self.show(node)
+        return None if isinstance(info, str) or not info else is_drained(info)
+
     def _update(self, node: str, fields: list[str], ours: bool) -> Outcome:
+        if refused := refuse_node(node):  # scontrol would expand a hostlist: never pass one
+            return refused
         try:
             res = self._run("update", f"NodeName={node}", *fields)
         except (OSError, subprocess.TimeoutExpired) as exc:
