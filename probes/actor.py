@@ -20,7 +20,10 @@ from schemas.probe import (
 )
 
 RELEASED: dict[str, object] = {
-    "cordoned_by_us": False, "cordoned_at": None, "cordon_backend": None, "cordon_reason": ""
+    "cordoned_by_us": False,
+    "cordoned_at": None,
+    "cordon_backend": None,
+    "cordon_reason": "",
 }
 
 if TYPE_CHECKING:
@@ -134,8 +137,12 @@ class Actor:
         b = self.backend(p.group)
         out = b.cordon(p.node, reason)
         if out.result is ActionResult.DONE and out.ours:
-            mark = {"cordoned_by_us": True, "cordoned_at": self.now, "cordon_backend": b.name,
-                    "cordon_reason": backends.clean_reason(f"{backends.PREFIX} {reason}")}  # fmt: skip
+            mark = {
+                "cordoned_by_us": True,
+                "cordoned_at": self.now,
+                "cordon_backend": b.name,
+                "cordon_reason": backends.clean_reason(f"{backends.PREFIX} {reason}"),
+            }
             p.state = p.state.model_copy(update=mark)
             self.st.cordons.setdefault(p.group, []).append(CordonEvent(at=self.now, node=p.node))
         elif out.result is ActionResult.ALREADY:
@@ -163,8 +170,10 @@ class Actor:
             self.st.nodes[p.node] = p.state  # guard() counts held nodes from the state
             again = p.state.consecutive_fail >= self.tf.group(p.group).fail_threshold
             p.action = ActionKind.CORDON if again else ActionKind.NONE
-            msg = (f"resumed outside diagctl while still {p.verdict.value}; diagctl no longer "
-                   f"holds it" + ("; cordoning again through the breaker" if again else ""))  # fmt: skip
+            msg = (
+                f"resumed outside diagctl while still {p.verdict.value}; diagctl no longer "
+                f"holds it" + ("; cordoning again through the breaker" if again else "")
+            )
             evidence: dict[str, object] = {"cordoned_at": was.cordoned_at,
                                            "cordon_reason": was.cordon_reason}  # fmt: skip
             self.record(ActionKind.RESUMED_ELSEWHERE, p, p.group, p.verdict.value, evidence,

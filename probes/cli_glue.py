@@ -22,9 +22,9 @@ from diag.transport.base import Transport
 from diag.yamlfile import load_yaml, yaml_problem
 from probes.client import target_secrets
 from probes.envelopes import interrupted_envelope, redacted
+from probes.outputs import OutputError
 from probes.restart import ssh_settings
 from probes.runner import RoundResult, RunOptions, run_round
-from probes.outputs import OutputError
 from probes.state import StateError
 from schemas.probe import GroupConfig, ProbeEnvelope, TargetsFile
 

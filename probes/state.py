@@ -57,7 +57,9 @@ def load(path: Path) -> StateFile:
     try:
         return StateFile.model_validate_json(path.read_bytes())
     except ValidationError as exc:
-        raise StateError(f"{path}: unreadable state file: {_first_error(exc)}; move it aside") from exc
+        raise StateError(
+            f"{path}: unreadable state file: {_first_error(exc)}; move it aside"
+        ) from exc
     except (OSError, ValueError) as exc:
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise StateError(f"{path}: unreadable state file ({first}); move it aside") from exc
@@ -117,8 +119,10 @@ def clamp_future(st: StateFile, now: float) -> list[str]:
     for group, events in st.cordons.items():
         for i, e in enumerate(events):
             if e.at > now:
-                warnings.append(f"state: cordon of {e.node} in group {group!r} is dated "
-                                f"{e.at - now:.0f} s in the future (clock jump?); counted as now")  # fmt: skip
+                warnings.append(
+                    f"state: cordon of {e.node} in group {group!r} is dated "
+                    f"{e.at - now:.0f} s in the future (clock jump?); counted as now"
+                )
                 events[i] = e.model_copy(update={"at": now})
     for node, ns in st.nodes.items():
         if ns.cordoned_at is not None and ns.cordoned_at > now:

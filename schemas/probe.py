@@ -11,7 +11,6 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from schemas.envelope import Envelope, Strict
 
-
 # One scheduler node name: letters, digits, '.', '_', '-', not starting with '-' (an option to
 # scontrol/kubectl). Slurm expands `rtn[2-4]` and `a,b` into several nodes in one scontrol
 # call, which the blast-radius breaker would count as one; whitespace splits words in hooks.

@@ -72,9 +72,7 @@ def quote_script(script: str, fields: dict[str, str]) -> str:
         elif script.startswith("$(", i):
             stack.append("(")
             step = 2
-        elif c == ")" and top == "(":
-            stack.pop()
-        elif c == "`" and top == "`":
+        elif (c == ")" and top == "(") or (c == "`" and top == "`"):
             stack.pop()
         elif c == "`":
             stack.append("`")

@@ -103,7 +103,9 @@ class KubeBackend:
         if refuse_node(node):
             return None
         obj = self._read(node)
-        return None if isinstance(obj, str) else any(t.get("key") == TAINT_KEY for t in _taints(obj))
+        return (
+            None if isinstance(obj, str) else any(t.get("key") == TAINT_KEY for t in _taints(obj))
+        )
 
     def uncordon(self, node: str) -> Outcome:
         if refused := refuse_node(node):

@@ -65,7 +65,9 @@ def test_hostlist_node_is_refused_and_nothing_is_drained(slurm, endpoint, tmp_pa
     assert drained(slurm) == []
 
 
-def test_human_reason_with_our_prefix_is_never_claimed_or_resumed(slurm, endpoint, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_human_reason_with_our_prefix_is_never_claimed_or_resumed(
+    slurm, endpoint, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     slurm.scontrol("update", "NodeName=dgpn2", "State=DRAIN", "Reason=diagctl: typed by a human")
     endpoint.error = "engine dead"
     tf = write(tmp_path / "t.yaml", "dgpn2", endpoint.url)
@@ -85,7 +87,9 @@ def test_human_reason_with_our_prefix_is_never_claimed_or_resumed(slurm, endpoin
     assert drained(slurm) == ["dgpn2"]
 
 
-def test_node_resumed_by_a_human_while_zombie_is_reported_and_drained_again(slurm, endpoint, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_node_resumed_by_a_human_while_zombie_is_reported_and_drained_again(
+    slurm, endpoint, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     endpoint.error = "engine dead"
     tf = write(tmp_path / "t.yaml", "dgpn3", endpoint.url, max_cordon_count=1)
     code, envs, err = run(tmp_path, tf, slurm.env)
@@ -99,8 +103,10 @@ def test_node_resumed_by_a_human_while_zombie_is_reported_and_drained_again(slur
     assert code == 3, err
     acts = [(e["data"]["action"], e["data"]["result"], e["status"]) for e in envs[1:]]
     assert acts == [("resumed_elsewhere", "none", "warn"), ("cordon", "done", "pass")]
-    assert envs[1]["data"]["message"] == ("resumed outside diagctl while still zombie; diagctl "
-                                          "no longer holds it; cordoning again through the breaker")  # fmt: skip
+    assert envs[1]["data"]["message"] == (
+        "resumed outside diagctl while still zombie; diagctl "
+        "no longer holds it; cordoning again through the breaker"
+    )
     assert drained(slurm) == ["dgpn3"]  # limit 1: the same node again is one node, not two
     assert envs[0]["data"]["state"]["cordoned_by_us"] is True
 

@@ -1,6 +1,6 @@
 """The one YAML loader: libyaml speed, duplicate keys refused, files named in every error."""
 
-# ruff: noqa: E501 - boundary tables keep one case per line, whole messages included
+
 
 from __future__ import annotations
 
@@ -42,7 +42,10 @@ def test_keeps_libyaml_when_present() -> None:
     "data, message",
     [
         (b"a: 1\na: 2\n", "targets F: not valid YAML: found duplicate key 'a' (line 2, column 1)"),
-        (b"a: [1\n", "targets F: not valid YAML: did not find expected ',' or ']' (line 2, column 1)"),
+        (
+            b"a: [1\n",
+            "targets F: not valid YAML: did not find expected ',' or ']' (line 2, column 1)",
+        ),
         (b"\x00\x01", "targets F: binary file (NUL byte at offset 0)"),
         (b"a: \xff\n", "targets F: not UTF-8 text (byte offset 3)"),
     ],
@@ -58,4 +61,7 @@ def test_load_yaml_file_errors_name_the_file(tmp_path: Path, data: bytes, messag
 def test_load_yaml_file_missing(tmp_path: Path) -> None:
     with pytest.raises(YamlFileError) as err:
         load_yaml_file(tmp_path / "nope.yaml", "targets")
-    assert str(err.value) == f"targets {tmp_path / 'nope.yaml'}: cannot read: No such file or directory"
+    assert (
+        str(err.value)
+        == f"targets {tmp_path / 'nope.yaml'}: cannot read: No such file or directory"
+    )

@@ -110,7 +110,8 @@ def test_late_write_failure_still_reports_the_round(
         ('{"nodes": {"n1": {"consecutive_fail": -1}}}',
          "field nodes.n1.consecutive_fail: Input should be greater than or equal to 0"),
         ('{"cordons": {"g": [{"node": "n1"}]}}', "field cordons.g.0.at: Field required"),
-        ('{"nodes": {"n1": {"colour": 1}}}', "field nodes.n1.colour: Extra inputs are not permitted"),
+        ('{"nodes": {"n1": {"colour": 1}}}',
+         "field nodes.n1.colour: Extra inputs are not permitted"),
         ('{"nodes": [], "cordons": 3}',
          "field nodes: Input should be an object (+1 more)"),
         ("{not json", "not valid JSON (key must be a string at line 1 column 2)"),
@@ -173,9 +174,14 @@ def test_clamp_future_events(at: float, now: float, after: float) -> None:
 
 def test_future_dated_cordon_does_not_hold_the_breaker_for_good() -> None:
     f = TargetsFile.model_validate(
-        {"targets": [{"name": f"t{i}", "url": "http://h:1", "model": "m", "node": f"n{i}",
-                      "group": "g"} for i in range(4)],
-         "groups": {"g": {"fail_threshold": 1, "max_cordon_count": 1, "window_s": 60}}})  # fmt: skip
+        {
+            "targets": [
+                {"name": f"t{i}", "url": "http://h:1", "model": "m", "node": f"n{i}", "group": "g"}
+                for i in range(4)
+            ],
+            "groups": {"g": {"fail_threshold": 1, "max_cordon_count": 1, "window_s": 60}},
+        }
+    )
     st = StateFile(cordons={"g": [CordonEvent(at=1e12, node="n3")]})
     state.clamp_future(st, 1000.0)  # what run_round does at load
     later = 1000.0 + 60

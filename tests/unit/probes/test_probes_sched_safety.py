@@ -124,7 +124,9 @@ def test_every_backend_refuses_a_hostlist_before_building_a_command(tmp_path: Pa
 def fleet(n: int, **group: object) -> TargetsFile:
     rows = [{"name": f"t{i}", "url": f"http://h{i}:1", "model": "m", "node": f"n{i}",
              "group": "g"} for i in range(n)]  # fmt: skip
-    return TargetsFile.model_validate({"targets": rows, "groups": {"g": {"fail_threshold": 1, **group}}})
+    return TargetsFile.model_validate(
+        {"targets": rows, "groups": {"g": {"fail_threshold": 1, **group}}}
+    )
 
 
 @pytest.mark.parametrize(
@@ -176,7 +178,9 @@ def test_breaker_boundaries(held: int, wanted: int, limit: int, tripped: bool) -
     ],
 )
 def test_cordon_limit_fraction_rounding(frac: float, size: int, limit: int) -> None:
-    assert cordon_limit(GroupConfig(max_cordon_fraction=frac, max_cordon_count=10**6), size) == limit
+    assert (
+        cordon_limit(GroupConfig(max_cordon_fraction=frac, max_cordon_count=10**6), size) == limit
+    )
 
 
 def test_cordon_limit_count_caps_the_fraction() -> None:
@@ -223,7 +227,9 @@ def test_plain_argv_fields_stay_inside_their_element() -> None:
 def test_shell_template_gets_the_reason_literally(tmp_path: Path, script: str) -> None:
     out = tmp_path / "reason.txt"
     argv = expand(["/bin/sh", "-c", script.replace("{out}", str(out))], "n1", HOSTILE)
-    res = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=10, check=False)
+    res = subprocess.run(
+        argv, cwd=tmp_path, capture_output=True, text=True, timeout=10, check=False
+    )
     assert res.returncode == 0, res.stderr
     want = f"prefix: {HOSTILE} :suffix" if "prefix" in script else HOSTILE
     assert out.read_text() == want + "\n"

@@ -102,7 +102,7 @@ def test_bad_url_names_target_and_field_without_secret(tmp_path: Path, url: str)
         ({"targets": [_t(), _t(node="n2")]}, "targets[1] 'a': name: duplicate of targets[0]"),
         ({"targets": [_t(model=["m"])]}, "targets[0] 'a': model: Input should be a valid string"),
         ({"targets": [_t(node=["n1", "n2"])]},
-         "targets[0] 'a': node: Input should be a valid string"),
+         "targets[0] 'a': node: must be one node name (a string), not list"),
         ({"targets": [_t(min_tokens=9, max_tokens=8)]},
          "targets[0] 'a': min_tokens 9 > max_tokens 8: never healthy"),
         ({"targets": [_t(metrics_url="http://h:99999/metrics")]},
@@ -153,9 +153,7 @@ def test_budget_at_the_deadline_boundary(deadline: float, budget: float | None, 
 def test_duplicate_yaml_key(tmp_path: Path) -> None:
     text = "targets:\n  - name: a\n    url: http://h:1\n    model: m\n    url: http://x:2\n" \
            "    node: n1\n"  # fmt: skip
-    assert _load(tmp_path, text) == (
-        "not valid YAML: found duplicate key 'url' (line 5, column 5)"
-    )
+    assert _load(tmp_path, text) == ("not valid YAML: found duplicate key 'url' (line 5, column 5)")
 
 
 def test_yaml_error_does_not_quote_the_line(tmp_path: Path) -> None:
