@@ -6,13 +6,14 @@ import asyncio
 import shlex
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import diag
-from diag.artifacts import atomic_write, write_host
-from diag.envelope import finalize, utc_now
+from diag.artifacts import RUN_JSON, write_host, write_summary
+from diag.envelope import bound, finalize, utc_now
 from diag.exitcodes import Exit, exit_code
 from diag.fleet import run_fleet
 from diag.health import HealthOptions, HostRun, check_host, failed_run
@@ -37,6 +38,26 @@ def _interrupted_run(target: Target) -> HostRun:
         ErrorInfo(code=ErrorCode.INTERRUPTED, message=res.message, hint="rerun for this host")
     ]
     return HostRun(env, {})
+
+
+def crashed_run(target: Target, exc: BaseException, started: str, t0: float, cap: int) -> HostRun:
+    """The envelope of a host whose pipeline raised (a diagctl bug): `error`, the run goes on.
+
+    The message names the exception class and where it was raised, not its text: that text may
+    quote whatever the host sent. No traceback reaches stdout.
+    """
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
+    res = CommandResult(None, error="transport", message="")
+    env = failed_run(target, res, started, t0)
+    env.errors = [
+        ErrorInfo(
+            code=ErrorCode.INTERNAL,
+            message=f"diagctl failed on this host: {type(exc).__name__}{at}",
+            hint="a bug in diagctl: please report it with --out DIR/hosts/<host>/raw",
+        )
+    ]
+    return HostRun(bound(finalize(env), cap), {})
 
 
 def _keep(out: Path, run: HostRun) -> None:
@@ -67,7 +88,11 @@ def run_health(
     started, t0 = utc_now(), time.monotonic()
 
     async def job(target: Target) -> HostRun:
-        return await check_host(transport, target, opts)
+        t1, at = utc_now(), time.monotonic()
+        try:
+            return await check_host(transport, target, opts)
+        except Exception as exc:  # one host's bug must not end the run for every other host
+            return crashed_run(target, exc, t1, at, opts.max_bytes)
 
     def on_result(target: Target, run: HostRun) -> None:
         if out is not None:
@@ -107,6 +132,6 @@ def _write_summary(
         interrupted=interrupted,
     )
     try:
-        atomic_write(out / "run.json", summary.model_dump_json(indent=2).encode() + b"\n")
+        write_summary(out, summary.model_dump_json(indent=2).encode() + b"\n")
     except OSError as exc:
-        print(f"diagctl: cannot write {out / 'run.json'}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"diagctl: cannot write {out / RUN_JSON}: {exc.strerror or exc}", file=sys.stderr)
