@@ -160,14 +160,14 @@ def atomic_write(path: Path, data: bytes) -> None:
 def check_out_dir(out: Path) -> None:
     """Refuse an unusable `--out` before any host is contacted: one line naming the path.
 
-    Creates DIR (and DIR/hosts) when missing, proves a file can be written there and that at
+    Creates DIR when missing, proves a file can be written there and that at
     least FREE_MIN_BYTES are free (disk full), and removes the probe file again.
     """
     where = f"--out {out}"
     try:
         if out.exists() and not out.is_dir():
             raise OutDirError(f"{where}: exists and is not a directory")
-        (out / HOSTS).mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
         probe = out / f".write-check.diagctl-{os.getpid()}-{secrets.token_hex(4)}.tmp"
         try:
             fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
