@@ -64,7 +64,7 @@ def _keep(out: Path, run: HostRun) -> None:
     """Write the host's artifacts; a failure (disk full) is recorded in its envelope, not raised."""
     try:
         write_host(out, run.envelope.host.name, run.envelope.model_dump_json(), run.raw)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         run.envelope.errors.append(
             ErrorInfo(
                 code=ErrorCode.ARTIFACT_WRITE_FAILED,
@@ -83,8 +83,13 @@ def run_health(
     forks: int = 64,
     strict: bool = False,
     summary: bool = True,
+    sink: Callable[[int, Envelope], None] | None = None,
 ) -> SessionResult:
-    """Run health on every target, `emit` each envelope as it finishes, keep `--out` artifacts."""
+    """Run health on every target, `emit` each envelope as it finishes, keep `--out` artifacts.
+
+    `sink`, when given, gets each envelope with its target's index instead of `emit` (a
+    `--workers` child: a host name cut by the byte cap no longer identifies its target).
+    """
     started, t0 = utc_now(), time.monotonic()
 
     async def job(target: Target) -> HostRun:
@@ -94,10 +99,15 @@ def run_health(
         except Exception as exc:  # one host's bug must not end the run for every other host
             return crashed_run(target, exc, t1, at, opts.max_bytes)
 
+    index = {id(t): i for i, t in enumerate(targets)}
+
     def on_result(target: Target, run: HostRun) -> None:
         if out is not None:
             _keep(out, run)
-        emit(run.envelope)
+        if sink is not None:
+            sink(index[id(target)], run.envelope)
+        else:
+            emit(run.envelope)
 
     async def main() -> tuple[list[HostRun], bool]:
         try:
