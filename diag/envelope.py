@@ -207,10 +207,14 @@ def _bound(env: Envelope, cap: int) -> Envelope:
         step()
         if size_of(env) <= cap:
             return env
-    for limit in (1024, 256, STRING_FLOOR):
-        env = _cut_strings(env, limit, skip_findings=False)
+    # The host's name is what identifies the envelope: it is cut only after everything else.
+    for limit, keep_name in ((1024, True), (256, True), (STRING_FLOOR, True), (256, False)):
+        env = _cut_strings(env, limit, skip_findings=False, keep_name=keep_name)
         if size_of(env) <= cap:
             return env
+    env = _cut_strings(env, STRING_FLOOR, skip_findings=False)
+    if size_of(env) <= cap:
+        return env
     return _skeleton(env, cap, f"cap {cap} bytes too small for any finding")
 
 
@@ -228,7 +232,9 @@ MAX_DEPTH = 32  # deeper JSON is replaced by a marker string (nothing of ours ne
 _SKIP = ("evidence", "message")  # findings fields with their own steps
 
 
-def _cut_strings(env: Envelope, limit: int, skip_findings: bool) -> Envelope:
+def _cut_strings(
+    env: Envelope, limit: int, skip_findings: bool, keep_name: bool = True
+) -> Envelope:
     """Every string (and dict key) over `limit` UTF-8 bytes cut, each cut noted; a new model."""
     doc = env.model_dump(mode="json")
     notes: list[TruncatedField] = []
@@ -253,13 +259,21 @@ def _cut_strings(env: Envelope, limit: int, skip_findings: bool) -> Envelope:
 
     for name in ("kind", "tool_version", "host", "errors", "collected_at", "data", "truncated"):
         doc[name] = walk(doc[name], name, 0)
+    if keep_name:
+        doc["host"]["name"] = env.host.name
+        notes = [n for n in notes if n.path != "host.name"]
     for i, f in enumerate(doc["findings"]):
         for k, v in f.items():
             if not (skip_findings and k in _SKIP):
                 f[k] = walk(v, f"findings[{i}].{k}", 1)
     new = type(env).model_validate(doc)
+    earlier = {n.path: n for n in new.truncated.fields}
     for note in notes:
-        _note(new, note)
+        if note.path in earlier:  # cut again, shorter: one note per field, from its first size
+            earlier[note.path].kept_bytes = note.kept_bytes
+            earlier[note.path].lines_dropped += note.lines_dropped
+        else:
+            _note(new, note)
     return new
 
 

@@ -60,10 +60,13 @@ def crashed_run(target: Target, exc: BaseException, started: str, t0: float, cap
     return HostRun(bound(finalize(env), cap), {})
 
 
-def _keep(out: Path, run: HostRun) -> None:
-    """Write the host's artifacts; a failure (disk full) is recorded in its envelope, not raised."""
+def _keep(out: Path, target: Target, run: HostRun) -> None:
+    """Write the host's artifacts; a failure (disk full) is recorded in its envelope, not raised.
+
+    The directory is named after the target: the envelope's host.name may be cut by the cap.
+    """
     try:
-        write_host(out, run.envelope.host.name, run.envelope.model_dump_json(), run.raw)
+        write_host(out, target.name, run.envelope.model_dump_json(), run.raw)
     except (OSError, ValueError) as exc:
         run.envelope.errors.append(
             ErrorInfo(
@@ -103,7 +106,7 @@ def run_health(
 
     def on_result(target: Target, run: HostRun) -> None:
         if out is not None:
-            _keep(out, run)
+            _keep(out, target, run)
         if sink is not None:
             sink(index[id(target)], run.envelope)
         else:
