@@ -26,7 +26,7 @@ from diag.policy import PolicyError
 HOSTS = "hosts"
 RUN_JSON = "run.json"
 NAME_MAX = 200  # bytes of one encoded directory name; filesystems allow 255
-FREE_MIN_BYTES = 1 << 20  # an --out with less free space than this is refused up front
+FREE_MIN_BYTES = 16 << 10  # an --out with less free space than this is full: refused up front
 STALE_TMP_S = 600.0  # a temp file this old is left over, whoever wrote it: no write takes 10 min
 _SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 _TMP = re.compile(r"^\..*\.diagctl-(\d+)-[0-9a-f]{8}\.tmp$")
@@ -82,7 +82,9 @@ def recorded_hosts(root: Path) -> dict[str, Path]:
     """
     base = root / HOSTS
     new = base.is_dir() and not (base / "envelope.json").exists() and not (base / "raw").is_dir()
-    dirs = sorted(p for p in (base if new else root).iterdir() if p.is_dir()) if root.is_dir() else []
+    dirs = (
+        sorted(p for p in (base if new else root).iterdir() if p.is_dir()) if root.is_dir() else []
+    )
     found: dict[str, Path] = {}
     for d in dirs:
         if not ((d / "envelope.json").is_file() or (d / "raw").is_dir()):

@@ -177,7 +177,7 @@ def bound(env: Envelope, cap: int) -> Envelope:
         if size_of(env) <= cap:
             return env
         return _bound(env, cap)
-    except Exception as exc:  # noqa: BLE001  (a model pydantic cannot dump, deep nesting, ...)
+    except Exception as exc:
         return _skeleton(env, cap, f"cut to its skeleton: {type(exc).__name__} while bounding")
 
 
@@ -303,7 +303,7 @@ def _plain(get: Callable[[], object], limit: int = STRING_FLOOR) -> str:
     """A short, printable-as-JSON string from whatever `get` returns; never raises."""
     try:
         text = str(get())
-    except Exception:  # noqa: BLE001
+    except Exception:
         return ""
     text = text.encode("utf-8", "replace").decode()
     return text if len(text.encode()) <= limit else _cut(text, limit - 3) + "…"
@@ -313,12 +313,12 @@ def _skeleton(env: Envelope, cap: int, why: str) -> Envelope:
     """Last resort: status, counts and a cut host reference; fits MIN_CAP whatever `env` holds."""
     try:  # the summary counted every finding before any was dropped
         status, summary = env.status, max(env.summary, summarize(env.findings), key=_total)
-    except Exception:  # noqa: BLE001
+    except Exception:
         status, summary = Status.ERROR, Summary()
     try:
         duration = int(env.duration_ms)
         dropped = len(env.findings) + int(env.truncated.findings_dropped)
-    except Exception:  # noqa: BLE001
+    except Exception:
         duration, dropped = 0, 0
     host = HostRef(
         name=_plain(lambda: env.host.name),
@@ -341,7 +341,7 @@ def _skeleton(env: Envelope, cap: int, why: str) -> Envelope:
     }
     try:  # the same kind of envelope (HealthEnvelope: empty typed data)
         out = type(env).model_validate(fields)
-    except Exception:  # noqa: BLE001
+    except Exception:
         out = Envelope.model_validate(fields)
     out.truncated.fields = [TruncatedField(path="(all)", original_bytes=0, kept_bytes=0)]
     with contextlib.suppress(Exception):

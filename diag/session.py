@@ -71,7 +71,7 @@ def _keep(out: Path, target: Target, run: HostRun) -> None:
         run.envelope.errors.append(
             ErrorInfo(
                 code=ErrorCode.ARTIFACT_WRITE_FAILED,
-                message=f"--out {out}: {exc.strerror or exc}",
+                message=f"--out {out}: {getattr(exc, 'strerror', None) or exc}",
                 hint="free space or choose another --out; stdout still has this envelope",
             )
         )

@@ -122,9 +122,7 @@ def test_under_workers_a_huge_host_does_not_take_its_shard_mates(tmp_path: Path)
 class _Buggy(ReplayTransport):
     """A transport with a bug (it raises): the fleet run must survive it, host by host."""
 
-    async def run(
-        self, host: Target, command: Any, stdin: bytes, timeout: float
-    ) -> CommandResult:
+    async def run(self, host: Target, command: Any, stdin: bytes, timeout: float) -> CommandResult:
         if host.name == "bad":
             raise KeyError("secret-looking text the message must not repeat")
         return await super().run(host, command, stdin, timeout)
@@ -208,7 +206,9 @@ hostile_text = st.one_of(
     st.builds(lambda c, n: c * n, st.sampled_from(_HOSTILE), st.integers(0, 70_000)),
 )
 json_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), hostile_text)
-wrong_type = st.one_of(json_leaf, st.lists(json_leaf, max_size=3), st.dictionaries(hostile_text, json_leaf, max_size=3))
+wrong_type = st.one_of(
+    json_leaf, st.lists(json_leaf, max_size=3), st.dictionaries(hostile_text, json_leaf, max_size=3)
+)
 deep = st.integers(1, 5000).map(lambda n: "[" * n + "]" * n)
 facts = st.one_of(
     deep,
@@ -249,6 +249,8 @@ host_payload = st.one_of(
     deep.map(str.encode),
     st.binary(max_size=200),
 )
+
+
 def _is(shown: str, name: str) -> bool:
     return shown == name or (shown.endswith("…") and name.startswith(shown[:-1]))
 
@@ -276,7 +278,7 @@ def test_hostile_payloads_give_one_valid_envelope_per_host_and_a_summary(
 ) -> None:
     root = tmp_path_factory.mktemp("hostile")
     src, out = root / "in", root / "out"
-    for name, payload in zip(hosts, payloads):
+    for name, payload in zip(hosts, payloads, strict=True):
         _record(src, name, payload)
     lines: list[str] = []
 

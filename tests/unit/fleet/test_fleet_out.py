@@ -81,8 +81,14 @@ def _in_namespace(script: str) -> subprocess.CompletedProcess[str]:
             "{d}/o",
             "not writable: No space left on device",
         ),
+        (
+            "mount -t tmpfs -o size=256k tmpfs {d} && mkdir {d}/o && "
+            "head -c 253952 /dev/zero > {d}/fill",
+            "{d}/o",
+            "only 8192 bytes free (No space left on device)",
+        ),
     ],
-    ids=["under-a-file", "read-only", "disk-full"],
+    ids=["under-a-file", "read-only", "disk-full", "nearly-full"],
 )
 def test_unusable_out_is_exit_2_before_any_host(
     tmp_path: Path, setup: str, out: str, message: str
@@ -120,7 +126,9 @@ def _dead_pid() -> int:
         (".x.diagctl-12-0123abcd.tmp.keep", STALE_TMP_S + 30, False),
     ],
 )
-def test_stale_temp_files_boundaries(tmp_path: Path, name: str, age_s: float, removed: bool) -> None:
+def test_stale_temp_files_boundaries(
+    tmp_path: Path, name: str, age_s: float, removed: bool
+) -> None:
     path = tmp_path / name
     path.write_bytes(b"half")
     old = time.time() - age_s
@@ -170,4 +178,6 @@ def test_atomic_write_temp_name_is_recognisable(
     monkeypatch.setattr(os, "replace", spy)
     atomic_write(tmp_path / "run.json", b"{}")
     assert len(seen) == 1 and seen[0].startswith(f".run.json.diagctl-{os.getpid()}-")
-    assert seen[0].endswith(".tmp") and len(seen[0]) == len(f".run.json.diagctl-{os.getpid()}-") + 12
+    assert (
+        seen[0].endswith(".tmp") and len(seen[0]) == len(f".run.json.diagctl-{os.getpid()}-") + 12
+    )

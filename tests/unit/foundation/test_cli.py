@@ -229,3 +229,22 @@ def test_long_host_names_keep_a_prefix_and_a_hash() -> None:
     assert host_name_of(a) is None, "a hashed name is not reversible; its envelope has the name"
     long_pct = host_dirname("/" * 100)  # 300 bytes encoded: a %XX is never split
     assert long_pct.split("~")[0] == "%2F" * 55 and len(long_pct) <= 200
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("mount"), reason="needs root to mount")
+def test_disk_full_out_dir_still_gets_the_envelope_on_stdout(tmp_path: Path) -> None:
+    """A real filesystem that fills up mid-run: 32 KiB free passes the up-front --out check
+    (FREE_MIN_BYTES), then the ~50 KB payload.json does not fit."""
+    mnt = tmp_path / "full"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], check=True)
+    try:
+        (mnt / "filler").write_bytes(b"\0" * 32 * 1024)
+        res = _run("health", "--local", "--out", str(mnt / "run"))
+        env = json.loads(res.stdout)
+        assert any(e["code"] == "artifact_write_failed" for e in env["errors"])
+        assert "No space left" in json.dumps(env["errors"])
+        leftovers = [p.name for p in mnt.rglob("*") if p.name.endswith(".tmp")]
+        assert leftovers == [], "no half-written temp files"
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
