@@ -27,6 +27,11 @@ HOST_ORDER = [Status.FAIL, Status.ERROR, Status.WARN, Status.UNKNOWN, Status.PAS
 DROP_ORDER = [Status.PASS, Status.UNKNOWN, Status.ERROR, Status.WARN, Status.FAIL]
 EVIDENCE_FLOOR = 80
 MESSAGE_FLOOR = 160
+MIN_CAP = 1024  # the skeleton (`_skeleton`) needs ~700 bytes at most; the CLI refuses a smaller cap
+OUTSIDE_MAX = 8192  # no host name, address, error text or data string needs more
+STRING_FLOOR = 64  # longer than any enum value, so a cut never breaks a Literal field
+MAX_DEPTH = 32  # deeper JSON is replaced by a marker string (nothing of ours nests this deep)
+_SKIP = ("evidence", "message")  # findings fields with their own steps
 
 
 def utc_now() -> str:
@@ -223,13 +228,6 @@ def _drop_data(env: Envelope) -> None:
     _note(env, TruncatedField(path="data", original_bytes=nbytes, kept_bytes=0))
     # A typed data model (HealthData) shrinks to its empty default, a plain dict to {}.
     env.data = type(env.data)() if isinstance(env.data, BaseModel) else {}
-
-
-MIN_CAP = 1024  # the skeleton below needs ~700 bytes at most; the CLI refuses a smaller cap
-OUTSIDE_MAX = 8192  # no host name, address, error text or data string needs more
-STRING_FLOOR = 64  # longer than any enum value, so a cut never breaks a Literal field
-MAX_DEPTH = 32  # deeper JSON is replaced by a marker string (nothing of ours nests this deep)
-_SKIP = ("evidence", "message")  # findings fields with their own steps
 
 
 def _cut_strings(
