@@ -303,8 +303,7 @@ def _plain(get: Callable[[], object], limit: int = STRING_FLOOR) -> str:
         text = str(get())
     except Exception:
         return ""
-    text = text.encode("utf-8", "replace").decode()
-    return text if len(text.encode()) <= limit else _cut(text, limit - 3) + "…"
+    return _clip(text.encode("utf-8", "replace").decode(), limit, "", [])
 
 
 def _skeleton(env: Envelope, cap: int, why: str) -> Envelope:

@@ -24,7 +24,7 @@ from diag.session import run_health
 from diag.transport.base import CommandResult, Target
 from diag.transport.replay import ReplayTransport
 from diag.workers import run_health_workers
-from schemas.envelope import Envelope, HostRef, Status
+from schemas.envelope import Envelope, Finding, HostRef, Status
 from schemas.health import HealthData, HealthEnvelope, HostFacts, RunSummary
 
 DIAG = [sys.executable, "-m", "diag.cli"]
@@ -195,7 +195,7 @@ def test_bound_never_goes_below_the_skeleton_cap(cap: int) -> None:
     )
     out = bound(env, cap)
     assert size_of(out) <= 1024 and out.status is Status.FAIL
-    assert out.host.name == "n" * 61 + "…" and out.truncated.cap_bytes == 1024
+    assert out.host.name == "n" * 59 + "…" and out.truncated.cap_bytes == 1024
 
 
 # --- hypothesis: hostile payloads for several hosts through the whole pipeline ---------------
@@ -306,3 +306,29 @@ def test_hostile_payloads_give_one_valid_envelope_per_host_and_a_summary(
     assert RunSummary.model_validate_json(summary).hosts == 3
     for name in hosts:
         assert (host_dir(out, name) / "envelope.json").is_file()
+
+
+def test_an_envelope_that_cannot_be_serialised_becomes_its_skeleton() -> None:
+    nul = "\x00" * 3000
+    env = Envelope(
+        kind=nul,
+        tool_version=nul,
+        host=HostRef(name=nul, address=nul, host_id=nul, host_id_source=nul, hostname=nul),
+        ok=False,
+        status=Status.WARN,
+        collected_at=nul,
+        duration_ms=1,
+        findings=[Finding(check_id="c", status=Status.WARN, observed=object())],
+    )
+    out = bound(env, 1024)
+    assert size_of(out) <= 1024 and out.status is Status.WARN and out.summary.total == 1
+    assert out.host.name == "\x00" * 7 + "…"  # each NUL is 6 bytes of JSON: 64 bytes hold 7
+    assert [e.model_dump(mode="json") for e in out.errors] == [
+        {
+            "code": "output_truncated",
+            "message": "cut to its skeleton: PydanticSerializationError while bounding",
+            "hint": "",
+        }
+    ]
+    assert [f.path for f in out.truncated.fields] == ["(all)"]
+    assert out.truncated.findings_dropped == 1 and out.findings == []
