@@ -1,33 +1,152 @@
 """The `--out DIR` artifact tree, written atomically (temp file + fsync + rename).
 
-DIR/<host>/envelope.json, DIR/<host>/raw/{payload.json | stdout.bin, stderr.bin}, DIR/run.json.
+    DIR/run.json                                  the run summary (no host name can take it)
+    DIR/hosts/<enc>/envelope.json                 one directory per host
+    DIR/hosts/<enc>/raw/{payload.json | stdout.bin, stderr.bin}
+
+`<enc>` is the host name percent-encoded (see `host_dirname`): collision-free and reversible.
+Directories written before this layout (DIR/<host>/...) are still read by `recorded_hosts`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import re
-import tempfile
+import secrets
+import shutil
+import time
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._@:-]")
+from diag.policy import PolicyError
+
+HOSTS = "hosts"
+RUN_JSON = "run.json"
+NAME_MAX = 200  # bytes of one encoded directory name; filesystems allow 255
+FREE_MIN_BYTES = 16 << 10  # an --out with less free space than this is full: refused up front
+STALE_TMP_S = 600.0  # a temp file this old is left over, whoever wrote it: no write takes 10 min
+_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+_TMP = re.compile(r"^\..*\.diagctl-(\d+)-[0-9a-f]{8}\.tmp$")
+
+
+class OutDirError(PolicyError):
+    """`--out DIR` cannot be written: a usage error (exit 2), raised before any host is touched."""
 
 
 def host_dirname(name: str) -> str:
-    """A directory name for a host: no path separators, no `..`, no hidden names."""
-    safe = _UNSAFE.sub("_", name).strip(".") or "_"
-    return safe[:200]
+    """The directory name of a host: every byte outside [A-Za-z0-9._-] as %XX, a leading '.' too.
+
+    So `a/b` -> `a%2Fb`, `a b` -> `a%20b`, `..` -> `%2E.`, `` -> `%`. Distinct names give distinct
+    directories; `host_name_of` reverses it. A name whose encoding passes NAME_MAX bytes keeps a
+    prefix plus `~` and a hash of the whole name (`~` never appears otherwise); its exact name
+    is in its envelope.
+    """
+    raw = name.encode("utf-8", "surrogatepass")
+    enc = "".join(chr(b) if b in _SAFE else f"%{b:02X}" for b in raw)
+    if enc.startswith("."):
+        enc = "%2E" + enc[1:]
+    if not enc:
+        return "%"
+    if len(enc) <= NAME_MAX:
+        return enc
+    head = enc[: NAME_MAX - 34]
+    head = head[: head.rfind("%")] if "%" in head[-2:] else head  # never split a %XX
+    return f"{head}~{hashlib.sha256(raw).hexdigest()[:32]}"
+
+
+def host_name_of(dirname: str) -> str | None:
+    """The host name a `host_dirname` stands for; None for a hashed (too long) or foreign name."""
+    if dirname == "%":
+        return ""
+    if "~" in dirname or not dirname:
+        return None
+    try:
+        text = unquote_to_bytes(dirname).decode("utf-8", "surrogatepass")
+    except UnicodeError:
+        return None
+    return text if host_dirname(text) == dirname else None
+
+
+def host_dir(out: Path, name: str) -> Path:
+    return out / HOSTS / host_dirname(name)
+
+
+def recorded_hosts(root: Path) -> dict[str, Path]:
+    """Host name -> its directory, for a `--out` tree of either layout (sorted by name).
+
+    The name is the envelope's `host.name` where one was written, else the decoded directory
+    name; a bare fixture tree (DIR/<host>/raw/ only, the old layout) is read as well.
+    """
+    base = root / HOSTS
+    new = base.is_dir() and not (base / "envelope.json").exists() and not (base / "raw").is_dir()
+    dirs = (
+        sorted(p for p in (base if new else root).iterdir() if p.is_dir()) if root.is_dir() else []
+    )
+    found: dict[str, Path] = {}
+    for d in dirs:
+        if not ((d / "envelope.json").is_file() or (d / "raw").is_dir()):
+            continue
+        name = _envelope_name(d / "envelope.json")
+        if name is None:
+            name = host_name_of(d.name) if new else d.name
+        found.setdefault(d.name if name is None else name, d)
+    return dict(sorted(found.items()))
+
+
+def _envelope_name(path: Path) -> str | None:
+    try:
+        name = json.loads(path.read_text(encoding="utf-8", errors="replace"))["host"]["name"]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    return name if isinstance(name, str) else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_tmp(directory: Path) -> list[str]:
+    """Remove temp files our atomic writes left behind (a kill -9 mid-write); return their names.
+
+    Only names of the form `.<file>.diagctl-<pid>-<hex8>.tmp`, and only when that pid is gone
+    or the file is older than STALE_TMP_S: a live writer's temp is never touched.
+    """
+    removed: list[str] = []
+    now = time.time()
+    with contextlib.suppress(OSError), os.scandir(directory) as it:
+        for entry in it:
+            m = _TMP.match(entry.name)
+            if not m or not entry.is_file(follow_symlinks=False):
+                continue
+            with contextlib.suppress(OSError):
+                pid = int(m.group(1))
+                mine = pid == os.getpid()  # this process writes one file at a time per name
+                if (not mine and not _pid_alive(pid)) or now - entry.stat().st_mtime > STALE_TMP_S:
+                    os.unlink(entry.path)
+                    removed.append(entry.name)
+    return removed
 
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write all of `data` or nothing: readers never see a half-written file.
 
-    Raises OSError (e.g. ENOSPC) with the destination left untouched.
+    The temp file is `.<name>.diagctl-<pid>-<hex8>.tmp` next to `path`; after a successful
+    write, stale temps of dead writers in that directory are removed. Raises OSError (e.g.
+    ENOSPC) with the destination left untouched.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.parent / f".{path.name}.diagctl-{os.getpid()}-{secrets.token_hex(4)}.tmp"
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -37,11 +156,44 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    clean_stale_tmp(path.parent)
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse an unusable `--out` before any host is contacted: one line naming the path.
+
+    Creates DIR when missing, proves a file can be written there and that at
+    least FREE_MIN_BYTES are free (disk full), and removes the probe file again.
+    """
+    where = f"--out {out}"
+    try:
+        if out.exists() and not out.is_dir():
+            raise OutDirError(f"{where}: exists and is not a directory")
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-check.diagctl-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(b"diagctl write check\n")
+                os.fsync(fh.fileno())
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
+        free = shutil.disk_usage(out).free
+    except OSError as exc:
+        raise OutDirError(f"{where}: not writable: {exc.strerror or exc}") from None
+    if free < FREE_MIN_BYTES:
+        raise OutDirError(f"{where}: only {free} bytes free (No space left on device)")
+    clean_stale_tmp(out)
 
 
 def write_host(out: Path, host: str, envelope_json: str, raw: dict[str, bytes]) -> None:
     """Raw captures first, the envelope last: an envelope.json implies its raw/ is complete."""
-    hdir = out / host_dirname(host)
+    hdir = host_dir(out, host)
     for name, data in raw.items():
         atomic_write(hdir / "raw" / name, data)
     atomic_write(hdir / "envelope.json", envelope_json.encode() + b"\n")
+
+
+def write_summary(out: Path, summary_json: bytes) -> None:
+    atomic_write(out / RUN_JSON, summary_json)

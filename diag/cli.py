@@ -34,7 +34,7 @@ def output_options(fn: F) -> F:
         "--out",
         "out",
         type=click.Path(file_okay=False, path_type=Path),
-        help="Keep DIR/<host>/{envelope.json,raw/} and DIR/run.json.",
+        help="Keep DIR/hosts/<host>/{envelope.json,raw/} and DIR/run.json.",
     )(fn)
     return fn
 

@@ -221,10 +221,16 @@ def run_session(
     args: FleetArgs,
     strict: bool,
 ) -> SessionResult:
-    """One process, or several worker processes for a large SSH fleet (--workers)."""
+    """One process, or several worker processes for a large SSH fleet (--workers).
+
+    An unusable --out (read-only, under a file, disk full) is exit 2 before any host is touched.
+    """
+    from diag.artifacts import check_out_dir
     from diag.session import run_health
     from diag.workers import auto_workers, run_health_workers
 
+    if out is not None:
+        check_out_dir(out)
     workers = args.workers or (auto_workers(len(targets)) if args.wanted else 1)
     workers = min(workers, len(targets)) if args.wanted else 1
     if workers > 1:

@@ -74,7 +74,9 @@ def health_targets(
         rt = ReplayTransport(replay)
         names = rt.hosts()
         if not names:
-            raise PolicyError(f"--replay {replay}: no recorded hosts (DIR/<host>/envelope.json)")
+            raise PolicyError(
+                f"--replay {replay}: no recorded hosts (DIR/hosts/<host>/envelope.json)"
+            )
         return [Target(name=n, address="") for n in names], rt
     if local:
         from diag.transport.local import LocalTransport

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -13,9 +14,11 @@ from schemas.envelope import (
     ErrorCode,
     ErrorInfo,
     Finding,
+    HostRef,
     Status,
     Summary,
     TruncatedField,
+    Truncation,
 )
 
 # Worst first: what a host's status is when its findings disagree.
@@ -24,6 +27,11 @@ HOST_ORDER = [Status.FAIL, Status.ERROR, Status.WARN, Status.UNKNOWN, Status.PAS
 DROP_ORDER = [Status.PASS, Status.UNKNOWN, Status.ERROR, Status.WARN, Status.FAIL]
 EVIDENCE_FLOOR = 80
 MESSAGE_FLOOR = 160
+MIN_CAP = 1024  # the skeleton (`_skeleton`) needs ~700 bytes at most; the CLI refuses a smaller cap
+OUTSIDE_MAX = 8192  # no host name, address, error text or data string needs more
+STRING_FLOOR = 64  # longer than any enum value, so a cut never breaks a Literal field
+MAX_DEPTH = 32  # deeper JSON is replaced by a marker string (nothing of ours nests this deep)
+_SKIP = ("evidence", "message")  # findings fields with their own steps
 
 
 def utc_now() -> str:
@@ -163,11 +171,22 @@ def _drop_findings(env: Envelope, cap: int) -> None:
 def bound(env: Envelope, cap: int) -> Envelope:
     """Return `env`, cut deterministically to at most `cap` bytes of JSON, saying what was cut.
 
-    Order: the largest evidence excerpts, then all evidence, then long messages, then the least
-    important findings, then `data`; the summary keeps counting every finding.
+    Total: never raises, and always returns an envelope of the same kind that validates and fits
+    (a `cap` below MIN_CAP counts as MIN_CAP). Order: strings over OUTSIDE_MAX bytes outside the
+    findings (a 70 KB hostname), the largest evidence excerpts, then all evidence, then long
+    messages, then the least important findings, then `data`, then every string (any field);
+    last, the skeleton. The summary keeps counting every finding.
     """
-    if size_of(env) <= cap:
-        return env
+    cap = max(cap, MIN_CAP)
+    try:
+        if size_of(env) <= cap:
+            return env
+        return _bound(env, cap)
+    except Exception as exc:
+        return _skeleton(env, cap, f"cut to its skeleton: {type(exc).__name__} while bounding")
+
+
+def _bound(env: Envelope, cap: int) -> Envelope:
     env = env.model_copy(deep=True)
     env.truncated.cap_bytes = cap
     env.summary = summarize(env.findings)
@@ -178,6 +197,9 @@ def bound(env: Envelope, cap: int) -> Envelope:
             hint="raise --max-bytes or read the raw captures (--out DIR)",
         )
     )
+    env = _cut_strings(env, OUTSIDE_MAX, skip_findings=True)
+    if size_of(env) <= cap:
+        return env
     steps: list[Callable[[], None]] = [
         lambda: _shrink_strings(env, cap, EVIDENCE_FLOOR, evidence=True),
         lambda: _shrink_strings(env, cap, EVIDENCE_FLOOR, evidence=True),
@@ -190,35 +212,136 @@ def bound(env: Envelope, cap: int) -> Envelope:
         step()
         if size_of(env) <= cap:
             return env
-    return _minimal(env, cap)
+    # The host's name is what identifies the envelope: it is cut only after everything else.
+    for limit, keep_name in ((1024, True), (256, True), (STRING_FLOOR, True), (256, False)):
+        env = _cut_strings(env, limit, skip_findings=False, keep_name=keep_name)
+        if size_of(env) <= cap:
+            return env
+    env = _cut_strings(env, STRING_FLOOR, skip_findings=False)
+    if size_of(env) <= cap:
+        return env
+    return _skeleton(env, cap, f"cap {cap} bytes too small for any finding")
 
 
 def _drop_data(env: Envelope) -> None:
-    nbytes = len(json.dumps(env.data).encode())
+    nbytes = len(json.dumps(env.model_dump(mode="json")["data"]).encode())
     _note(env, TruncatedField(path="data", original_bytes=nbytes, kept_bytes=0))
     # A typed data model (HealthData) shrinks to its empty default, a plain dict to {}.
     env.data = type(env.data)() if isinstance(env.data, BaseModel) else {}
 
 
-def _minimal(env: Envelope, cap: int) -> Envelope:
-    """Last resort (a cap smaller than the envelope's own skeleton): status and counts only."""
-    host = env.host.model_copy(
-        update={"name": _cut(env.host.name, 256), "hostname": _cut(env.host.hostname, 256)}
+def _cut_strings(
+    env: Envelope, limit: int, skip_findings: bool, keep_name: bool = True
+) -> Envelope:
+    """Every string (and dict key) over `limit` UTF-8 bytes cut, each cut noted; a new model."""
+    doc = env.model_dump(mode="json")
+    notes: list[TruncatedField] = []
+
+    def walk(node: object, path: str, depth: int) -> object:
+        if isinstance(node, str):
+            return _clip(node, limit, path, notes)
+        if depth >= MAX_DEPTH and isinstance(node, (dict, list)):
+            nbytes = len(json.dumps(node).encode())
+            notes.append(TruncatedField(path=path, original_bytes=nbytes, kept_bytes=14))
+            return "(nested deeper)"
+        if isinstance(node, list):
+            return [walk(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node)]
+        if isinstance(node, dict):
+            out: dict[str, object] = {}
+            for k, v in node.items():
+                key = _clip(str(k), limit, f"{path}.(key)", notes)
+                if key not in out:
+                    out[key] = walk(v, f"{path}.{key[:STRING_FLOOR]}", depth + 1)
+            return out
+        return node
+
+    for name in ("kind", "tool_version", "host", "errors", "collected_at", "data", "truncated"):
+        doc[name] = walk(doc[name], name, 0)
+    if keep_name:
+        doc["host"]["name"] = env.host.name
+        notes = [n for n in notes if n.path != "host.name"]
+    for i, f in enumerate(doc["findings"]):
+        for k, v in f.items():
+            if not (skip_findings and k in _SKIP):
+                f[k] = walk(v, f"findings[{i}].{k}", 1)
+    new = type(env).model_validate(doc)
+    earlier = {n.path: n for n in new.truncated.fields}
+    for note in notes:
+        if note.path in earlier:  # cut again, shorter: one note per field, from its first size
+            earlier[note.path].kept_bytes = note.kept_bytes
+            earlier[note.path].lines_dropped += note.lines_dropped
+        else:
+            _note(new, note)
+    return new
+
+
+def _clip(text: str, limit: int, path: str, notes: list[TruncatedField]) -> str:
+    """`text` if its JSON form fits `limit` bytes, else a prefix that does plus `…`, noted."""
+    if _jlen(text) <= limit:
+        return text
+    keep = _cut(text, limit - 5)
+    while keep and _jlen(keep) > limit - 3:  # NULs and escapes take 6 bytes each in JSON
+        keep = keep[: len(keep) // 2]
+    notes.append(
+        TruncatedField(
+            path=path,
+            original_bytes=len(text.encode("utf-8", "replace")),
+            kept_bytes=len(keep.encode()) + 3,
+            lines_dropped=text[len(keep) :].count("\n"),
+        )
     )
-    return Envelope(
-        kind=env.kind,
-        tool_version=env.tool_version,
-        host=host,
-        ok=False,
-        status=env.status,
-        summary=env.summary,
-        collected_at=env.collected_at,
-        duration_ms=env.duration_ms,
-        errors=[
-            ErrorInfo(
-                code=ErrorCode.OUTPUT_TRUNCATED,
-                message=f"cap {cap} bytes too small for any finding",
-            )
-        ],
-        truncated=env.truncated.model_copy(update={"fields": [], "captures": {}}),
+    return keep + "…"
+
+
+def _total(summary: Summary) -> int:
+    return summary.total
+
+
+def _plain(get: Callable[[], object], limit: int = STRING_FLOOR) -> str:
+    """A short, printable-as-JSON string from whatever `get` returns; never raises."""
+    try:
+        text = str(get())
+    except Exception:
+        return ""
+    return _clip(text.encode("utf-8", "replace").decode(), limit, "", [])
+
+
+def _skeleton(env: Envelope, cap: int, why: str) -> Envelope:
+    """Last resort: status, counts and a cut host reference; fits MIN_CAP whatever `env` holds."""
+    try:  # the summary counted every finding before any was dropped
+        status, summary = env.status, max(env.summary, summarize(env.findings), key=_total)
+    except Exception:
+        status, summary = Status.ERROR, Summary()
+    try:
+        duration = int(env.duration_ms)
+        dropped = len(env.findings) + int(env.truncated.findings_dropped)
+    except Exception:
+        duration, dropped = 0, 0
+    host = HostRef(
+        name=_plain(lambda: env.host.name),
+        address=_plain(lambda: env.host.address),
+        host_id=_plain(lambda: env.host.host_id),
+        host_id_source=_plain(lambda: env.host.host_id_source, 16),
+        hostname=_plain(lambda: env.host.hostname),
     )
+    fields: dict[str, object] = {
+        "kind": _plain(lambda: env.kind),
+        "tool_version": _plain(lambda: env.tool_version),
+        "host": host,
+        "ok": status is Status.PASS,
+        "status": status,
+        "summary": summary,
+        "collected_at": _plain(lambda: env.collected_at),
+        "duration_ms": duration,
+        "errors": [ErrorInfo(code=ErrorCode.OUTPUT_TRUNCATED, message=why)],
+        "truncated": Truncation(cap_bytes=cap, findings_dropped=dropped),
+    }
+    try:  # the same kind of envelope (HealthEnvelope: empty typed data)
+        out = type(env).model_validate(fields)
+    except Exception:
+        out = Envelope.model_validate(fields)
+    out.truncated.fields = [TruncatedField(path="(all)", original_bytes=0, kept_bytes=0)]
+    with contextlib.suppress(Exception):
+        out.truncated.fields[0].original_bytes = size_of(env)
+    out.truncated.fields[0].kept_bytes = size_of(out)
+    return out

@@ -124,7 +124,7 @@ def facts_of(caps: Mapping[str, Capture]) -> dict[str, object]:
         return {}
     try:
         facts = json.loads(cap.stdout)
-    except ValueError:
+    except (ValueError, RecursionError):  # a hostile host can nest `[` a million deep
         return {}
     return facts if isinstance(facts, dict) else {}
 

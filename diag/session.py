@@ -6,13 +6,14 @@ import asyncio
 import shlex
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import diag
-from diag.artifacts import atomic_write, write_host
-from diag.envelope import finalize, utc_now
+from diag.artifacts import RUN_JSON, write_host, write_summary
+from diag.envelope import bound, finalize, utc_now
 from diag.exitcodes import Exit, exit_code
 from diag.fleet import run_fleet
 from diag.health import HealthOptions, HostRun, check_host, failed_run
@@ -39,15 +40,38 @@ def _interrupted_run(target: Target) -> HostRun:
     return HostRun(env, {})
 
 
-def _keep(out: Path, run: HostRun) -> None:
-    """Write the host's artifacts; a failure (disk full) is recorded in its envelope, not raised."""
+def crashed_run(target: Target, exc: BaseException, started: str, t0: float, cap: int) -> HostRun:
+    """The envelope of a host whose pipeline raised (a diagctl bug): `error`, the run goes on.
+
+    The message names the exception class and where it was raised, not its text: that text may
+    quote whatever the host sent. No traceback reaches stdout.
+    """
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
+    res = CommandResult(None, error="transport", message="")
+    env = failed_run(target, res, started, t0)
+    env.errors = [
+        ErrorInfo(
+            code=ErrorCode.INTERNAL,
+            message=f"diagctl failed on this host: {type(exc).__name__}{at}",
+            hint="a bug in diagctl: please report it with --out DIR/hosts/<host>/raw",
+        )
+    ]
+    return HostRun(bound(finalize(env), cap), {})
+
+
+def _keep(out: Path, target: Target, run: HostRun) -> None:
+    """Write the host's artifacts; a failure (disk full) is recorded in its envelope, not raised.
+
+    The directory is named after the target: the envelope's host.name may be cut by the cap.
+    """
     try:
-        write_host(out, run.envelope.host.name, run.envelope.model_dump_json(), run.raw)
-    except OSError as exc:
+        write_host(out, target.name, run.envelope.model_dump_json(), run.raw)
+    except (OSError, ValueError) as exc:
         run.envelope.errors.append(
             ErrorInfo(
                 code=ErrorCode.ARTIFACT_WRITE_FAILED,
-                message=f"--out {out}: {exc.strerror or exc}",
+                message=f"--out {out}: {getattr(exc, 'strerror', None) or exc}",
                 hint="free space or choose another --out; stdout still has this envelope",
             )
         )
@@ -62,17 +86,31 @@ def run_health(
     forks: int = 64,
     strict: bool = False,
     summary: bool = True,
+    sink: Callable[[int, Envelope], None] | None = None,
 ) -> SessionResult:
-    """Run health on every target, `emit` each envelope as it finishes, keep `--out` artifacts."""
+    """Run health on every target, `emit` each envelope as it finishes, keep `--out` artifacts.
+
+    `sink`, when given, gets each envelope with its target's index instead of `emit` (a
+    `--workers` child: a host name cut by the byte cap no longer identifies its target).
+    """
     started, t0 = utc_now(), time.monotonic()
 
     async def job(target: Target) -> HostRun:
-        return await check_host(transport, target, opts)
+        t1, at = utc_now(), time.monotonic()
+        try:
+            return await check_host(transport, target, opts)
+        except Exception as exc:  # one host's bug must not end the run for every other host
+            return crashed_run(target, exc, t1, at, opts.max_bytes)
+
+    index = {id(t): i for i, t in enumerate(targets)}
 
     def on_result(target: Target, run: HostRun) -> None:
         if out is not None:
-            _keep(out, run)
-        emit(run.envelope)
+            _keep(out, target, run)
+        if sink is not None:
+            sink(index[id(target)], run.envelope)
+        else:
+            emit(run.envelope)
 
     async def main() -> tuple[list[HostRun], bool]:
         try:
@@ -107,6 +145,6 @@ def _write_summary(
         interrupted=interrupted,
     )
     try:
-        atomic_write(out / "run.json", summary.model_dump_json(indent=2).encode() + b"\n")
+        write_summary(out, summary.model_dump_json(indent=2).encode() + b"\n")
     except OSError as exc:
-        print(f"diagctl: cannot write {out / 'run.json'}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"diagctl: cannot write {out / RUN_JSON}: {exc.strerror or exc}", file=sys.stderr)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from diag.envelope import finalize, utc_now
+from diag.envelope import bound, finalize, utc_now
 from diag.exitcodes import exit_code
 from diag.health import HealthOptions, failed_run
 from diag.session import Emit, SessionResult, _write_summary, run_health
@@ -49,10 +49,12 @@ def _child(
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         with os.fdopen(wfd, "w", buffering=1) as pipe:
 
-            def emit(env: Envelope) -> None:
-                pipe.write(env.model_dump_json() + "\n")
+            def sink(i: int, env: Envelope) -> None:
+                pipe.write(f"{i} {env.model_dump_json()}\n")
 
-            res = run_health(shard, transport, opts, emit, out, forks, summary=False)
+            res = run_health(
+                shard, transport, opts, lambda _env: None, out, forks, summary=False, sink=sink
+            )
             code = 130 if res.interrupted else 0
     finally:
         os._exit(code)
@@ -72,14 +74,15 @@ def run_health_workers(
     shards = [list(targets[i::workers]) for i in range(workers)]
     per_worker = max(1, forks // workers)
     kids: dict[int, int] = {}  # read fd -> pid
-    for shard in shards:
+    shard_of: dict[int, int] = {}  # read fd -> shard number
+    for k, shard in enumerate(shards):
         rfd, wfd = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(rfd)
             _child(shard, transport, opts, out, per_worker, wfd)
         os.close(wfd)
-        kids[rfd] = pid
+        kids[rfd], shard_of[rfd] = pid, k
     interrupted = [False]
 
     def forward(signum: int, _frame: object) -> None:
@@ -90,27 +93,31 @@ def run_health_workers(
 
     old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        envelopes = _collect(kids, emit)
+        got = _collect(shard_of, emit, workers)
         statuses = [os.waitpid(pid, 0)[1] for pid in kids.values()]
     finally:
         for s, h in old.items():
             signal.signal(s, h)
     interrupted[0] |= any(os.waitstatus_to_exitcode(st) == 130 for st in statuses)
-    envelopes += _missing(targets, envelopes, emit)
+    envelopes = list(got.values()) + _missing(targets, got, emit, opts.max_bytes)
     code = exit_code(envelopes, interrupted[0], strict)
     if out is not None:
         _write_summary(out, envelopes, code, interrupted[0], started, t0)
     return SessionResult(envelopes, code, interrupted[0])
 
 
-def _collect(kids: dict[int, int], emit: Emit) -> list[Envelope]:
-    """Read JSON lines from every worker until all pipes close."""
+def _collect(shard_of: dict[int, int], emit: Emit, workers: int) -> dict[int, Envelope]:
+    """Read `<index> <envelope JSON>` lines from every worker until all pipes close.
+
+    Returns target index -> envelope. A line that does not parse (a worker killed mid-write)
+    is skipped: its host is then accounted for by `_missing`.
+    """
     sel = selectors.DefaultSelector()
     bufs: dict[int, bytes] = {}
-    for fd in kids:
+    for fd in shard_of:
         sel.register(fd, selectors.EVENT_READ)
         bufs[fd] = b""
-    envelopes: list[Envelope] = []
+    got: dict[int, Envelope] = {}
     while sel.get_map():
         for key, _ in sel.select():
             fd = int(key.fd)
@@ -121,21 +128,27 @@ def _collect(kids: dict[int, int], emit: Emit) -> list[Envelope]:
                 continue
             *lines, bufs[fd] = (bufs[fd] + chunk).split(b"\n")
             for line in lines:
-                env = Envelope.model_validate_json(line)
-                envelopes.append(env)
+                try:
+                    idx, _, doc = line.partition(b" ")
+                    env = Envelope.model_validate_json(doc)
+                    target = shard_of[fd] + int(idx) * workers  # shards are targets[k::workers]
+                except ValueError:
+                    continue
+                got[target] = env
                 emit(env)
     sel.close()
-    return envelopes
+    return got
 
 
-def _missing(targets: Sequence[Target], got: list[Envelope], emit: Emit) -> list[Envelope]:
+def _missing(
+    targets: Sequence[Target], got: dict[int, Envelope], emit: Emit, cap: int
+) -> list[Envelope]:
     """An envelope for every host a worker died before reporting: nothing goes unaccounted."""
-    seen = {e.host.name for e in got}
     extra: list[Envelope] = []
-    for t in targets:
-        if t.name not in seen:
+    for i, t in enumerate(targets):
+        if i not in got:
             res = CommandResult(None, error="transport", message="worker process died first")
             env = finalize(failed_run(t, res, utc_now(), time.monotonic()))
-            extra.append(env)
-            emit(env)
+            extra.append(bound(env, cap))
+            emit(extra[-1])
     return extra

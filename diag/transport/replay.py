@@ -1,8 +1,9 @@
 """Replay transport: serves what a previous `--out DIR` run recorded, touching no host.
 
-DIR/<host>/raw/payload.json is the payload's document as received; DIR/<host>/raw/stdout.bin
-and stderr.bin hold output that was not a valid document; DIR/<host>/envelope.json tells a
-transport failure (unreachable, auth, ...) that left no raw capture.
+DIR/hosts/<enc>/raw/payload.json is the payload's document as received; raw/stdout.bin and
+stderr.bin hold output that was not a valid document; DIR/hosts/<enc>/envelope.json tells a
+transport failure (unreachable, auth, ...) that left no raw capture (diag/artifacts.py has the
+layout; the older DIR/<host>/ layout is read too).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import get_args
 
-from diag.artifacts import host_dirname
+from diag.artifacts import host_dir, recorded_hosts
 from diag.transport.base import CommandResult, ErrorKind, Target
 
 
@@ -21,23 +22,19 @@ class ReplayTransport:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._dirs: dict[str, Path] = {}
 
     def hosts(self) -> list[str]:
         """Host names recorded under root, from each envelope.json (sorted)."""
-        names = []
-        for env in sorted(self.root.glob("*/envelope.json")):
-            try:
-                names.append(json.loads(env.read_text())["host"]["name"])
-            except (OSError, ValueError, KeyError, TypeError):
-                names.append(env.parent.name)
-        if not names:  # a bare fixture directory: DIR/<host>/raw/ only
-            names = sorted(p.parent.name for p in self.root.glob("*/raw") if p.is_dir())
-        return names
+        self._dirs = recorded_hosts(self.root)
+        return list(self._dirs)
 
     async def run(
         self, host: Target, command: Sequence[str], stdin: bytes, timeout: float
     ) -> CommandResult:
-        hdir = self.root / host_dirname(host.name)
+        if not self._dirs:
+            self.hosts()
+        hdir = self._dirs.get(host.name) or host_dir(self.root, host.name)
         raw = hdir / "raw"
         if (raw / "payload.json").is_file():
             return CommandResult(0, (raw / "payload.json").read_bytes())

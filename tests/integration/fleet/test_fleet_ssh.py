@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from diag.artifacts import host_dir
 from tests.support.net import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("transport", ["asyncssh", "fabric"])]
@@ -62,8 +63,8 @@ def test_all_healthy_netns_hosts_with_out_dir(
         assert env["data"]["payload_mode"] == "python"
         assert env["data"]["host_class"] == "h100"
         assert env["status"] not in ("unreachable", "error"), env["errors"]
-        assert (out / h.name / "envelope.json").is_file()
-        assert (out / h.name / "raw" / "payload.json").is_file()
+        assert (host_dir(out, h.name) / "envelope.json").is_file()
+        assert (host_dir(out, h.name) / "raw" / "payload.json").is_file()
     summary = json.loads((out / "run.json").read_text())
     assert summary["hosts"] == 3 and summary["exit_code"] == r.returncode
     # --replay re-analyses the run without touching any host: same hosts, same statuses.
@@ -224,7 +225,7 @@ def test_ctrl_c_keeps_finished_hosts_and_exits_130(
     assert len(envs) == 3
     for h in fast:
         assert envs[h.entry]["status"] != "unreachable"
-        assert (out / h.entry.replace("/", "_") / "envelope.json").is_file()
+        assert (host_dir(out, h.entry) / "envelope.json").is_file()
     assert envs[hang.entry]["errors"][0]["code"] == "interrupted"
     assert json.loads((out / "run.json").read_text())["interrupted"] is True
 
@@ -279,7 +280,7 @@ def test_command_that_ignores_stdin_is_payload_failed_not_unreachable(
     env = envelopes(r.stdout)[host.entry]
     assert env["status"] == "error" and env["errors"][0]["code"] == "payload_failed", env
     assert r.returncode == 1
-    raw = out / host.entry.replace("/", "_") / "raw" / "stdout.bin"
+    raw = host_dir(out, host.entry) / "raw" / "stdout.bin"
     assert raw.read_bytes() == b"restricted shell\n"
 
 

@@ -30,7 +30,7 @@ def test_workers_cover_every_host_once(sshd, ssh_keys, tmp_path, diagctl, write_
     assert r.returncode == 4
     summary = json.loads((out / "run.json").read_text())
     assert summary["hosts"] == 7 and summary["exit_code"] == 4
-    assert len(list(out.glob("*/envelope.json"))) == 7
+    assert len(list(out.glob("hosts/*/envelope.json"))) == 7
 
 
 @pytest.mark.timeout(60)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 import click
 import pytest
 
-from diag.artifacts import atomic_write, host_dirname
+from diag.artifacts import atomic_write, host_dirname, host_name_of
 from diag.cli import cli
 from diag.exitcodes import Exit, exit_code
 from schemas.envelope import Envelope, HostRef, Status
@@ -96,7 +97,8 @@ def test_policy_per_host_class_changes_the_verdict(tmp_path: Path) -> None:
 def test_out_then_replay_gives_the_same_findings(tmp_path: Path) -> None:
     first = _run("health", "--local", "--out", str(tmp_path / "run1"))
     assert first.returncode in (0, 3), first.stderr
-    hosts = [p for p in (tmp_path / "run1").iterdir() if p.is_dir()]
+    assert sorted(p.name for p in (tmp_path / "run1").iterdir()) == ["hosts", "run.json"]
+    hosts = list((tmp_path / "run1" / "hosts").iterdir())
     assert len(hosts) == 1
     assert (hosts[0] / "raw" / "payload.json").is_file()
     run = json.loads((tmp_path / "run1" / "run.json").read_text())
@@ -110,7 +112,7 @@ def test_out_then_replay_gives_the_same_findings(tmp_path: Path) -> None:
 
 def test_a_crashing_check_is_an_error_finding_and_the_others_still_report(tmp_path: Path) -> None:
     src = _run("health", "--local", "--out", str(tmp_path / "r"))
-    raw = next((tmp_path / "r").glob("*/raw/payload.json"))
+    raw = next((tmp_path / "r").glob("hosts/*/raw/payload.json"))
     doc = json.loads(raw.read_text())
     doc["captures"]["vmstat"]["stdout"] = "\x00\xff garbage without counters"
     raw.write_text(json.dumps(doc))
@@ -192,20 +194,52 @@ def test_atomic_write_leaves_nothing_on_failure(
     assert [p.name for p in target.parent.iterdir()] == ["envelope.json"]
 
 
-def test_host_dirname_cannot_escape() -> None:
-    assert host_dirname("../../etc/passwd") == "_.._etc_passwd"
-    assert "/" not in host_dirname("a/b") and host_dirname("..") == "_"
-    assert host_dirname("root@10.0.0.1:22") == "root@10.0.0.1:22"
+@pytest.mark.parametrize(
+    ("name", "dirname"),
+    [
+        ("gpu-node-1.example_org", "gpu-node-1.example_org"),
+        ("a/b", "a%2Fb"),
+        ("a_b", "a_b"),
+        ("a b", "a%20b"),
+        ("a%2Fb", "a%252Fb"),
+        ("..", "%2E."),
+        (".", "%2E"),
+        (".hidden", "%2Ehidden"),
+        ("", "%"),
+        ("%", "%25"),
+        ("../../etc/passwd", "%2E.%2F..%2Fetc%2Fpasswd"),
+        ("root@10.0.0.1:22", "root%4010.0.0.1%3A22"),
+        ("run.json", "run.json"),
+        ("hosts", "hosts"),
+        ("nul\x00", "nul%00"),
+        ("gpu~1", "gpu%7E1"),
+        ("ü", "%C3%BC"),
+        ("x" * 200, "x" * 200),
+    ],
+)
+def test_host_dirname_is_safe_and_reversible(name: str, dirname: str) -> None:
+    assert host_dirname(name) == dirname
+    assert host_name_of(dirname) == name
+
+
+def test_long_host_names_keep_a_prefix_and_a_hash() -> None:
+    a, b = host_dirname("x" * 201), host_dirname("x" * 202)
+    assert a == "x" * 166 + "~" + hashlib.sha256(b"x" * 201).hexdigest()[:32]
+    assert len(b) == 199 and a != b
+    assert host_name_of(a) is None, "a hashed name is not reversible; its envelope has the name"
+    long_pct = host_dirname("/" * 100)  # 300 bytes encoded: a %XX is never split
+    assert long_pct.split("~")[0] == "%2F" * 55 and len(long_pct) <= 200
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("mount"), reason="needs root to mount")
 def test_disk_full_out_dir_still_gets_the_envelope_on_stdout(tmp_path: Path) -> None:
-    """A real full filesystem: a 24 KiB tmpfs, pre-filled."""
+    """A real filesystem that fills up mid-run: 32 KiB free passes the up-front --out check
+    (FREE_MIN_BYTES), then the ~50 KB payload.json does not fit."""
     mnt = tmp_path / "full"
     mnt.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24k", "tmpfs", str(mnt)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], check=True)
     try:
-        (mnt / "filler").write_bytes(b"\0" * 20 * 1024)
+        (mnt / "filler").write_bytes(b"\0" * 32 * 1024)
         res = _run("health", "--local", "--out", str(mnt / "run"))
         env = json.loads(res.stdout)
         assert any(e["code"] == "artifact_write_failed" for e in env["errors"])

@@ -58,7 +58,7 @@ def test_exported_schemas_validate_real_local_envelopes(tmp_path: Path) -> None:
         json.loads((tmp_path / "run" / "run.json").read_text())
     )
     payload = json.loads((tmp_path / "s" / "payload.output.schema.json").read_text())
-    raw = next((tmp_path / "run").glob("*/raw/payload.json"))
+    raw = next((tmp_path / "run").glob("hosts/*/raw/payload.json"))
     jsonschema.Draft202012Validator(payload).validate(json.loads(raw.read_text()))
 
 
