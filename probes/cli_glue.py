@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from diag.envelope import utc_now
 from diag.exitcodes import Exit, probe_exit_code
+from diag.textsafe import safe_text
 from diag.transport.base import Transport
 from diag.yamlfile import load_yaml
 from probes.envelopes import interrupted_envelope
@@ -29,6 +30,9 @@ class ProbeUsageError(click.ClickException):
     """Bad targets/state file: one line on stderr, exit 2."""
 
     exit_code = int(Exit.USAGE)
+
+    def __init__(self, message: str) -> None:
+        super().__init__(safe_text(message))
 
 
 def state_dir() -> Path:
@@ -87,7 +91,7 @@ def human_line(env: ProbeEnvelope) -> str:
 
     act = "" if d.action.value == "none" else f"  [{d.action.value}: {d.action_result.value}]"
     verdict = d.verdict.value.upper() if d.verdict else "-"
-    return (
+    return safe_text(
         f"{d.target:<20} {d.node:<14} {verdict:<8} ttft {ms(tm.ttft_ms):>7} "
         f"itl {ms(tm.itl_ms_max):>7} tok {tm.tokens:>3} fail {d.state.consecutive_fail} "
         f"pass {d.state.consecutive_pass}  {d.reason[:70]}{act}"
@@ -101,10 +105,11 @@ def emit(result: RoundResult, human: bool) -> None:
     for aenv in result.audits:
         rec = aenv.data
         if human and rec is not None:
-            out.write(
+            line = (
                 f"AUDIT {rec.action.value} {rec.node or rec.group}: {rec.result.value} "
-                f"{rec.message}\n"
+                f"{rec.message}"
             )
+            out.write(safe_text(line) + "\n")
         elif not human:
             out.write(aenv.model_dump_json() + "\n")
     out.flush()
@@ -155,7 +160,7 @@ def record_golden(targets: Path, out: Path | None) -> int:
     tf = load_targets(targets)
     new, notes = asyncio.run(golden.record(tf))
     for note in notes:
-        click.echo(note, err=True)
+        click.echo(safe_text(note), err=True)
     if out is None:
         sys.stdout.write(golden.dump(new))
     else:
