@@ -75,7 +75,11 @@ def ssh_transport_factory() -> Callable[[GroupConfig], Transport | None]:
             common = importlib.import_module("diag.transport.ssh_common")
         except ImportError:
             return None
-        settings = common.SSHSettings(**ssh_settings(cfg, cfg.connect_timeout_s))
+        # A restart is one short command, often through a key restricted by `command=` that
+        # checks SSH_ORIGINAL_COMMAND: it goes to the host exactly as configured.
+        settings = common.SSHSettings(
+            **ssh_settings(cfg, cfg.connect_timeout_s), host_deadline=False
+        )
         transport: Transport = mod.AsyncSSHTransport(settings)
         return transport
 

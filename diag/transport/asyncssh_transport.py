@@ -152,7 +152,7 @@ class AsyncSSHTransport:
         t0 = time.monotonic()
         state: dict[str, Any] = {}
         try:
-            cmd = remote_command(command, timeout)
+            cmd = remote_command(command, timeout, self.s.host_deadline)
             return await asyncio.wait_for(self._run(host, cmd, stdin, state, t0), timeout)
         except (asyncio.TimeoutError, TimeoutError):
             where = "before the command finished" if state.get("connected") else "while connecting"

@@ -127,7 +127,7 @@ class FabricTransport:
             self.pool,
             self._blocking,
             host,
-            remote_command(command, timeout),
+            remote_command(command, timeout, self.s.host_deadline),
             stdin,
             t0 + timeout,
             holder,

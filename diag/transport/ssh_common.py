@@ -56,6 +56,10 @@ class SSHSettings:
     max_stdout_bytes: int = DEFAULT_MAX_STDOUT
     max_stderr_bytes: int = DEFAULT_MAX_STDERR
     keepalive_s: float = 15.0
+    # Run the command under the host's own deadline (remote_command). Off where the exact
+    # command line matters more, e.g. a key restricted by `command=` that checks
+    # SSH_ORIGINAL_COMMAND.
+    host_deadline: bool = True
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,7 @@ def _file_lock(path: Path) -> Iterator[None]:
 REMOTE_GRACE_S = 1  # the host's own deadline trails ours: our `timeout` envelope comes first
 
 
-def remote_command(argv: Sequence[str], timeout_s: float) -> str:
+def remote_command(argv: Sequence[str], timeout_s: float, host_deadline: bool = True) -> str:
     """The line sshd hands to the login shell: argv quoted (never a raw shell string), under
     timeout(1) where the host has it (coreutils, busybox).
 
@@ -166,6 +170,8 @@ def remote_command(argv: Sequence[str], timeout_s: float) -> str:
     deadline passes, at most REMOTE_GRACE_S plus the connect time after ours.
     """
     cmd = shlex.join(argv)
+    if not host_deadline:
+        return cmd
     limit = math.ceil(timeout_s) + REMOTE_GRACE_S
     return (
         f"if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL {limit} {cmd}; "

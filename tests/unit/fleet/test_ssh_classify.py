@@ -16,7 +16,7 @@ import pytest
 
 from diag.transport import asyncssh_transport as ats
 from diag.transport import fabric_transport as fts
-from diag.transport.ssh_common import Attempt, Verdict, classify, retryable
+from diag.transport.ssh_common import Attempt, Verdict, classify, remote_command, retryable
 
 AT = "10.0.0.7:2222"
 
@@ -129,3 +129,19 @@ def test_an_unknown_failure_is_transport_with_one_capped_line() -> None:
 )
 def test_retryable(exc: BaseException, cause: str | None, again: bool) -> None:
     assert retryable(exc, cause) is again  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("timeout_s", "host_deadline", "line"),
+    [
+        (3.0, True, "if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL 4 "
+                    "sh -c 'echo \"$0\"' 'a b'; else exec sh -c 'echo \"$0\"' 'a b'; fi"),
+        (3.01, True, "if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL 5 "
+                     "sh -c 'echo \"$0\"' 'a b'; else exec sh -c 'echo \"$0\"' 'a b'; fi"),
+        (30.0, False, "sh -c 'echo \"$0\"' 'a b'"),  # exactly what a command= key expects
+    ],
+)  # fmt: skip
+def test_remote_command_runs_under_the_hosts_own_deadline(
+    timeout_s: float, host_deadline: bool, line: str
+) -> None:
+    assert remote_command(["sh", "-c", 'echo "$0"', "a b"], timeout_s, host_deadline) == line
