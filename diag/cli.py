@@ -24,6 +24,11 @@ class DiagError(click.ClickException):
 
     exit_code = int(Exit.USAGE)
 
+    def __init__(self, message: str) -> None:
+        from diag.textsafe import safe_text
+
+        super().__init__(safe_text(message))
+
 
 def output_options(fn: F) -> F:
     fn = click.option("--human", "human", is_flag=True, help="A readable table, not JSONL.")(fn)
@@ -64,9 +69,13 @@ def guarded(fn: F) -> F:
         except Exception as exc:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
+            from diag.textsafe import safe_text
+
             click.echo(
-                f"diagctl: internal error: {type(exc).__name__}: {exc} "
-                "(rerun with --debug for a traceback)",
+                safe_text(
+                    f"diagctl: internal error: {type(exc).__name__}: {exc} "
+                    "(rerun with --debug for a traceback)"
+                ),
                 err=True,
             )
             sys.exit(int(Exit.INTERNAL))

@@ -1,9 +1,14 @@
-"""Human rendering (`--human`): a table per run. JSON output never passes through here."""
+"""Human rendering (`--human`): a table per run. JSON output never passes through here.
+
+Every value here can come from a host (names, unit names, mount points, error text), so each
+line goes through `diag.textsafe` before it can reach a terminal.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from diag.textsafe import safe_lines
 from schemas.envelope import Envelope, Status
 
 MARK = {
@@ -34,7 +39,7 @@ def human(env: Envelope, verbose: bool = False) -> str:
         lines.append(f"  error {e.code.value}: {e.message}" + (f" — {e.hint}" if e.hint else ""))
     if env.truncated.fields or env.truncated.findings_dropped:
         lines.append(f"  (output cut to {env.truncated.cap_bytes} bytes; see --out for raw)")
-    return "\n".join(lines)
+    return safe_lines(lines)
 
 
 def human_all(envs: Iterable[Envelope], verbose: bool = False) -> str:

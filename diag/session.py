@@ -18,7 +18,7 @@ from diag.exitcodes import Exit, exit_code
 from diag.fleet import run_fleet
 from diag.health import HealthOptions, HostRun, check_host, failed_run
 from diag.transport.base import CommandResult, Target, Transport
-from schemas.envelope import SCHEMA_VERSION, Envelope, ErrorCode, ErrorInfo
+from schemas.envelope import SCHEMA_VERSION, Envelope, ErrorCode, ErrorInfo, Status
 from schemas.health import RunSummary
 
 Emit = Callable[[Envelope], None]
@@ -37,6 +37,8 @@ def _interrupted_run(target: Target) -> HostRun:
     env.errors = [
         ErrorInfo(code=ErrorCode.INTERRUPTED, message=res.message, hint="rerun for this host")
     ]
+    # We stopped, not the host: nothing is known about it (not `unreachable`, not `error`).
+    env.status = Status.UNKNOWN
     return HostRun(env, {})
 
 

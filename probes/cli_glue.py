@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from diag import redact
 from diag.envelope import utc_now
 from diag.exitcodes import Exit, probe_exit_code
+from diag.textsafe import safe_text
 from diag.transport.base import Transport
 from diag.yamlfile import load_yaml, yaml_problem
 from probes.client import target_secrets
@@ -33,6 +34,9 @@ class ProbeUsageError(click.ClickException):
     """Bad targets/state file: one line on stderr, exit 2."""
 
     exit_code = int(Exit.USAGE)
+
+    def __init__(self, message: str) -> None:
+        super().__init__(safe_text(message))
 
 
 class ProbeInternalError(click.ClickException):
@@ -110,7 +114,11 @@ def ssh_transport_factory() -> Callable[[GroupConfig], Transport | None]:
             common = importlib.import_module("diag.transport.ssh_common")
         except ImportError:
             return None
-        settings = common.SSHSettings(**ssh_settings(cfg, cfg.connect_timeout_s))
+        # A restart is one short command, often through a key restricted by `command=` that
+        # checks SSH_ORIGINAL_COMMAND: it goes to the host exactly as configured.
+        settings = common.SSHSettings(
+            **ssh_settings(cfg, cfg.connect_timeout_s), host_deadline=False
+        )
         transport: Transport = mod.AsyncSSHTransport(settings)
         return transport
 
@@ -126,7 +134,7 @@ def human_line(env: ProbeEnvelope) -> str:
 
     act = "" if d.action.value == "none" else f"  [{d.action.value}: {d.action_result.value}]"
     verdict = d.verdict.value.upper() if d.verdict else "-"
-    return (
+    return safe_text(
         f"{d.target:<20} {d.node:<14} {verdict:<8} ttft {ms(tm.ttft_ms):>7} "
         f"itl {ms(tm.itl_ms_max):>7} tok {tm.tokens:>3} fail {d.state.consecutive_fail} "
         f"pass {d.state.consecutive_pass}  {d.reason[:70]}{act}"
@@ -142,8 +150,11 @@ def emit(result: RoundResult, human: bool) -> None:
     for aenv in result.audits:
         rec = aenv.data
         if human and rec is not None:
-            line = f"AUDIT {rec.action.value} {rec.node or rec.group}: {rec.result.value} "
-            out.write(redact.text(line + rec.message) + "\n")
+            line = (
+                f"AUDIT {rec.action.value} {rec.node or rec.group}: {rec.result.value} "
+                f"{rec.message}"
+            )
+            out.write(safe_text(redact.text(line)) + "\n")
         elif not human:
             out.write(redacted(aenv).model_dump_json() + "\n")
     out.flush()
@@ -215,7 +226,9 @@ def record_golden(targets: Path, out: Path | None) -> int:
     tf = load_targets(targets)
     new, notes = asyncio.run(golden.record(tf))
     for note in notes:
-        click.echo(redact.text(note, set().union(*map(target_secrets, tf.targets))), err=True)
+        click.echo(
+            safe_text(redact.text(note, set().union(*map(target_secrets, tf.targets)))), err=True
+        )
     if out is None:
         sys.stdout.write(golden.dump(new))
     else:

@@ -58,7 +58,7 @@ def interrupted_envelope(t: ProbeTarget, started: str, act: bool) -> ProbeEnvelo
             tool_version=diag.__version__,
             host=HostRef(name=t.name, address=data.url, hostname=t.node),
             ok=False,
-            status=Status.ERROR,
+            status=Status.UNKNOWN,  # we stopped; nothing is known of the target
             errors=[
                 ErrorInfo(
                     code=ErrorCode.INTERRUPTED,

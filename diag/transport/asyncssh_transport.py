@@ -1,16 +1,13 @@
 """SSH with asyncssh (the default): one event loop drives every connection of the run.
 
 Measured cheapest per host on the jump host (README, "Measured: bench/fanout.py").
-One connection and one exec per host; the command is an argv joined with shlex.join. Output is read
-with hard caps.
+One connection and one exec per host; the command is an argv joined with shlex.join, under the
+host's own deadline (ssh_common.remote_command). Output is read with hard caps.
 """
 
 from __future__ import annotations
 
 import asyncio
-import errno
-import shlex
-import socket
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -19,14 +16,19 @@ import asyncssh
 
 from diag.transport.base import CommandResult, ErrorKind, Target
 from diag.transport.ssh_common import (
+    Attempt,
+    Cause,
     JumpSpec,
     KnownHostsBook,
     OutputFlood,
     SSHSettings,
     Verdict,
+    classify,
     explicit_port,
     flood_message,
     parse_jump,
+    remote_command,
+    retryable,
 )
 
 KEX_ALGS = [
@@ -42,7 +44,6 @@ CIPHERS = [
     "aes128-ctr",
     "aes256-ctr",
 ]
-_UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNRESET}
 
 
 class SetupFailed(Exception):
@@ -151,7 +152,8 @@ class AsyncSSHTransport:
         t0 = time.monotonic()
         state: dict[str, Any] = {}
         try:
-            return await asyncio.wait_for(self._run(host, command, stdin, state, t0), timeout)
+            cmd = remote_command(command, timeout, self.s.host_deadline)
+            return await asyncio.wait_for(self._run(host, cmd, stdin, state, t0), timeout)
         except (asyncio.TimeoutError, TimeoutError):
             where = "before the command finished" if state.get("connected") else "while connecting"
             return _fail(t0, "timeout", f"no result within {timeout:g} s ({where})")
@@ -160,13 +162,23 @@ class AsyncSSHTransport:
         except SetupFailed as exc:
             return _fail(t0, exc.kind, exc.message)
         except Exception as exc:
-            kind, msg = _classify(exc, getattr(exc, "diag_client", state.get("client")))
-            if kind == "unreachable" and state.get("connected"):
-                kind = "transport"  # it was reachable: the session broke afterwards
+            client = getattr(exc, "diag_client", state.get("client"))
+            kind, msg = self._classify(exc, client, host, bool(state.get("connected")))
             return _fail(t0, kind, msg)
 
+    def _classify(
+        self, exc: BaseException, client: _Client | None, host: Target, connected: bool
+    ) -> tuple[ErrorKind, str]:
+        where = f"{host.address}:{explicit_port(host) or 22}"
+        if client is not None:
+            where = f"{client.host}:{client.port}"
+        verdict = client.verdict if client is not None else None
+        return classify(
+            exc, _cause(exc), Attempt(where, self.s.connect_timeout_s, connected, verdict)
+        )
+
     async def _run(
-        self, host: Target, command: Sequence[str], stdin: bytes, state: dict[str, Any], t0: float
+        self, host: Target, cmd: str, stdin: bytes, state: dict[str, Any], t0: float
     ) -> CommandResult:
         tunnel = None
         jump = host.jump or self.s.jump
@@ -174,7 +186,8 @@ class AsyncSSHTransport:
             try:
                 tunnel = await self._jump(jump)
             except Exception as exc:
-                kind, msg = _classify(exc, getattr(exc, "diag_client", None))
+                client = getattr(exc, "diag_client", None)
+                kind, msg = self._classify(exc, client, Target(jump, address=jump), False)
                 raise SetupFailed(kind, f"jump host {jump}: {msg}") from None
         user, ident = host.user or self.s.user, host.identity or self.s.identity
         attempt = 0
@@ -187,13 +200,13 @@ class AsyncSSHTransport:
                 limit = self.s.connect_timeout_s
                 raise SetupFailed("timeout", f"connect timeout after {limit:g} s") from None
             except (OSError, asyncssh.ConnectionLost) as exc:
-                if attempt >= self.s.connect_retries or not _transient(exc):
+                if attempt >= self.s.connect_retries or not retryable(exc, _cause(exc)):
                     raise
                 await asyncio.sleep(0.25 * 2**attempt)
                 attempt += 1
         state.update(connected=True, client=client)
         try:
-            return await self._exec(conn, shlex.join(command), stdin, t0)
+            return await self._exec(conn, cmd, stdin, t0)
         finally:
             conn.close()
 
@@ -234,32 +247,19 @@ async def _read_capped(stream: Any, cap: int, name: str) -> bytes:
             raise OutputFlood(flood_message(name, cap))
 
 
-def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, asyncssh.ConnectionLost):
-        return True
-    return isinstance(exc, OSError) and exc.errno in (errno.ECONNREFUSED, errno.ECONNRESET)
-
-
-def _classify(exc: BaseException, client: _Client | None) -> tuple[ErrorKind, str]:
-    """An exception from connect/exec -> (error kind, one-line message)."""
-    text = f"{type(exc).__name__}: {exc}".strip()
-    if isinstance(exc, asyncssh.HostKeyNotVerifiable) or (client and client.verdict == "changed"):
-        if client is not None and client.verdict == "unknown":
-            return "host_key_unknown", "host key not in known_hosts: " + text
-        return "host_key_changed", "HOST KEY DIFFERS from known_hosts (not accepted): " + text
+def _cause(exc: BaseException) -> Cause | None:
+    """asyncssh's exceptions in the shared words of `ssh_common.classify`."""
+    if isinstance(exc, asyncssh.HostKeyNotVerifiable):
+        return "host_key"
     if isinstance(exc, asyncssh.PermissionDenied):
-        return "auth", "authentication refused: " + text
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
-        return "timeout", "connect timeout: " + text
-    if isinstance(exc, socket.gaierror):
-        return "unreachable", "name does not resolve: " + text
-    if isinstance(exc, OSError) and exc.errno == errno.ETIMEDOUT:
-        return "timeout", text
-    if isinstance(exc, OSError) and (exc.errno in _UNREACHABLE_ERRNOS or exc.errno is None):
-        return "unreachable", text
+        return "auth"
     if isinstance(exc, (asyncssh.KeyImportError, asyncssh.KeyEncryptionError)):
-        return "auth", "cannot use the key: " + text
-    return "transport", text[:500]
+        return "key_file"
+    if isinstance(exc, asyncssh.ConnectionLost):
+        return "closed"
+    if isinstance(exc, (asyncssh.ProtocolError, asyncssh.ProtocolNotSupported)):
+        return "protocol"
+    return None
 
 
 def _fail(t0: float, kind: ErrorKind, msg: str) -> CommandResult:

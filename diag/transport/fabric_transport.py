@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shlex
-import socket
+import logging
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import paramiko
@@ -23,19 +23,34 @@ from fabric import Config, Connection
 
 from diag.transport.base import CommandResult, ErrorKind, Target
 from diag.transport.ssh_common import (
+    Attempt,
+    Cause,
     KnownHostsBook,
     OutputFlood,
     SSHSettings,
+    Verdict,
+    classify,
     explicit_port,
     flood_message,
     parse_jump,
+    remote_command,
+    retryable,
 )
+
+# paramiko's transport thread logs every failed handshake (a silent or closing listener) as an
+# ERROR with a full traceback, through logging's last-resort handler onto stderr. The failure
+# is already the host's one-line envelope message.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 
 class HostKeyRejected(paramiko.SSHException):  # type: ignore[misc]
-    def __init__(self, verdict: str) -> None:
+    def __init__(self, verdict: Verdict) -> None:
         super().__init__(f"host key {verdict}")
         self.verdict = verdict
+
+
+class DeadlinePassed(Exception):
+    """The host's deadline passed while its command ran (a socket timeout is not this)."""
 
 
 class _BookPolicy(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
@@ -106,10 +121,16 @@ class FabricTransport:
         self, host: Target, command: Sequence[str], stdin: bytes, timeout: float
     ) -> CommandResult:
         t0 = time.monotonic()
-        holder: dict[str, Any] = {}
+        holder: dict[str, Any] = {"timeout_s": timeout}
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(
-            self.pool, self._blocking, host, shlex.join(command), stdin, t0 + timeout, holder
+            self.pool,
+            self._blocking,
+            host,
+            remote_command(command, timeout, self.s.host_deadline),
+            stdin,
+            t0 + timeout,
+            holder,
         )
         try:
             return await asyncio.wait_for(asyncio.shield(fut), timeout)
@@ -131,7 +152,8 @@ class FabricTransport:
         try:
             gateway = self._gateway(jump) if jump else None
         except Exception as exc:
-            kind, msg = _classify(exc)
+            j = parse_jump(jump)
+            kind, msg = _classify(exc, self._attempt(j.host, j.port))
             return _fail(t0, kind, f"jump host {jump}: {msg}")
         conn = self._connection(
             host.address,
@@ -147,25 +169,27 @@ class FabricTransport:
             return self._exec(conn, cmd, stdin, deadline, holder)
         except OutputFlood as exc:
             return _fail(t0, "transport", str(exc))
-        except TimeoutError as exc:
-            where = "before the command finished" if holder.get("open") else "while connecting"
-            return _fail(t0, "timeout", f"{exc} ({where})")
+        except DeadlinePassed as exc:
+            return _fail(t0, "timeout", f"{exc} (before the command finished)")
         except Exception as exc:
-            kind, msg = _classify(exc)
-            if kind == "unreachable" and holder.get("open"):
-                kind = "transport"  # it was reachable: the session broke afterwards
-            return _fail(t0, kind, msg)
+            return _fail(t0, *_classify(exc, self._attempt(conn.host, conn.port, holder)))
         finally:
             _close(holder)
 
+    def _attempt(
+        self, host: str, port: int | None, holder: dict[str, Any] | None = None
+    ) -> Attempt:
+        connected = bool(holder and holder.get("open"))
+        return Attempt(f"{host}:{port or 22}", self.s.connect_timeout_s, connected)
+
     def _open(self, conn: Any) -> None:
-        """Connect, retrying only refused/reset connection setup."""
+        """Connect, retrying only refused/reset/closed connection setup (ssh_common.retryable)."""
         for attempt in range(self.s.connect_retries + 1):
             try:
                 conn.open()
                 return
-            except (paramiko.ssh_exception.NoValidConnectionsError, ConnectionResetError):
-                if attempt >= self.s.connect_retries:
+            except Exception as exc:
+                if attempt >= self.s.connect_retries or not retryable(exc, _cause(exc)):
                     raise
                 time.sleep(0.25 * 2**attempt)
 
@@ -184,7 +208,7 @@ class FabricTransport:
         out, err = bytearray(), bytearray()
         while True:
             if time.monotonic() > deadline or holder.get("stop"):
-                raise TimeoutError("no result within the per-host deadline")
+                raise DeadlinePassed(f"no result within {holder['timeout_s']:g} s")
             progressed = _drain(chan, out, err, self.s.max_stdout_bytes, self.s.max_stderr_bytes)
             if not progressed and chan.exit_status_ready() and chan.eof_received:
                 break
@@ -223,27 +247,34 @@ def _close(holder: dict[str, Any]) -> None:
             conn.close()
 
 
-def _classify(exc: BaseException) -> tuple[ErrorKind, str]:
-    text = f"{type(exc).__name__}: {exc}".strip()[:500]
-    if isinstance(exc, HostKeyRejected):
-        if exc.verdict == "unknown":
-            return "host_key_unknown", "host key not in known_hosts: " + text
-        return "host_key_changed", "HOST KEY DIFFERS from known_hosts (not accepted): " + text
-    if isinstance(exc, paramiko.BadHostKeyException):
-        return "host_key_changed", text
+def _cause(exc: BaseException) -> Cause | None:
+    """paramiko's exceptions in the shared words of `ssh_common.classify`."""
+    if isinstance(exc, (HostKeyRejected, paramiko.BadHostKeyException)):
+        return "host_key"
     if isinstance(exc, paramiko.AuthenticationException):
-        return "auth", "authentication refused: " + text
-    if isinstance(exc, (socket.timeout, TimeoutError)):
-        return "timeout", "connect timeout: " + text
-    if isinstance(exc, socket.gaierror):
-        return "unreachable", "name does not resolve: " + text
-    if isinstance(exc, (paramiko.ssh_exception.NoValidConnectionsError, ConnectionError)):
-        return "unreachable", text
-    if isinstance(exc, OSError) and "timed out" in str(exc):
-        return "timeout", text
-    if isinstance(exc, OSError):
-        return "unreachable", text
-    return "transport", text
+        return "auth"
+    if isinstance(exc, paramiko.PasswordRequiredException) or (
+        isinstance(exc, paramiko.SSHException) and "private key" in str(exc)
+    ):
+        return "key_file"
+    if isinstance(exc, paramiko.SSHException) and str(exc) == "No existing session":
+        # SSHClient.connect stops waiting for the handshake after `timeout` without raising;
+        # the host key lookup that follows then finds no session: the handshake timed out.
+        return "timeout"
+    if isinstance(exc, paramiko.SSHException) and not isinstance(
+        exc, paramiko.ssh_exception.NoValidConnectionsError
+    ):
+        # "Error reading SSH protocol banner", "Indecipherable protocol version", ...: paramiko
+        # says the same for "no banner" (EOF, timeout) and "not SSH"; the chained socket error
+        # tells which, and classify reads it first.
+        return "protocol"
+    return None
+
+
+def _classify(exc: BaseException, attempt: Attempt) -> tuple[ErrorKind, str]:
+    if isinstance(exc, HostKeyRejected):
+        attempt = replace(attempt, verdict=exc.verdict)
+    return classify(exc, _cause(exc), attempt)
 
 
 def _fail(t0: float, kind: ErrorKind, msg: str) -> CommandResult:

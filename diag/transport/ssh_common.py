@@ -1,5 +1,12 @@
 """What both SSH transports share: settings, the known_hosts book, output caps, error wording.
 
+Failures are classified here, once (`classify`), so asyncssh and paramiko give the same
+`error` kind and the same one-line message for the same event on the wire. Each transport only
+names which of its library's exceptions mean "auth refused", "host key rejected", "key file
+unusable", "closed by the peer" or "not SSH" (`Cause`); sockets, timeouts and errno are judged
+here. A silent listener (TCP accepted, no SSH banner) is a connect `timeout` for both; a port
+that accepts and closes at once is `unreachable`, like a refused one.
+
 Host keys are checked by diagctl itself (both transports call `KnownHostsBook.verdict`), so
 asyncssh and paramiko give the same answer for the same known_hosts file:
 - a key listed for the host: accepted;
@@ -12,19 +19,25 @@ asyncssh and paramiko give the same answer for the same known_hosts file:
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import math
 import os
+import shlex
+import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from diag.artifacts import atomic_write
 from diag.inventory import parse_entry
-from diag.transport.base import Target
+from diag.transport.base import ErrorKind, Target
 
 Verdict = Literal["ok", "changed", "unknown", "accepted"]
+# What a transport's own exception means, before sockets and timeouts are judged here.
+Cause = Literal["auth", "host_key", "key_file", "closed", "protocol", "timeout"]
 DEFAULT_MAX_STDOUT = 16 << 20
 DEFAULT_MAX_STDERR = 1 << 20
 
@@ -43,6 +56,10 @@ class SSHSettings:
     max_stdout_bytes: int = DEFAULT_MAX_STDOUT
     max_stderr_bytes: int = DEFAULT_MAX_STDERR
     keepalive_s: float = 15.0
+    # Run the command under the host's own deadline (remote_command). Off where the exact
+    # command line matters more, e.g. a key restricted by `command=` that checks
+    # SSH_ORIGINAL_COMMAND.
+    host_deadline: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,9 +156,131 @@ def _file_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+REMOTE_GRACE_S = 1  # the host's own deadline trails ours: our `timeout` envelope comes first
+
+
+def remote_command(argv: Sequence[str], timeout_s: float, host_deadline: bool = True) -> str:
+    """The line sshd hands to the login shell: argv quoted (never a raw shell string), under
+    timeout(1) where the host has it (coreutils, busybox).
+
+    Closing our end of the session does not stop the command: without a terminal, sshd sends
+    it no SIGHUP, and the "signal" channel request is refused for root logins (sshd keeps no
+    privilege-separated child for root). So the host enforces the deadline itself: timeout(1)
+    puts the command in its own process group and SIGKILLs the whole group when the host's
+    deadline passes, at most REMOTE_GRACE_S plus the connect time after ours.
+    """
+    cmd = shlex.join(argv)
+    if not host_deadline:
+        return cmd
+    limit = math.ceil(timeout_s) + REMOTE_GRACE_S
+    return (
+        f"if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL {limit} {cmd}; "
+        f"else exec {cmd}; fi"
+    )
+
+
 class OutputFlood(Exception):
     """The host sent more than the cap; the session was closed."""
 
 
 def flood_message(stream: str, cap: int) -> str:
     return f"{stream} passed the {cap} byte cap; session closed (a flooding login script?)"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a classification needs to know about the attempt that failed."""
+
+    where: str  # host:port as connected
+    connect_timeout_s: float
+    connected: bool = False  # the SSH session was up (authenticated) when it failed
+    verdict: Verdict | None = None  # diagctl's host key verdict, when the key was seen
+
+
+_REFUSED = {errno.ECONNREFUSED}
+_NO_ROUTE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
+_CLOSED = {errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE}
+MAX_DETAIL = 200
+
+
+def chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc`, what caused it, and each attempt of a multi-address connect (paramiko's
+    NoValidConnectionsError keeps them in `.errors`), each once, at most 16."""
+    todo: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while todo and len(seen) < 16:
+        cur = todo.pop(0)
+        if id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        yield cur
+        nested = getattr(cur, "errors", None)
+        if isinstance(nested, dict):
+            todo += [e for e in nested.values() if isinstance(e, BaseException)]
+        todo += [e for e in (cur.__cause__, cur.__context__) if e is not None]
+
+
+def detail(exc: BaseException) -> str:
+    """`Type: text` on one line, cut to MAX_DETAIL characters."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 1] + "…"
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, (TimeoutError, socket.timeout)) or (
+        isinstance(exc, OSError) and exc.errno == errno.ETIMEDOUT
+    )
+
+
+def classify(exc: BaseException, cause: Cause | None, attempt: Attempt) -> tuple[ErrorKind, str]:
+    """An exception from connect/exec -> (error kind, one-line message), for both transports.
+
+    `cause` is the transport's reading of its own library's exception (None: nothing specific).
+    """
+    at = attempt.where
+    if attempt.verdict == "changed" or cause == "host_key":
+        if attempt.verdict == "unknown":
+            return "host_key_unknown", f"host key of {at} not in known_hosts"
+        return "host_key_changed", f"HOST KEY DIFFERS from known_hosts for {at} (not accepted)"
+    if cause == "auth":
+        return "auth", f"authentication refused by {at} (no offered key was accepted)"
+    if cause == "key_file":
+        return "auth", f"cannot use the key: {detail(exc)}"
+    causes = list(chain(exc))
+    if any(isinstance(e, socket.gaierror) for e in causes):
+        host = at.rsplit(":", 1)[0]
+        return "unreachable", f"name does not resolve: {host}"
+    errnos = {e.errno for e in causes if isinstance(e, OSError)}
+    if errnos & _REFUSED:
+        return "unreachable", f"connection refused by {at}"
+    if errnos & _NO_ROUTE:
+        return "unreachable", f"no route to {at}"
+    closed = (
+        cause == "closed"
+        or bool(errnos & _CLOSED)
+        or any(isinstance(e, (EOFError, ConnectionError)) for e in causes)
+    )
+    if attempt.connected:
+        if closed:
+            return "transport", f"session closed by {at} before the command finished"
+        return "transport", detail(exc)
+    if cause == "timeout" or any(_is_timeout(e) for e in causes):
+        return "timeout", f"connect timeout after {attempt.connect_timeout_s:g} s"
+    if closed:
+        return "unreachable", f"connection closed by {at} before the SSH handshake finished"
+    if cause == "protocol":
+        return "unreachable", f"no SSH server at {at} (it answered, but not in SSH)"
+    return "transport", detail(exc)
+
+
+def retryable(exc: BaseException, cause: Cause | None) -> bool:
+    """Connection setup worth one more try: refused, reset, or closed before the handshake."""
+    if cause in ("auth", "host_key", "key_file"):
+        return False
+    causes = list(chain(exc))
+    errnos = {e.errno for e in causes if isinstance(e, OSError)}
+    return (
+        cause == "closed"
+        or bool(errnos & (_REFUSED | _CLOSED))
+        or any(isinstance(e, (EOFError, ConnectionResetError)) for e in causes)
+    )

@@ -226,7 +226,12 @@ def test_ctrl_c_keeps_finished_hosts_and_exits_130(
     for h in fast:
         assert envs[h.entry]["status"] != "unreachable"
         assert (host_dir(out, h.entry) / "envelope.json").is_file()
-    assert envs[hang.entry]["errors"][0]["code"] == "interrupted"
+    assert envs[hang.entry]["errors"][0] == {
+        "code": "interrupted",
+        "message": "interrupted before this host finished",
+        "hint": "rerun for this host",
+    }
+    assert envs[hang.entry]["status"] == "unknown"  # we stopped, not the host
     assert json.loads((out / "run.json").read_text())["interrupted"] is True
 
 

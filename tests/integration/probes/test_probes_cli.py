@@ -261,7 +261,7 @@ def test_sigterm_still_reports_every_target(llama, tmp_path) -> None:  # type: i
     assert proc.returncode == 130, err
     envs = [json.loads(x) for x in out.splitlines()]
     assert [e["host"]["name"] for e in envs] == ["z", "y"]
-    assert all(e["status"] == "error" and e["errors"][0]["code"] == "interrupted" for e in envs)
+    assert all(e["status"] == "unknown" and e["errors"][0]["code"] == "interrupted" for e in envs)
     assert not (tmp_path / "s.json").exists()  # nothing half-saved
 
 
