@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
@@ -17,7 +18,7 @@ class Strict(BaseModel):
 
 
 class Status(str, Enum):
-    """Verdict of a finding or of a whole host, worst first in ``STATUS_ORDER``."""
+    """Verdict of a finding or of a whole host; ``rank`` orders them, ``worst()`` picks one."""
 
     PASS = "pass"
     WARN = "warn"
@@ -25,6 +26,26 @@ class Status(str, Enum):
     UNKNOWN = "unknown"
     ERROR = "error"
     UNREACHABLE = "unreachable"
+
+    @property
+    def rank(self) -> int:
+        """How bad: pass < unknown < warn < error < fail < unreachable."""
+        return _RANK[self]
+
+
+_RANK = {
+    Status.PASS: 1,
+    Status.UNKNOWN: 2,
+    Status.WARN: 3,
+    Status.ERROR: 4,
+    Status.FAIL: 5,
+    Status.UNREACHABLE: 6,
+}
+
+
+def worst(statuses: Iterable[Status], default: Status = Status.PASS) -> Status:
+    """The highest-ranked status of `statuses`, `default` when there is none."""
+    return max(statuses, key=lambda s: s.rank, default=default)
 
 
 class Severity(str, Enum):

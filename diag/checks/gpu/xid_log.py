@@ -14,10 +14,10 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from diag.checks import gpu_sources
 from diag.checks.base import clean
-from diag.checks.gpu_nvml import norm_bdf
-from diag.checks.xid_policy import VERDICT, XidPolicy
+from diag.checks.gpu import sources as gpu_sources
+from diag.checks.gpu.nvml import norm_bdf
+from diag.checks.gpu.xid_table import VERDICT, XidPolicy
 from schemas.envelope import Action, Status
 from schemas.gpu import XidEvent
 from schemas.payload import Capture

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from diag.checks.base import SEVERITY_OF, Check, Context, Rules, Source, capture_problem, clean
-from schemas.envelope import Action, Finding, Status
+from diag.checks.base import Check, Context, Rules, Source, capture_problem, clean, finding
+from schemas.envelope import Finding, Status
 from schemas.payload import Capture
 
 ID = "host.clock_sync"
@@ -53,10 +53,10 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
     else:
         status, msg = Status.PASS, f"clock synchronised, max error {maxerr_ms:.1f} ms"
     return [
-        Finding(
-            check_id=ID,
-            status=status,
-            severity=SEVERITY_OF[status],
+        finding(
+            ID,
+            status,
+            rules,
             entity="clock",
             observed={
                 "synchronised": synced,
@@ -64,10 +64,7 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
                 "status": hex(tx["status"]),
                 "max_error_ms": maxerr_ms,
             },
-            threshold=dict(rules.thresholds),
-            threshold_source=rules.source,
             message=msg + (f" [{daemon}]" if daemon else ""),
-            action=Action.NONE if status is Status.PASS else Action.MONITOR,
             evidence=[clean(caps["adjtimex"].stdout.strip(), 200)],
         )
     ]

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from diag.checks.base import (
-    SEVERITY_OF,
     Check,
     Context,
     Rules,
     Source,
     capture_problem,
     clean,
+    finding,
     graded,
     unknown,
 )
-from schemas.envelope import Action, Finding, Status
+from schemas.envelope import Finding
 from schemas.payload import Capture
 
 ID = "host.cpu_load"
@@ -42,26 +42,22 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
     # The 5-minute average: the 1-minute one flaps on a single cron burst.
     per_core = round(five / ctx.cpu_count, 2)
     status = graded(per_core, rules["warn_per_core"], rules["fail_per_core"])
+    observed = {
+        "load1": one,
+        "load5": five,
+        "load15": fifteen,
+        "cores": ctx.cpu_count,
+        "load5_per_core": per_core,
+    }
     return [
-        Finding(
-            check_id=ID,
-            status=status,
-            severity=SEVERITY_OF[status],
+        finding(
+            ID,
+            status,
+            rules,
             entity="cpu",
-            observed={
-                "load1": one,
-                "load5": five,
-                "load15": fifteen,
-                "cores": ctx.cpu_count,
-                "load5_per_core": per_core,
-            },
-            threshold={
-                "warn_per_core": rules["warn_per_core"],
-                "fail_per_core": rules["fail_per_core"],
-            },
-            threshold_source=rules.source,
+            observed=observed,
+            threshold={k: rules[k] for k in ("warn_per_core", "fail_per_core")},
             message=f"5-min load {five} on {ctx.cpu_count} cores ({per_core}/core)",
-            action=Action.NONE if status is Status.PASS else Action.MONITOR,
             evidence=[clean(caps["loadavg"].stdout.strip(), 120)],
         )
     ]

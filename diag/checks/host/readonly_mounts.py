@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from diag.checks.base import SEVERITY_OF, Check, Context, Rules, Source, capture_problem, clean
+from diag.checks.base import Check, Context, Rules, Source, capture_problem, clean, finding
 from schemas.envelope import Action, Finding, Status
 from schemas.payload import Capture
 
@@ -72,14 +72,13 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
         else:
             continue  # squashfs, sysfs bits, bind mounts of images: read-only by design
         findings.append(
-            Finding(
-                check_id=ID,
-                status=status,
-                severity=SEVERITY_OF[status],
+            finding(
+                ID,
+                status,
+                rules,
                 entity=m.target,
                 observed={"device": m.device, "fstype": m.fstype, "options": ",".join(m.options)},
                 threshold={"must_be_rw": sorted(must_rw)},
-                threshold_source=rules.source,
                 message=f"{m.target} ({m.fstype} on {m.device}) is mounted read-only",
                 action=Action.MONITOR if status is Status.WARN else Action.REBOOT,
                 evidence=[clean(f"{m.device} {m.target} {m.fstype} {','.join(m.options)}", 300)],
@@ -87,13 +86,13 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
         )
     if not findings:
         findings.append(
-            Finding(
-                check_id=ID,
-                status=Status.PASS,
+            finding(
+                ID,
+                Status.PASS,
+                rules,
                 entity="mounts",
                 observed={"mounts": len(by_target)},
                 threshold={"must_be_rw": sorted(must_rw)},
-                threshold_source=rules.source,
                 message="no unexpected read-only mount",
             )
         )

@@ -101,3 +101,5 @@ DMESG = Source(
 GPU = (NVML, PCI)
 KERNEL_LOG = (JOURNAL, JOURNAL_PREV, DMESG)
 FACTS = Source("facts", "facts", cap=8192)
+# What every per-GPU check reads: the GPU view, plus uptime from the host facts.
+GPU_SOURCES = (*GPU, FACTS)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from diag.checks import gpu_sources
-from diag.checks.base import SEVERITY_OF, Check, Context, Rules, unknown
-from diag.checks.gpu_state import gpu_view
-from diag.checks.xid import RECOVERY, judge, kernel_events
-from diag.checks.xid_policy import xid_policy
+from diag.checks.base import Check, Context, Rules, finding, unknown
+from diag.checks.gpu import sources as gpu_sources
+from diag.checks.gpu.view import gpu_view
+from diag.checks.gpu.xid_log import RECOVERY, judge, kernel_events
+from diag.checks.gpu.xid_table import xid_policy
 from schemas.envelope import Action, Finding, Status
 from schemas.gpu import GpuInfo, XidEvent
 from schemas.payload import Capture
@@ -43,14 +43,12 @@ def _finding(
     rules: Rules,
     where: str,
 ) -> Finding:
-    return Finding(
-        check_id=ID,
-        status=status,
-        severity=SEVERITY_OF[status],
+    return finding(
+        ID,
+        status,
+        rules,
         entity=entity,
         observed={"events": len(events), "codes": sorted({e.code for e in events}), "log": where},
-        threshold=dict(rules.thresholds),
-        threshold_source=rules.source,
         message="; ".join(notes) or "no Xid",
         action=action,
         evidence=[f"{e.at} {e.kind} {e.code} {e.message}"[:200] for e in events[-3:]],

@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from diag.checks.base import SEVERITY_OF, Context, Rules, clean, unknown
-from diag.checks.gpu_nvml import parse_nvml
-from diag.checks.gpu_smi import parse_csv, parse_xml
-from schemas.envelope import Action, Finding, Status
+from diag.checks.base import Context, Rules, clean, finding, unknown
+from diag.checks.gpu.nvml import parse_nvml
+from diag.checks.gpu.smi import parse_csv, parse_xml
+from schemas.envelope import Action, Finding, Status, worst
 from schemas.gpu import GpuInfo, GpuSnapshot, PciFunction
 from schemas.payload import Capture
 
@@ -139,16 +139,37 @@ def per_gpu_or(
 
 
 def not_applicable(check_id: str, rules: Rules) -> Finding:
-    return Finding(
-        check_id=check_id,
-        status=Status.PASS,
-        severity=SEVERITY_OF[Status.PASS],
+    return finding(
+        check_id,
+        Status.PASS,
+        rules,
         entity="gpus",
         observed={"gpus": 0},
-        threshold_source=rules.source,
+        threshold=None,
         message="no GPU: no NVIDIA device on the PCI bus; not applicable (gpu.inventory judges "
         "the count against the expected one)",
-        action=Action.NONE,
+    )
+
+
+# One verdict part per rule a GPU may break: (status, action, what was seen).
+Part = tuple[Status, Action, str]
+
+
+def gpu_finding(
+    check_id: str, g: GpuInfo, parts: list[Part], observed: dict[str, Any], rules: Rules, ok: str
+) -> Finding:
+    """One finding per GPU: the worst status and the highest rung of the action ladder."""
+    bad = [p for p in parts if p[0] is not Status.PASS]
+    action = max((p[1] for p in bad), key=list(Action).index, default=Action.NONE)
+    msg = "; ".join(p[2] for p in bad) if bad else ok
+    return finding(
+        check_id,
+        worst(p[0] for p in bad),
+        rules,
+        entity=g.label,
+        observed={"index": g.index, "bdf": g.bdf, **observed},
+        message=f"GPU{g.index}: {msg}",
+        action=action,
     )
 
 

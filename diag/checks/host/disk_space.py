@@ -6,16 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from diag.checks.base import (
-    SEVERITY_OF,
     Check,
     Context,
     Rules,
     Source,
     capture_problem,
+    finding,
     graded,
     unknown,
 )
-from schemas.envelope import Action, Finding, Status
+from schemas.envelope import Finding, Status, worst
 from schemas.payload import Capture
 
 ID = "host.disk_space"
@@ -66,11 +66,10 @@ def _one(fs: FsUsage, rules: Rules) -> Finding:
         if ino is None
         else graded(ino, rules["warn_inodes_used_pct"], rules["fail_inodes_used_pct"])
     )
-    status = max(space, inode, key=[Status.PASS, Status.WARN, Status.FAIL].index)
-    return Finding(
-        check_id=ID,
-        status=status,
-        severity=SEVERITY_OF[status],
+    return finding(
+        ID,
+        worst((space, inode)),
+        rules,
         entity=fs.path,
         observed={
             "used_pct": fs.used_pct,
@@ -78,11 +77,8 @@ def _one(fs: FsUsage, rules: Rules) -> Finding:
             "size_bytes": fs.size_bytes,
             "avail_bytes": fs.avail_bytes,
         },
-        threshold=dict(rules.thresholds),
-        threshold_source=rules.source,
         message=f"{fs.path}: {fs.used_pct}% space used, "
         + ("inodes unlimited" if ino is None else f"{ino}% inodes used"),
-        action=Action.NONE if status is Status.PASS else Action.MONITOR,
     )
 
 

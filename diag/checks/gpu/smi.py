@@ -10,8 +10,8 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 
-from diag.checks.gpu_nvml import norm_bdf
-from diag.checks.gpu_sources import SMI_FIELDS
+from diag.checks.gpu.nvml import norm_bdf
+from diag.checks.gpu.sources import SMI_FIELDS
 from schemas.gpu import GpuInfo, GpuSnapshot
 
 FIELDS = SMI_FIELDS.split(",")
