@@ -57,14 +57,11 @@ def _finding(
 
 def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Finding]:
     pol = xid_policy(rules.thresholds)
-    got = kernel_events(caps)
+    events, where = kernel_events(caps)
     view = gpu_view(caps, ctx.memo)
     by_bdf = {g.bdf: g for g in view.gpus}
-    if got is None:
-        return [
-            unknown(ID, "kernel log unreadable (journalctl and dmesg both failed)", rules, "kernel")
-        ]
-    events, where = got
+    if events is None:
+        return [unknown(ID, where, rules, "kernel")]
     devices: dict[str, list[XidEvent]] = {}
     for ev in events:
         devices.setdefault(ev.bdf, []).append(ev)

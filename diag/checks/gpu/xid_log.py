@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from diag.checks.base import clean
+from diag.checks.base import clean, one_line
 from diag.checks.gpu import sources as gpu_sources
 from diag.checks.gpu.nvml import norm_bdf
 from diag.checks.gpu.xid_table import VERDICT, XidPolicy
@@ -72,23 +72,43 @@ def parse_kernel_log(text: str, boot: str = "current") -> list[XidEvent]:
     return out
 
 
-def _usable(cap: Capture | None) -> bool:
-    return cap is not None and cap.error is None and cap.rc == 0
+def _unreadable(cap: Capture | None, name: str) -> str:
+    """Why capture `cap` gives no kernel log lines; "" when it does."""
+    if cap is None:
+        return f"{name} not collected"
+    if cap.error is not None:
+        return f"{cap.source}: {cap.error}" + (
+            f" ({one_line(cap.detail, 160)})" if cap.detail else ""
+        )
+    if cap.rc != 0:
+        return f"{cap.source} exited {cap.rc}: {one_line(cap.stderr, 160) or 'no message'}"
+    if not cap.stdout.strip():
+        return f"{name} returned nothing"
+    return ""
 
 
-def kernel_events(caps: Mapping[str, Capture]) -> tuple[list[XidEvent], str] | None:
-    """(events, where they came from), or None when no kernel log could be read."""
+# A non-root user reads no kernel lines from the journal unless in the systemd-journal or adm
+# group (journalctl then prints nothing, exit 0), and dmesg fails with "Operation not
+# permitted" when kernel.dmesg_restrict=1 (the Debian and Ubuntu default).
+UNREADABLE_HINT = "run as root, or add the user to systemd-journal/adm"
+
+
+def kernel_events(caps: Mapping[str, Capture]) -> tuple[list[XidEvent] | None, str]:
+    """(events, where they came from), or (None, why no kernel log could be read).
+
+    An empty journal is no evidence of a quiet kernel: it is what a user without access to the
+    system journal sees. It counts only when dmesg corroborates it."""
     journal, prev, dmesg = caps.get("kernel_log"), caps.get("kernel_log_prev"), caps.get("dmesg")
-    if _usable(journal) and journal.stdout.strip():  # type: ignore[union-attr]
-        events = parse_kernel_log(journal.stdout)  # type: ignore[union-attr]
-        if _usable(prev):
-            events += parse_kernel_log(prev.stdout, "previous")  # type: ignore[union-attr]
+    why_journal = _unreadable(journal, "journalctl -k")
+    if not why_journal and journal is not None:
+        events = parse_kernel_log(journal.stdout)
+        if prev is not None and prev.error is None and prev.rc == 0:
+            events += parse_kernel_log(prev.stdout, "previous")
         return events, f"journalctl -k (this boot and previous, since {gpu_sources.LOOKBACK})"
-    if _usable(dmesg):
-        return parse_kernel_log(dmesg.stdout), "dmesg (this boot)"  # type: ignore[union-attr]
-    if _usable(journal):
-        return [], "journalctl -k (empty)"
-    return None
+    why_dmesg = _unreadable(dmesg, "dmesg")
+    if not why_dmesg and dmesg is not None:
+        return parse_kernel_log(dmesg.stdout), "dmesg (this boot)"
+    return None, f"kernel log unreadable: {why_journal}; {why_dmesg} ({UNREADABLE_HINT})"
 
 
 def _minutes(ev: XidEvent) -> float | None:
