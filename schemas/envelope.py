@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Strict(BaseModel):
@@ -26,14 +26,18 @@ class Status(str, Enum):
     UNKNOWN = "unknown"
     ERROR = "error"
     UNREACHABLE = "unreachable"
+    # The check does not apply to this host (GPU checks where there is no GPU and none is
+    # expected). The host status and the exit code count it like pass. Since schema 1.1.
+    NOT_APPLICABLE = "not_applicable"
 
     @property
     def rank(self) -> int:
-        """How bad: pass < unknown < warn < error < fail < unreachable."""
+        """How bad: not_applicable < pass < unknown < warn < error < fail < unreachable."""
         return _RANK[self]
 
 
 _RANK = {
+    Status.NOT_APPLICABLE: 0,
     Status.PASS: 1,
     Status.UNKNOWN: 2,
     Status.WARN: 3,
@@ -127,6 +131,7 @@ class Summary(Strict):
     fail: int = 0
     unknown: int = 0
     error: int = 0
+    not_applicable: int = 0
 
 
 class TruncatedField(Strict):

@@ -174,5 +174,6 @@ SEVERITY_OF = {
     Status.UNKNOWN: Severity.LOW,
     Status.ERROR: Severity.MEDIUM,
     Status.UNREACHABLE: Severity.HIGH,
+    Status.NOT_APPLICABLE: Severity.INFO,
 }
-DEFAULT_ACTION = {Status.PASS: Action.NONE}
+DEFAULT_ACTION = {Status.PASS: Action.NONE, Status.NOT_APPLICABLE: Action.NONE}

@@ -141,7 +141,7 @@ def per_gpu_or(
 def not_applicable(check_id: str, rules: Rules) -> Finding:
     return finding(
         check_id,
-        Status.PASS,
+        Status.NOT_APPLICABLE,
         rules,
         entity="gpus",
         observed={"gpus": 0},

@@ -61,6 +61,9 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
     view = gpu_view(caps, ctx.memo)
     by_bdf = {g.bdf: g for g in view.gpus}
     if events is None:
+        if view.no_gpu:  # no NVIDIA function on the PCI bus: nothing could log an Xid
+            msg = f"no GPU: not applicable ({where})"
+            return [_finding("gpus", Status.NOT_APPLICABLE, Action.NONE, [msg], [], rules, "")]
         return [unknown(ID, where, rules, "kernel")]
     devices: dict[str, list[XidEvent]] = {}
     for ev in events:
@@ -75,12 +78,11 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
         status, action, notes = _with_driver(gpu, status, action, notes)
         entity = gpu.label if gpu else bdf
         out.append(_finding(entity, status, action, notes, evs, rules, where))
-    if not out:
-        msg = (
-            f"no Xid/SXid in {where}"
-            if view.gpus or not view.no_gpu
-            else f"no GPU; no Xid in {where}"
-        )
+    if not out and view.no_gpu:
+        msg = f"no GPU; no Xid in {where}: not applicable"
+        out.append(_finding("gpus", Status.NOT_APPLICABLE, Action.NONE, [msg], [], rules, where))
+    elif not out:
+        msg = f"no Xid/SXid in {where}"
         out.append(_finding("gpus", Status.PASS, Action.NONE, [msg], [], rules, where))
     return out
 

@@ -27,9 +27,16 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
         return [finding(ID, Status.UNKNOWN, rules, entity=ENTITY, message=msg)]
     switches = len(view.nvswitches)
     if not switches:
-        msg = "no NVSwitch on the PCI bus: fabric manager not needed"
+        msg = "no NVSwitch on the PCI bus: fabric manager not needed (not applicable)"
         return [
-            finding(ID, Status.PASS, rules, entity=ENTITY, message=msg, observed={"nvswitches": 0})
+            finding(
+                ID,
+                Status.NOT_APPLICABLE,
+                rules,
+                entity=ENTITY,
+                message=msg,
+                observed={"nvswitches": 0},
+            )
         ]
     problem = capture_problem(ID, caps, "fabricmanager", rules, ENTITY)
     if problem:

@@ -1,6 +1,7 @@
 """gpu.xid as an unprivileged user: the real payload runs as `nobody` on this host, where
 kernel.dmesg_restrict=1 makes dmesg fail with "Operation not permitted" and the journal shows
-that user no kernel lines. The check must say `unknown` with the reason, never "no Xid"."""
+that user no kernel lines. The check must say `unknown` with the reason, never "no Xid".
+This VM has no GPU, so the GPU captures are the recorded H100 ones (fixture real_h100)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from diag.payload import build_python
 from diag.policy import Policy
 from diag.transport.base import Target
 from diag.transport.local import LocalTransport
+from tests.support.check_cases import FIXTURES, load_case
 
 RESTRICTED = Path("/proc/sys/kernel/dmesg_restrict")
 
@@ -32,7 +34,7 @@ def restricted() -> bool:
 )
 def test_gpu_xid_is_unknown_for_a_user_who_cannot_read_the_kernel_log() -> None:
     argv = ("runuser", "-u", "nobody", "--", "/usr/bin/python3", "-I", "-")
-    payload = build_python([*sources.KERNEL_LOG, sources.PCI], 20.0)
+    payload = build_python(list(sources.KERNEL_LOG), 20.0)
     res = asyncio.run(LocalTransport().run(Target(name="t"), argv, payload, 30.0))
     assert res.error is None, res.message
     doc, _line = parse_payload(res.stdout)
@@ -42,7 +44,9 @@ def test_gpu_xid_is_unknown_for_a_user_who_cannot_read_the_kernel_log() -> None:
         "dmesg: read kernel buffer failed: Operation not permitted\n",
     )
     rules = Policy.load().check("gpu.xid")[1]
-    (f,) = xid.evaluate(doc.captures, rules, Context())
+    h100, _ctx, _policy = load_case(FIXTURES / "gpu.xid" / "real_h100")
+    caps = {k: v for k, v in h100.items() if k in ("nvml", "pci", "facts")} | doc.captures
+    (f,) = xid.evaluate(caps, rules, Context())
     assert (f.status.value, f.entity, f.action.value) == ("unknown", "kernel", "monitor")
     journal = doc.captures["kernel_log"]
     why_journal = (
