@@ -43,7 +43,7 @@ def options_for(
 
 def check_xid_policy(pol: Policy) -> None:
     """A bad XID table or override is a usage error (exit 2) before any host is touched."""
-    from diag.checks.xid_policy import xid_policy
+    from diag.checks.gpu.xid_table import xid_policy
 
     for host_class in ["", *pol.doc.classes]:
         try:

@@ -23,8 +23,17 @@ from schemas.envelope import (
 
 # Worst first: what a host's status is when its findings disagree.
 HOST_ORDER = [Status.FAIL, Status.ERROR, Status.WARN, Status.UNKNOWN, Status.PASS]
+# A not-applicable finding counts like pass for the host.
+AS_HOST = {Status.NOT_APPLICABLE: Status.PASS}
 # Dropped first when the cap forces findings out: the least interesting first.
-DROP_ORDER = [Status.PASS, Status.UNKNOWN, Status.ERROR, Status.WARN, Status.FAIL]
+DROP_ORDER = [
+    Status.NOT_APPLICABLE,
+    Status.PASS,
+    Status.UNKNOWN,
+    Status.ERROR,
+    Status.WARN,
+    Status.FAIL,
+]
 EVIDENCE_FLOOR = 80
 MESSAGE_FLOOR = 160
 MIN_CAP = 1024  # the skeleton (`_skeleton`) needs ~700 bytes at most; the CLI refuses a smaller cap
@@ -49,13 +58,14 @@ def summarize(findings: list[Finding]) -> Summary:
         fail=count[Status.FAIL],
         unknown=count[Status.UNKNOWN],
         error=count[Status.ERROR],
+        not_applicable=count[Status.NOT_APPLICABLE],
     )
 
 
 def host_status(findings: list[Finding], errors: list[ErrorInfo]) -> Status:
     if not findings:
         return Status.ERROR if errors else Status.UNKNOWN
-    return min((f.status for f in findings), key=HOST_ORDER.index)
+    return min((AS_HOST.get(f.status, f.status) for f in findings), key=HOST_ORDER.index)
 
 
 def finalize(env: Envelope) -> Envelope:

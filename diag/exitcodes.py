@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 class Exit(IntEnum):
-    OK = 0  # every host collected, every finding pass (or unknown without --strict)
+    OK = 0  # every host collected, every finding pass or not_applicable (or unknown w/o --strict)
     INTERNAL = 1  # a check crashed, a payload failed, or diagctl hit a bug
     USAGE = 2  # bad options, bad policy or inventory file
     FINDINGS = 3  # some finding is warn or fail

@@ -25,6 +25,7 @@ from schemas.envelope import (
     HostRef,
     Severity,
     Status,
+    worst,
 )
 from schemas.health import CheckRun, HealthData, HealthEnvelope, HostFacts
 from schemas.payload import Capture, PayloadOutput
@@ -186,15 +187,10 @@ def run_checks(
                 )
             ]
         findings += found
-        worst = min(
-            (f.status for f in found),
-            default=Status.UNKNOWN,
-            key=[Status.FAIL, Status.ERROR, Status.WARN, Status.UNKNOWN, Status.PASS].index,
-        )
         runs.append(
             CheckRun(
                 check_id=check.id,
-                status=worst.value,
+                status=worst((f.status for f in found), Status.UNKNOWN).value,
                 duration_ms=int((time.monotonic() - t0) * 1000),
             )
         )

@@ -18,6 +18,7 @@ MARK = {
     Status.UNKNOWN: "UNKN",
     Status.ERROR: "ERR ",
     Status.UNREACHABLE: "DOWN",
+    Status.NOT_APPLICABLE: "N/A ",
 }
 
 
@@ -29,7 +30,7 @@ def human(env: Envelope, verbose: bool = False) -> str:
     )
     lines = [head]
     for f in env.findings:
-        if f.status is Status.PASS and not verbose:
+        if f.status in (Status.PASS, Status.NOT_APPLICABLE) and not verbose:
             continue
         row = f"  {MARK[f.status]}  {f.check_id:<24} {f.entity:<12} {f.message}"
         if f.action.value != "none":

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Strict(BaseModel):
@@ -17,7 +18,7 @@ class Strict(BaseModel):
 
 
 class Status(str, Enum):
-    """Verdict of a finding or of a whole host, worst first in ``STATUS_ORDER``."""
+    """Verdict of a finding or of a whole host; ``rank`` orders them, ``worst()`` picks one."""
 
     PASS = "pass"
     WARN = "warn"
@@ -25,6 +26,30 @@ class Status(str, Enum):
     UNKNOWN = "unknown"
     ERROR = "error"
     UNREACHABLE = "unreachable"
+    # The check does not apply to this host (GPU checks where there is no GPU and none is
+    # expected). The host status and the exit code count it like pass. Since schema 1.1.
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def rank(self) -> int:
+        """How bad: not_applicable < pass < unknown < warn < error < fail < unreachable."""
+        return _RANK[self]
+
+
+_RANK = {
+    Status.NOT_APPLICABLE: 0,
+    Status.PASS: 1,
+    Status.UNKNOWN: 2,
+    Status.WARN: 3,
+    Status.ERROR: 4,
+    Status.FAIL: 5,
+    Status.UNREACHABLE: 6,
+}
+
+
+def worst(statuses: Iterable[Status], default: Status = Status.PASS) -> Status:
+    """The highest-ranked status of `statuses`, `default` when there is none."""
+    return max(statuses, key=lambda s: s.rank, default=default)
 
 
 class Severity(str, Enum):
@@ -106,6 +131,7 @@ class Summary(Strict):
     fail: int = 0
     unknown: int = 0
     error: int = 0
+    not_applicable: int = 0
 
 
 class TruncatedField(Strict):

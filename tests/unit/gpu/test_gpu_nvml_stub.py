@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from diag.checks import Context
-from diag.checks.gpu_nvml import parse_nvml
-from diag.checks.gpu_verdicts import evaluate_memory, evaluate_nvlink
+from diag.checks.gpu.memory import evaluate as evaluate_memory
+from diag.checks.gpu.nvlink import evaluate as evaluate_nvlink
+from diag.checks.gpu.nvml import parse_nvml
 from diag.payload import collector_source
 from diag.policy import Policy
 from schemas.payload import PayloadOutput
