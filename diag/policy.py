@@ -10,12 +10,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from diag.checks.base import Rules
-from diag.yamlfile import YamlFileError, load_yaml, load_yaml_file
+from diag.errors import PolicyError
+from diag.files import YamlFileError, load_yaml, load_yaml_file
 from schemas.policy import CheckPolicy, PolicyFile
-
-
-class PolicyError(ValueError):
-    """The policy file is unreadable or invalid; the message is one line for the user."""
 
 
 @cache

@@ -8,15 +8,15 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import diag
 from diag.artifacts import RUN_JSON, write_host, write_summary
 from diag.envelope import bound, finalize, utc_now
 from diag.exitcodes import Exit, exit_code
-from diag.fleet import run_fleet
-from diag.health import HealthOptions, HostRun, check_host, failed_run
+from diag.fleet.fanout import run_fleet
+from diag.hostcheck import HealthOptions, HostRun, check_host, failed_run
 from diag.transport.base import CommandResult, Target, Transport
 from schemas.envelope import SCHEMA_VERSION, Envelope, ErrorCode, ErrorInfo, Status
 from schemas.health import RunSummary
@@ -29,6 +29,7 @@ class SessionResult:
     envelopes: list[Envelope]
     exit: Exit
     interrupted: bool
+    warnings: list[str] = field(default_factory=list)  # for stderr: the run itself is reported
 
 
 def _interrupted_run(target: Target) -> HostRun:
@@ -124,14 +125,16 @@ def run_health(
     runs, interrupted = asyncio.run(main())
     envelopes = [r.envelope for r in runs]
     code = exit_code(envelopes, interrupted, strict)
+    warnings: list[str] = []
     if out is not None and summary:  # a --workers child leaves run.json to its parent
-        _write_summary(out, envelopes, code, interrupted, started, t0)
-    return SessionResult(envelopes, code, interrupted)
+        warnings += write_run_summary(out, envelopes, code, interrupted, started, t0)
+    return SessionResult(envelopes, code, interrupted, warnings)
 
 
-def _write_summary(
+def write_run_summary(
     out: Path, envelopes: list[Envelope], code: Exit, interrupted: bool, started: str, t0: float
-) -> None:
+) -> list[str]:
+    """Write DIR/run.json; a failure is returned as a warning (the envelopes are out already)."""
     by_status: dict[str, int] = {}
     for env in envelopes:
         by_status[env.status.value] = by_status.get(env.status.value, 0) + 1
@@ -149,4 +152,5 @@ def _write_summary(
     try:
         write_summary(out, summary.model_dump_json(indent=2).encode() + b"\n")
     except OSError as exc:
-        print(f"diagctl: cannot write {out / RUN_JSON}: {exc.strerror or exc}", file=sys.stderr)
+        return [f"cannot write {out / RUN_JSON}: {exc.strerror or exc}"]
+    return []

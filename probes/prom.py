@@ -11,7 +11,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
 from diag import redact
-from diag.artifacts import atomic_write
+from diag.files import atomic_write
 from schemas.probe import ProbeData, Verdict
 
 LABELS = ["target", "node", "group", "model"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -37,15 +36,3 @@ def schema_of(kind: str) -> dict[str, object]:
 
 def render(kind: str) -> str:
     return json.dumps(schema_of(kind), indent=2, sort_keys=True) + "\n"
-
-
-def export(directory: Path) -> list[Path]:
-    """Write one `<kind>.schema.json` per document kind into `directory`; return the paths."""
-    from diag.artifacts import atomic_write
-
-    paths = []
-    for kind in DOCUMENTS:
-        path = directory / f"{kind}.schema.json"
-        atomic_write(path, render(kind).encode())
-        paths.append(path)
-    return paths

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from diag.artifacts import atomic_write
-from diag.inventory import parse_entry
-from diag.transport.base import ErrorKind, Target
+from diag.errors import InventoryError, PolicyError
+from diag.files import atomic_write
+from diag.transport.base import ErrorKind, Target, parse_entry
 
 Verdict = Literal["ok", "changed", "unknown", "accepted"]
 # What a transport's own exception means, before sockets and timeouts are judged here.
@@ -72,8 +72,6 @@ class JumpSpec:
 def parse_jump(spec: str) -> JumpSpec:
     """`[user@]host[:port]` (the first hop of a ProxyJump list; more hops are refused)."""
     if "," in spec:
-        from diag.inventory import InventoryError
-
         raise InventoryError(f"jump {spec!r}: only one jump host is supported")
     user, host, port = parse_entry(spec)
     return JumpSpec(user, host, port or 22)
@@ -104,14 +102,10 @@ class KnownHostsBook:
         except FileNotFoundError:
             text = ""
         except OSError as exc:
-            from diag.policy import PolicyError
-
             raise PolicyError(f"--known-hosts {path}: {exc.strerror or exc}") from None
         try:
             self._kh = asyncssh.import_known_hosts(text)
         except (ValueError, asyncssh.Error) as exc:
-            from diag.policy import PolicyError
-
             raise PolicyError(f"--known-hosts {path}: unreadable: {exc}") from None
 
     def verdict(self, host: str, port: int, algo: str, blob: bytes) -> Verdict:

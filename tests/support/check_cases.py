@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from diag.checks import REGISTRY, Context
-from diag.health import HealthOptions, run_checks
+from diag.hostcheck import HealthOptions, run_checks
 from diag.policy import Policy
 from schemas.payload import Capture
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, ValidationError
 
-from diag.yamlfile import load_yaml
+from diag.files import load_yaml
 from schemas.envelope import Action, Status, Strict
 
 XidClass = Literal["info", "app", "monitor", "triage", "reset", "reboot", "isolate"]

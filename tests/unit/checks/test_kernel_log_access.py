@@ -14,7 +14,7 @@ import pytest
 
 from diag.checks import Context
 from diag.checks.gpu import sources, xid
-from diag.health import parse_payload
+from diag.hostcheck import parse_payload
 from diag.payload import build_python
 from diag.policy import Policy
 from diag.transport.base import Target

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from diag.cli.render import human
 from diag.envelope import finalize
 from diag.exitcodes import Exit, exit_code
-from diag.render import human
 from schemas.envelope import Envelope, Finding, HostRef, Status, worst
 
 ORDER = ["not_applicable", "pass", "unknown", "warn", "error", "fail", "unreachable"]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from diag.artifacts import host_dir
 from diag.envelope import bound, finalize, size_of
-from diag.health import HealthOptions
+from diag.hostcheck import HealthOptions
 from diag.policy import Policy
 from diag.session import run_health
 from diag.transport.base import CommandResult, Target

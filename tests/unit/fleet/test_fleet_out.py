@@ -14,16 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from diag.artifacts import (
-    STALE_TMP_S,
-    atomic_write,
-    clean_stale_tmp,
-    host_dir,
-    host_name_of,
-    write_host,
-)
+from diag.artifacts import host_dir, host_name_of, write_host
 from diag.checks import REGISTRY
-from diag.health import HealthOptions
+from diag.files import STALE_TMP_S, atomic_write, clean_stale_tmp
+from diag.hostcheck import HealthOptions
 from diag.policy import Policy
 from diag.session import run_health
 from diag.transport.base import Target

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from diag.checks import REGISTRY
 from diag.envelope import bound, finalize, size_of
-from diag.health import HealthOptions, check_host
+from diag.hostcheck import HealthOptions, check_host
 from diag.policy import Policy
 from diag.transport.base import Target
 from diag.transport.replay import ReplayTransport

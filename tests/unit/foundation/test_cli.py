@@ -13,9 +13,10 @@ from pathlib import Path
 import click
 import pytest
 
-from diag.artifacts import atomic_write, host_dirname, host_name_of
+from diag.artifacts import host_dirname, host_name_of
 from diag.cli import cli
 from diag.exitcodes import Exit, exit_code
+from diag.files import atomic_write
 from schemas.envelope import Envelope, HostRef, Status
 
 DIAG = [sys.executable, "-m", "diag.cli"]

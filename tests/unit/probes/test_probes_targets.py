@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from probes.cli_glue import ProbeUsageError, load_targets
+from diag.errors import UsageError as ProbeUsageError
+from probes.app import load_targets
 from probes.client import probe
 from schemas.probe import ProbeTarget, check_url
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from diag.inventory import Inventory, InventoryError, check_vars
+import yaml
+
+from diag.errors import FileError, InventoryError
+from diag.files import load_yaml, read_text, yaml_problem
+from diag.fleet.inventory import Inventory, check_vars, from_host_list
 
 _RANGE = re.compile(r"\[([0-9]+|[a-z]):([0-9]+|[a-z])(?::([0-9]+))?\]")
 MAX_EXPANDED = 100_000
@@ -222,3 +227,35 @@ def _resolve_children(inv: Inventory, children: dict[str, list[str]], source: st
         if not changed:
             return
     raise InventoryError(f"{source}: [group:children] form a cycle")
+
+
+_INI_SECTION = re.compile(r"^\[[\w.-]+(:(vars|children|hosts|[a-z]+))?\]$")
+_INI_VARS = re.compile(r"\s\w+=")
+
+
+def load_file(path: Path) -> Inventory:
+    """Read and parse `-i FILE`; unreadable, binary or non-UTF-8 is an `InventoryError`."""
+    try:
+        text = read_text(path, "inventory")
+    except FileError as exc:
+        raise InventoryError(str(exc)) from None
+    return parse_text(text, str(path))
+
+
+def parse_text(text: str, source: str = "inventory") -> Inventory:
+    """Guess the format from the content: YAML mapping, Ansible INI, or a plain host list."""
+    if "\0" in text:
+        raise InventoryError(f"{source}: binary file (NUL byte at offset {text.index(chr(0))})")
+    stripped = [ln.strip() for ln in text.splitlines()]
+    stripped = [ln for ln in stripped if ln and ln[0] not in "#;"]
+    if not stripped:
+        raise InventoryError(f"{source}: no hosts in it")
+    if any(_INI_SECTION.match(ln) or _INI_VARS.search(ln) for ln in stripped):
+        return parse_ansible_ini(text, source)
+    if any(re.match(r"^[\w.-]+:(\s|$)", ln) for ln in stripped) or stripped[0] == "---":
+        try:
+            doc = load_yaml(text)
+        except yaml.YAMLError as exc:
+            raise InventoryError(f"{source}: not valid YAML: {yaml_problem(exc)}") from None
+        return parse_yaml_doc(doc, source)
+    return from_host_list(text, source)

@@ -11,18 +11,14 @@ Formats read (pure parsing: text in, targets out, no network or SSH):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from diag.policy import PolicyError
-from diag.transport.base import Target
-from diag.yamlfile import YamlFileError, load_yaml, read_text, yaml_problem
+from diag.errors import InventoryError
+from diag.transport.base import Target, parse_entry
 from schemas.inventory import AnsibleVars, HostVars
 
 # Ansible's names first, ours second; the later name wins when both are given.
@@ -46,10 +42,6 @@ VAR_ALIASES = {
 
 
 KNOWN_VARS = "address, user, port, key, jump, host_class and their Ansible names"
-
-
-class InventoryError(PolicyError):
-    """A bad inventory or host entry: one line, exit 2."""
 
 
 @dataclass
@@ -113,32 +105,7 @@ def check_vars(value: Any, where: str, ansible: bool = False) -> dict[str, Any]:
     return out
 
 
-_ENTRY = re.compile(
-    r"^(?:(?P<user>[^@\s]+)@)?(?P<host>\[[^\]]+\]|[^:@\s\[\]]+)(?::(?P<port>\d+))?$"
-)
-
-
 # `[group]`, `[group:vars]`: an IPv6 entry `[::1]:22` never looks like this.
-_INI_SECTION = re.compile(r"^\[[\w.-]+(:(vars|children|hosts|[a-z]+))?\]$")
-_INI_VARS = re.compile(r"\s\w+=")
-
-
-def parse_entry(entry: str) -> tuple[str, str, int | None]:
-    """`[user@]host[:port]` -> (user, host, port); IPv6 needs brackets when a port follows."""
-    entry = entry.strip()
-    if entry.count(":") > 1 and not entry.startswith("[") and "@[" not in entry:
-        user, _, rest = entry.rpartition("@")
-        return user, rest, None  # bare IPv6 address, no port
-    m = _ENTRY.match(entry)
-    if not m:
-        raise InventoryError(f"bad host entry {entry!r}: expected [user@]host[:port]")
-    host = m["host"].strip("[]")
-    port = int(m["port"]) if m["port"] else None
-    if port is not None and not 0 < port < 65536:
-        raise InventoryError(f"bad host entry {entry!r}: port out of range")
-    return m["user"] or "", host, port
-
-
 def entry_vars(entry: str) -> tuple[str, dict[str, Any]]:
     """The name a host is reported under (the entry as given) and its connection vars."""
     user, host, port = parse_entry(entry)
@@ -192,36 +159,6 @@ def from_entries(entries: Iterable[str], source: str = "-H") -> Inventory:
 def from_host_list(text: str, source: str = "inventory") -> Inventory:
     lines = [ln.split("#", 1)[0].strip() for ln in text.splitlines()]
     return from_entries((ln for ln in lines if ln), source)
-
-
-def load_file(path: Path) -> Inventory:
-    """Read and parse `-i FILE`; unreadable, binary or non-UTF-8 is an `InventoryError`."""
-    try:
-        text = read_text(path, "inventory")
-    except YamlFileError as exc:
-        raise InventoryError(str(exc)) from None
-    return parse_text(text, str(path))
-
-
-def parse_text(text: str, source: str = "inventory") -> Inventory:
-    """Guess the format from the content: YAML mapping, Ansible INI, or a plain host list."""
-    from diag.inventory_formats import parse_ansible_ini, parse_yaml_doc
-
-    if "\0" in text:
-        raise InventoryError(f"{source}: binary file (NUL byte at offset {text.index(chr(0))})")
-    stripped = [ln.strip() for ln in text.splitlines()]
-    stripped = [ln for ln in stripped if ln and ln[0] not in "#;"]
-    if not stripped:
-        raise InventoryError(f"{source}: no hosts in it")
-    if any(_INI_SECTION.match(ln) or _INI_VARS.search(ln) for ln in stripped):
-        return parse_ansible_ini(text, source)
-    if any(re.match(r"^[\w.-]+:(\s|$)", ln) for ln in stripped) or stripped[0] == "---":
-        try:
-            doc = load_yaml(text)
-        except yaml.YAMLError as exc:
-            raise InventoryError(f"{source}: not valid YAML: {yaml_problem(exc)}") from None
-        return parse_yaml_doc(doc, source)
-    return from_host_list(text, source)
 
 
 def with_defaults(targets: list[Target], user: str, identity: str, jump: str) -> list[Target]:

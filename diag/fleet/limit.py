@@ -10,7 +10,8 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from diag.inventory import Inventory, InventoryError
+from diag.errors import InventoryError
+from diag.fleet.inventory import Inventory
 
 
 def _split(pattern: str) -> list[str]:

@@ -1,4 +1,8 @@
-"""Running one host job over many targets: bounded concurrency, streamed results, Ctrl-C safe."""
+"""Running one job over many targets: bounded concurrency, streamed results, Ctrl-C safe.
+
+Generic over the job's result type `R`: health runs a `HostRun` per host; any other tool that
+talks to many targets (restarts, bundles) passes its own job and result type.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +12,27 @@ import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from diag.health import HostRun
 from diag.transport.base import Target
 
-HostJob = Callable[[Target], Awaitable[HostRun]]
-OnResult = Callable[[Target, HostRun], None]
-OnInterrupted = Callable[[Target], HostRun]
+R = TypeVar("R")
 
 
 @dataclass
-class FleetOutcome:
-    runs: list[HostRun]
+class FleetOutcome(Generic[R]):
+    runs: list[R]
     interrupted: bool
     duration_ms: int
 
 
 async def run_fleet(
     targets: Sequence[Target],
-    job: HostJob,
+    job: Callable[[Target], Awaitable[R]],
     forks: int,
-    on_result: OnResult,
-    on_interrupted: OnInterrupted,
-) -> FleetOutcome:
+    on_result: Callable[[Target, R], None],
+    on_interrupted: Callable[[Target], R],
+) -> FleetOutcome[R]:
     """Run `job` on every target, at most `forks` at once, calling `on_result` as each finishes.
 
     SIGINT/SIGTERM cancel what is still running; each unfinished host then gets the envelope
@@ -39,7 +40,7 @@ async def run_fleet(
     """
     t0 = time.monotonic()
     sem = asyncio.Semaphore(max(1, forks))
-    runs: list[HostRun] = []
+    runs: list[R] = []
     done: set[int] = set()
 
     async def one(i: int, target: Target) -> None:

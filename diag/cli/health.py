@@ -1,0 +1,102 @@
+"""`diagctl health` and `diagctl checks`: options, one library call, render, exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from diag.cli.options import fleet_options, guarded, one_line_error, output_options
+from diag.fleet.args import FleetArgs
+
+MIN_MAX_BYTES = 1024  # the envelope skeleton alone needs ~600 bytes
+
+
+@click.command()
+@click.option("--local", is_flag=True, help="Check this machine (no SSH, no inventory).")
+@click.option(
+    "--replay",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Re-analyse a previous --out DIR without touching any host.",
+)
+@click.option(
+    "--policy",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Policy YAML merged over the shipped defaults.",
+)
+@click.option("--host-class", default="", help="Host class whose policy overrides apply.")
+@click.option("--check", "check_ids", multiple=True, help="Run only these check ids.")
+@click.option(
+    "--max-bytes",
+    default=64 * 1024,
+    show_default=True,
+    type=click.IntRange(min=MIN_MAX_BYTES),
+    help="Hard cap on each envelope's JSON size.",
+)
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Per-host deadline in seconds, payload included.",
+)
+@click.option("--strict", is_flag=True, help="Exit 3 on unknown findings too.")
+@click.option(
+    "--expect-gpus",
+    type=click.IntRange(min=0),
+    default=None,
+    help="GPUs each host must have (wins over the host-class policy; 0: none).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="--human: show passing checks too.")
+@output_options
+@fleet_options
+@guarded
+def health(
+    fleet: FleetArgs,
+    local: bool,
+    replay: Path | None,
+    policy: Path | None,
+    host_class: str,
+    check_ids: tuple[str, ...],
+    max_bytes: int,
+    timeout: float,
+    strict: bool,
+    expect_gpus: int | None,
+    verbose: bool,
+    human: bool,
+    out: Path | None,
+) -> None:
+    """L1 health checks: one bounded JSON envelope per host on stdout.
+
+    Hosts: --local, --replay DIR, or over SSH with -H HOST[,HOST...] / -i INVENTORY.
+    """
+    from diag.cli.render import render_to_stdout
+    from diag.health import health_targets, options_for, run_session
+
+    opts = options_for(policy, check_ids, timeout, max_bytes, host_class, expect_gpus)
+    targets, transport = health_targets(local, replay, fleet, opts)
+    emit = render_to_stdout(human, verbose, len(targets))
+    result = run_session(targets, transport, opts, emit, out, fleet, strict)
+    for warning in result.warnings:
+        click.echo(one_line_error(f"diagctl: {warning}"), err=True)
+    sys.exit(int(result.exit))
+
+
+@click.group()
+def checks() -> None:
+    """The check catalog."""
+
+
+@checks.command("list")
+@click.option("--policy", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--host-class", default="")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per check.")
+@guarded
+def checks_list(policy: Path | None, host_class: str, as_json: bool) -> None:
+    """Every check: id, what it reads, thresholds and their source."""
+    from diag.cli.render import catalog_rows
+    from diag.health import catalog
+
+    for row in catalog_rows(catalog(policy, host_class), as_json):
+        click.echo(row)
