@@ -29,6 +29,7 @@ def options_for(
         raise PolicyError(f"unknown check id(s) {unknown}; see `diagctl checks list`")
     checks = [REGISTRY[c] for c in check_ids] if check_ids else list(REGISTRY.values())
     loaded = Policy.load(policy)
+    loaded.require_class(host_class, "--host-class")
     check_xid_policy(loaded)
     return HealthOptions(
         policy=loaded,
@@ -65,9 +66,13 @@ def health_targets(
         from diag.cli_fleet import load_targets, ssh_transport
         from diag.payload import SH_ARGV
 
+        targets = load_targets(fleet)
         if opts is not None:
             opts.command = SH_ARGV  # one `sh -s` exec: python3 payload or the sh fallback
-        return load_targets(fleet), ssh_transport(fleet, opts.timeout_s if opts else 30.0)
+            opts.policy.require_classes(
+                ((t.name, t.host_class) for t in targets), f"inventory {fleet.inventory}"
+            )
+        return targets, ssh_transport(fleet, opts.timeout_s if opts else 30.0)
     if replay is not None:
         from diag.transport.replay import ReplayTransport
 
@@ -102,6 +107,7 @@ def render_to_stdout(human: bool, verbose: bool, total: int = 0) -> Callable[[En
 
 def catalog_rows(policy: Path | None, host_class: str, as_json: bool) -> list[str]:
     pol = Policy.load(policy)
+    pol.require_class(host_class, "--host-class")
     rows = []
     for check in REGISTRY.values():
         enabled, rules = pol.check(check.id, host_class)
