@@ -74,15 +74,16 @@ def health_targets(
             )
         return targets, ssh_transport(fleet, opts.timeout_s if opts else 30.0)
     if replay is not None:
+        from diag.session import replay_targets
         from diag.transport.replay import ReplayTransport
 
         rt = ReplayTransport(replay)
-        names = rt.hosts()
-        if not names:
-            raise PolicyError(
-                f"--replay {replay}: no recorded hosts (DIR/hosts/<host>/envelope.json)"
+        targets = replay_targets(rt, fleet.limit if fleet is not None else "")
+        if opts is not None:
+            opts.policy.require_classes(
+                ((t.name, t.host_class) for t in targets), f"--replay {replay}"
             )
-        return [Target(name=n, address="") for n in names], rt
+        return targets, rt
     if local:
         from diag.transport.local import LocalTransport
 

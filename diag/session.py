@@ -17,7 +17,10 @@ from diag.envelope import bound, finalize, utc_now
 from diag.exitcodes import Exit, exit_code
 from diag.fleet import run_fleet
 from diag.health import HealthOptions, HostRun, check_host, failed_run
+from diag.inventory import Inventory, InventoryError
+from diag.limit import select
 from diag.transport.base import CommandResult, Target, Transport
+from diag.transport.replay import ReplayTransport
 from schemas.envelope import SCHEMA_VERSION, Envelope, ErrorCode, ErrorInfo, Status
 from schemas.health import RunSummary
 
@@ -29,6 +32,23 @@ class SessionResult:
     envelopes: list[Envelope]
     exit: Exit
     interrupted: bool
+
+
+def replay_targets(rt: ReplayTransport, limit: str = "") -> list[Target]:
+    """The recorded hosts (name, address, class as recorded), narrowed by an Ansible-style
+    `--limit` over their names (globs, `~regex`, `a:b`, `!x`, `@file`; no groups are recorded).
+    """
+    names = rt.hosts()
+    if not names:
+        raise InventoryError(
+            f"--replay {rt.root}: no recorded hosts (DIR/hosts/<host>/envelope.json)"
+        )
+    if limit:
+        inv = Inventory()
+        for name in names:
+            inv.add(name, None)
+        names = select(inv, limit)
+    return [rt.target(n) for n in names]
 
 
 def _interrupted_run(target: Target) -> HostRun:
