@@ -35,6 +35,7 @@ _NAMES = (
     "ssh_config",
     "connect_timeout",
     "workers",
+    "become",
 )
 
 
@@ -53,6 +54,7 @@ class FleetArgs:
     ssh_config: Path | None = None
     connect_timeout: float = 10.0
     workers: int = 0
+    become: bool = False
 
     @property
     def wanted(self) -> bool:
@@ -126,6 +128,11 @@ _OPTIONS = [
         help="Worker processes for SSH runs [0: one per core, but each gets 256+ hosts].",
     ),
     click.option(
+        "--become",
+        is_flag=True,
+        help="Run the payload through `sudo -n` when the SSH user is not root.",
+    ),
+    click.option(
         "--connect-timeout",
         default=10.0,
         show_default=True,
@@ -183,6 +190,7 @@ def ssh_transport(args: FleetArgs, timeout: float) -> Transport:
         jump=args.jump,
         ssh_config=args.ssh_config.expanduser() if args.ssh_config else None,
         connect_timeout_s=min(args.connect_timeout, timeout),
+        become=args.become,
     )
     if args.transport == "fabric":
         from diag.transport.fabric_transport import FabricTransport

@@ -62,6 +62,8 @@ def health_targets(
 ) -> tuple[list[Target], Transport]:
     if sum(map(bool, (local, replay, fleet and fleet.wanted))) > 1:
         raise PolicyError("--local, --replay and -H/-i exclude each other")
+    if fleet is not None and fleet.become and not fleet.wanted:
+        raise PolicyError("--become needs -H or -i: it runs the payload through sudo on SSH hosts")
     if fleet is not None and fleet.wanted:
         from diag.cli_fleet import load_targets, ssh_transport
         from diag.payload import SH_ARGV

@@ -43,6 +43,8 @@ TRANSPORT_HINTS = {
     "host_key_unknown": "no known_hosts entry: add it, or pass --accept-new to record it",
     "unreachable": "connection refused or no route; is sshd running and the port right?",
     "transport": "see the message; rerun with --debug for details",
+    "become_failed": "give the SSH user passwordless sudo (a NOPASSWD sudoers rule) or log in "
+    "as root",
 }
 
 

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 ErrorKind = Literal[
-    "timeout", "auth", "host_key_changed", "host_key_unknown", "unreachable", "transport"
+    "timeout",
+    "auth",
+    "host_key_changed",
+    "host_key_unknown",
+    "unreachable",
+    "transport",
+    "become_failed",
 ]
 
 
