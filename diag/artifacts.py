@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 from diag.errors import OutDirError
-from diag.files import atomic_write, clean_stale_tmp
+from diag.files import atomic_write, clean_stale_tmp, is_our_tmp
 
 HOSTS = "hosts"
 RUN_JSON = "run.json"
@@ -123,6 +123,73 @@ def check_out_dir(out: Path) -> None:
     if free < FREE_MIN_BYTES:
         raise OutDirError(f"{where}: only {free} bytes free (No space left on device)")
     clean_stale_tmp(out)
+
+
+def check_replay_out(replay: Path, out: Path) -> None:
+    """Replay never writes into the run it reads: `--out` may not be `--replay`, lie under it
+    (a subdirectory, or a symlink to either), nor hold it (`--overwrite` would remove it)."""
+    src, dst = replay.resolve(), out.resolve()
+    if dst == src or dst.is_relative_to(src) or src.is_relative_to(dst):
+        raise OutDirError(
+            f"--out {out}: overlaps --replay {replay}; a replay never writes into the run it "
+            "reads: choose another --out"
+        )
+
+
+def _is_run_entry(entry: os.DirEntry[str]) -> bool:
+    """What a diagctl `--out` holds: run.json, hosts/, a temp of ours, an old-layout host dir."""
+    if entry.is_symlink():
+        return False
+    if entry.name == RUN_JSON or is_our_tmp(entry.name):
+        return entry.is_file()
+    if not entry.is_dir():
+        return False
+    if entry.name == HOSTS:
+        return True
+    names = set(os.listdir(entry.path))
+    return bool(names) and names <= {"envelope.json", "raw"} | {n for n in names if is_our_tmp(n)}
+
+
+def prepare_out(out: Path, overwrite: bool = False, reads: Path | None = None) -> None:
+    """An `--out DIR` never mixes two runs: it must be missing or empty (and apart from the
+    `--replay` directory `reads`, see `check_replay_out`).
+
+    A DIR holding a previous run (run.json, hosts/) is refused, or with `overwrite` that run is
+    removed first. A DIR holding anything diagctl did not write is refused even with
+    `overwrite`: diagctl never deletes what is not its own.
+    """
+    if reads is not None:
+        check_replay_out(reads, out)
+    if not out.is_dir():
+        return
+    try:
+        with os.scandir(out) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        theirs = [e.name for e in entries if not _is_run_entry(e)]
+    except OSError as exc:
+        raise OutDirError(f"--out {out}: not readable: {exc.strerror or exc}") from None
+    if theirs:
+        raise OutDirError(
+            f"--out {out}: not empty and not a diagctl run (holds {theirs[0]!r}); "
+            "choose a new or empty directory"
+        )
+    if not entries:
+        return
+    if not overwrite:
+        shown = ", ".join(e.name + ("/" if e.is_dir() else "") for e in entries[:3])
+        raise OutDirError(
+            f"--out {out}: holds a previous run ({shown}); pass --overwrite to replace it, "
+            "or choose a new directory"
+        )
+    try:
+        for e in entries:
+            if e.is_dir():
+                shutil.rmtree(e.path)
+            else:
+                os.unlink(e.path)
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise OutDirError(f"--out {out}: cannot remove the previous run: {why}") from None
 
 
 def write_host(out: Path, host: str, envelope_json: str, raw: dict[str, bytes]) -> None:

@@ -15,6 +15,7 @@ from schemas.envelope import (
     ErrorInfo,
     Finding,
     HostRef,
+    Replayed,
     Status,
     Summary,
     TruncatedField,
@@ -265,7 +266,8 @@ def _cut_strings(
             return out
         return node
 
-    for name in ("kind", "tool_version", "host", "errors", "collected_at", "data", "truncated"):
+    outside = ("kind", "tool_version", "host", "errors", "collected_at", "data", "truncated")
+    for name in (*outside, "replayed"):
         doc[name] = walk(doc[name], name, 0)
     if keep_name:
         doc["host"]["name"] = env.host.name
@@ -346,6 +348,12 @@ def _skeleton(env: Envelope, cap: int, why: str) -> Envelope:
         "errors": [ErrorInfo(code=ErrorCode.OUTPUT_TRUNCATED, message=why)],
         "truncated": Truncation(cap_bytes=cap, findings_dropped=dropped),
     }
+    with contextlib.suppress(Exception):  # a SIEM must still see that this was a replay
+        rep = env.replayed
+        if rep is not None:
+            fields["replayed"] = Replayed(
+                at=_plain(lambda: rep.at), source=_plain(lambda: rep.source)
+            )
     try:  # the same kind of envelope (HealthEnvelope: empty typed data)
         out = type(env).model_validate(fields)
     except Exception:

@@ -90,6 +90,11 @@ def load_yaml_file(path: Path, what: str = "file") -> Any:
         raise YamlFileError(f"{what} {path}: not valid YAML: {yaml_problem(exc)}") from None
 
 
+def is_our_tmp(name: str) -> bool:
+    """A temp file name our atomic writes use (`.<file>.diagctl-<pid>-<hex8>.tmp`)."""
+    return _TMP.match(name) is not None
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

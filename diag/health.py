@@ -32,6 +32,7 @@ def options_for(
         raise PolicyError(f"unknown check id(s) {unknown}; see `diagctl checks list`")
     checks = [REGISTRY[c] for c in check_ids] if check_ids else list(REGISTRY.values())
     loaded = Policy.load(policy)
+    loaded.require_class(host_class, "--host-class")
     check_xid_policy(loaded)
     return HealthOptions(
         policy=loaded,
@@ -64,23 +65,30 @@ def health_targets(
 ) -> tuple[list[Target], Transport]:
     if sum(map(bool, (local, replay, fleet and fleet.wanted))) > 1:
         raise PolicyError("--local, --replay and -H/-i exclude each other")
+    if fleet is not None and fleet.become and not fleet.wanted:
+        raise PolicyError("--become needs -H or -i: it runs the payload through sudo on SSH hosts")
     if fleet is not None and fleet.wanted:
         from diag.fleet.args import load_targets, ssh_transport
         from diag.payload import SH_ARGV
 
+        targets = load_targets(fleet)
         if opts is not None:
             opts.command = SH_ARGV  # one `sh -s` exec: python3 payload or the sh fallback
-        return load_targets(fleet), ssh_transport(fleet, opts.timeout_s if opts else 30.0)
+            opts.policy.require_classes(
+                ((t.name, t.host_class) for t in targets), f"inventory {fleet.inventory}"
+            )
+        return targets, ssh_transport(fleet, opts.timeout_s if opts else 30.0)
     if replay is not None:
+        from diag.session import replay_targets
         from diag.transport.replay import ReplayTransport
 
         rt = ReplayTransport(replay)
-        names = rt.hosts()
-        if not names:
-            raise PolicyError(
-                f"--replay {replay}: no recorded hosts (DIR/hosts/<host>/envelope.json)"
+        targets = replay_targets(rt, fleet.limit if fleet is not None else "")
+        if opts is not None:
+            opts.policy.require_classes(
+                ((t.name, t.host_class) for t in targets), f"--replay {replay}"
             )
-        return [Target(name=n, address="") for n in names], rt
+        return targets, rt
     if local:
         from diag.transport.local import LocalTransport
 
@@ -117,6 +125,7 @@ def run_session(
 def catalog(policy: Path | None, host_class: str) -> list[dict[str, Any]]:
     """Every check: id, title, what it reads, enabled, effective thresholds and their source."""
     pol = Policy.load(policy)
+    pol.require_class(host_class, "--host-class")
     rows = []
     for check in REGISTRY.values():
         enabled, rules = pol.check(check.id, host_class)

@@ -16,6 +16,7 @@ from diag.envelope import bound, finalize, utc_now
 from diag.payload import PYTHON_ARGV, build_for
 from diag.policy import Policy
 from diag.transport.base import CommandResult, Target, Transport
+from diag.transport.replay import ReplayTransport
 from schemas.envelope import (
     Action,
     Envelope,
@@ -23,6 +24,7 @@ from schemas.envelope import (
     ErrorInfo,
     Finding,
     HostRef,
+    Replayed,
     Severity,
     Status,
     worst,
@@ -41,6 +43,8 @@ TRANSPORT_HINTS = {
     "host_key_unknown": "no known_hosts entry: add it, or pass --accept-new to record it",
     "unreachable": "connection refused or no route; is sshd running and the port right?",
     "transport": "see the message; rerun with --debug for details",
+    "become_failed": "give the SSH user passwordless sudo (a NOPASSWD sudoers rule) or log in "
+    "as root",
 }
 
 
@@ -198,14 +202,24 @@ def run_checks(
 
 
 async def check_host(transport: Transport, target: Target, opts: HealthOptions) -> HostRun:
-    """Never raises for a host problem: every outcome is an envelope."""
+    """Never raises for a host problem: every outcome is an envelope.
+
+    A replayed host keeps its recorded `collected_at` and says it was replayed (`replayed`).
+    """
     started, t0 = utc_now(), time.monotonic()
+    marker: Replayed | None = None
+    if isinstance(transport, ReplayTransport):
+        started, marker = transport.provenance(target.name, started)
+
+    def done(env: Envelope, raw: dict[str, bytes]) -> HostRun:
+        env.replayed = marker
+        return HostRun(bound(finalize(env), opts.max_bytes), raw)
+
     build = build_for(opts.command)  # `sh -s` over SSH: python3 or the sh fallback
     payload = build(sources_for(opts.checks), max(1.0, opts.timeout_s - 2.0))
     res = await transport.run(target, opts.command, payload, opts.timeout_s)
     if res.error:
-        failed = failed_run(target, res, started, t0, opts.host_class)
-        return HostRun(bound(finalize(failed), opts.max_bytes), {})
+        return done(failed_run(target, res, started, t0, opts.host_class), {})
     try:
         doc, line = parse_payload(res.stdout)
     except (ValueError, ValidationError) as exc:
@@ -216,7 +230,7 @@ async def check_host(transport: Transport, target: Target, opts: HealthOptions) 
         )
         env = _envelope(target, started, t0, status=Status.ERROR, errors=[err])
         raw = {"stdout.bin": res.stdout[: 4 << 20], "stderr.bin": res.stderr[: 1 << 20]}
-        return HostRun(bound(finalize(env), opts.max_bytes), raw)
+        return done(env, raw)
     facts = facts_of(doc.captures)
     host_class = opts.host_class or target.host_class
     hf = _host_facts(facts)
@@ -248,4 +262,4 @@ async def check_host(transport: Transport, target: Target, opts: HealthOptions) 
                 hint="install python3 (3.8+) on the host for full checks",
             )
         )
-    return HostRun(bound(finalize(env), opts.max_bytes), {"payload.json": line + b"\n"})
+    return done(env, {"payload.json": line + b"\n"})

@@ -14,10 +14,14 @@ from pathlib import Path
 import diag
 from diag.artifacts import RUN_JSON, write_host, write_summary
 from diag.envelope import bound, finalize, utc_now
+from diag.errors import InventoryError
 from diag.exitcodes import Exit, exit_code
 from diag.fleet.fanout import run_fleet
+from diag.fleet.inventory import Inventory
+from diag.fleet.limit import select
 from diag.hostcheck import HealthOptions, HostRun, check_host, failed_run
 from diag.transport.base import CommandResult, Target, Transport
+from diag.transport.replay import ReplayTransport
 from schemas.envelope import SCHEMA_VERSION, Envelope, ErrorCode, ErrorInfo, Status
 from schemas.health import RunSummary
 
@@ -30,6 +34,23 @@ class SessionResult:
     exit: Exit
     interrupted: bool
     warnings: list[str] = field(default_factory=list)  # for stderr: the run itself is reported
+
+
+def replay_targets(rt: ReplayTransport, limit: str = "") -> list[Target]:
+    """The recorded hosts (name, address, class as recorded), narrowed by an Ansible-style
+    `--limit` over their names (globs, `~regex`, `a:b`, `!x`, `@file`; no groups are recorded).
+    """
+    names = rt.hosts()
+    if not names:
+        raise InventoryError(
+            f"--replay {rt.root}: no recorded hosts (DIR/hosts/<host>/envelope.json)"
+        )
+    if limit:
+        inv = Inventory()
+        for name in names:
+            inv.add(name, None)
+        names = select(inv, limit)
+    return [rt.target(n) for n in names]
 
 
 def _interrupted_run(target: Target) -> HostRun:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class Strict(BaseModel):
@@ -79,6 +79,7 @@ class ErrorCode(str, Enum):
     HOST_KEY_CHANGED = "host_key_changed"  # the key differs from known_hosts: never accepted
     HOST_KEY_UNKNOWN = "host_key_unknown"  # no known_hosts entry and --accept-new not given
     TRANSPORT = "transport"  # any other SSH / process-level failure
+    BECOME_FAILED = "become_failed"  # --become: `sudo -n` refused (needs a password, not allowed)
     PAYLOAD_FAILED = "payload_failed"  # the payload ran but printed no usable document
     NO_PYTHON = "no_python"  # the host has no python3; the sh fallback ran (reduced checks)
     CHECK_CRASHED = "check_crashed"  # a parser or evaluation raised; the other checks still ran
@@ -156,6 +157,13 @@ class Truncation(Strict):
         return bool(self.fields or self.findings_dropped or self.captures)
 
 
+class Replayed(Strict):
+    """How an envelope was re-judged from a recorded run (`--replay DIR`). Since schema 1.2."""
+
+    at: str = Field(description="UTC, RFC 3339, when the replay ran.")
+    source: str = Field(description="The --replay directory the captures were read from.")
+
+
 class Envelope(Strict):
     schema_version: str = SCHEMA_VERSION
     kind: str = Field(description="Document kind, e.g. health.l1.")
@@ -168,8 +176,14 @@ class Envelope(Strict):
     findings: list[Finding] = Field(default_factory=list)
     errors: list[ErrorInfo] = Field(default_factory=list)
     truncated: Truncation = Field(default_factory=Truncation)
-    collected_at: str = Field(description="UTC, RFC 3339, when collection started.")
+    collected_at: str = Field(
+        description="UTC, RFC 3339, when collection started; a replay keeps the recorded time."
+    )
     duration_ms: int
+    replayed: Replayed | None = Field(
+        default=None,
+        description="Set when re-judged from a recorded run (--replay); null for a live run.",
+    )
     data: dict[str, Any] = Field(
         default_factory=dict, description="Kind-specific, see data models."
     )

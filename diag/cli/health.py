@@ -49,6 +49,7 @@ MIN_MAX_BYTES = 1024  # the envelope skeleton alone needs ~600 bytes
     help="GPUs each host must have (wins over the host-class policy; 0: none).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="--human: show passing checks too.")
+@click.option("--overwrite", is_flag=True, help="Replace the previous run an --out DIR holds.")
 @output_options
 @fleet_options
 @guarded
@@ -64,6 +65,7 @@ def health(
     strict: bool,
     expect_gpus: int | None,
     verbose: bool,
+    overwrite: bool,
     human: bool,
     out: Path | None,
 ) -> None:
@@ -76,6 +78,10 @@ def health(
 
     opts = options_for(policy, check_ids, timeout, max_bytes, host_class, expect_gpus)
     targets, transport = health_targets(local, replay, fleet, opts)
+    if out is not None:  # before any host: never two runs in one DIR, never into --replay's
+        from diag.artifacts import prepare_out
+
+        prepare_out(out, overwrite, reads=replay)
     emit = render_to_stdout(human, verbose, len(targets))
     result = run_session(targets, transport, opts, emit, out, fleet, strict)
     for warning in result.warnings:

@@ -109,6 +109,7 @@ _NAMES = (
     "ssh_config",
     "connect_timeout",
     "workers",
+    "become",
 )
 
 _OPTIONS = [
@@ -176,6 +177,11 @@ _OPTIONS = [
         default=0,
         type=click.IntRange(0, 256),
         help="Worker processes for SSH runs [0: one per core, but each gets 256+ hosts].",
+    ),
+    click.option(
+        "--become",
+        is_flag=True,
+        help="Run the payload through `sudo -n` when the SSH user is not root.",
     ),
     click.option(
         "--connect-timeout",

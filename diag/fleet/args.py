@@ -26,6 +26,7 @@ class FleetArgs:
     ssh_config: Path | None = None
     connect_timeout: float = 10.0
     workers: int = 0
+    become: bool = False
 
     @property
     def wanted(self) -> bool:
@@ -66,6 +67,7 @@ def ssh_transport(args: FleetArgs, timeout: float) -> Transport:
         jump=args.jump,
         ssh_config=args.ssh_config.expanduser() if args.ssh_config else None,
         connect_timeout_s=min(args.connect_timeout, timeout),
+        become=args.become,
     )
     if args.transport == "fabric":
         from diag.transport.fabric_transport import FabricTransport

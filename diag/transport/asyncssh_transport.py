@@ -23,6 +23,7 @@ from diag.transport.ssh_common import (
     OutputFlood,
     SSHSettings,
     Verdict,
+    become_result,
     classify,
     explicit_port,
     flood_message,
@@ -152,8 +153,9 @@ class AsyncSSHTransport:
         t0 = time.monotonic()
         state: dict[str, Any] = {}
         try:
-            cmd = remote_command(command, timeout, self.s.host_deadline)
-            return await asyncio.wait_for(self._run(host, cmd, stdin, state, t0), timeout)
+            cmd = remote_command(command, timeout, self.s.host_deadline, self.s.become)
+            res = await asyncio.wait_for(self._run(host, cmd, stdin, state, t0), timeout)
+            return become_result(res) if self.s.become else res
         except (asyncio.TimeoutError, TimeoutError):
             where = "before the command finished" if state.get("connected") else "while connecting"
             return _fail(t0, "timeout", f"no result within {timeout:g} s ({where})")

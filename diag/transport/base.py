@@ -10,7 +10,13 @@ from typing import Any, Literal, Protocol
 from diag.errors import InventoryError
 
 ErrorKind = Literal[
-    "timeout", "auth", "host_key_changed", "host_key_unknown", "unreachable", "transport"
+    "timeout",
+    "auth",
+    "host_key_changed",
+    "host_key_unknown",
+    "unreachable",
+    "transport",
+    "become_failed",
 ]
 
 

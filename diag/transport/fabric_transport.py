@@ -29,6 +29,7 @@ from diag.transport.ssh_common import (
     OutputFlood,
     SSHSettings,
     Verdict,
+    become_result,
     classify,
     explicit_port,
     flood_message,
@@ -127,13 +128,14 @@ class FabricTransport:
             self.pool,
             self._blocking,
             host,
-            remote_command(command, timeout, self.s.host_deadline),
+            remote_command(command, timeout, self.s.host_deadline, self.s.become),
             stdin,
             t0 + timeout,
             holder,
         )
         try:
-            return await asyncio.wait_for(asyncio.shield(fut), timeout)
+            res = await asyncio.wait_for(asyncio.shield(fut), timeout)
+            return become_result(res) if self.s.become else res
         except (asyncio.TimeoutError, TimeoutError):
             holder["stop"] = True
             _close(holder)  # unblocks the worker thread; its result is dropped

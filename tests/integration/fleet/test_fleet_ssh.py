@@ -51,8 +51,12 @@ def test_all_healthy_netns_hosts_with_out_dir(
         "    vars: {user: root, host_class: h100}\n"
         "hosts:\n" + "".join(f"  {h.name}: {{address: {h.addr}}}\n" for h in netns_hosts)
     )
+    pol = tmp_path / "site.yaml"
+    pol.write_text("classes:\n  h100: {description: the inventory's class}\n")
     out = tmp_path / "run1"
-    r = diagctl(*base_args(ssh_keys, kh, transport, "-i", str(inv), "--out", str(out)))
+    r = diagctl(
+        *base_args(ssh_keys, kh, transport, "-i", str(inv), "--policy", str(pol), "--out", str(out))
+    )
     assert r.returncode in (0, 3), r.stderr
     envs = envelopes(r.stdout)
     assert sorted(envs) == ["gpu-node-1", "gpu-node-2", "gpu-node-3"]
@@ -68,7 +72,7 @@ def test_all_healthy_netns_hosts_with_out_dir(
     summary = json.loads((out / "run.json").read_text())
     assert summary["hosts"] == 3 and summary["exit_code"] == r.returncode
     # --replay re-analyses the run without touching any host: same hosts, same statuses.
-    rr = diagctl("health", "--replay", str(out))
+    rr = diagctl("health", "--replay", str(out), "--policy", str(pol))
     assert {k: v["status"] for k, v in envelopes(rr.stdout).items()} == {
         k: v["status"] for k, v in envs.items()
     }
