@@ -14,18 +14,31 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from diag.errors import ConfigError
-from diag.files import load_yaml_file
-from schemas.config import ConfigFile
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 SYSTEM_FILE = Path("/etc/diagctl/config.yaml")
 ENV_FILE = "DIAGCTL_CONFIG"
 ENV_PREFIX = "DIAGCTL_"
-KEYS: tuple[str, ...] = tuple(ConfigFile.model_fields)
+# schemas.config.ConfigFile's fields (a test pins them equal); pydantic and the schema are
+# imported only when a file or variable is there to validate: most runs have neither.
+KEYS: tuple[str, ...] = (
+    "inventory",
+    "known_hosts",
+    "identity",
+    "user",
+    "policy",
+    "host_class",
+    "forks",
+    "transport",
+    "connect_timeout",
+    "probe_state",
+    "probe_audit",
+)
 PATH_KEYS = frozenset(
     {"inventory", "known_hosts", "identity", "policy", "probe_state", "probe_audit"}
 )
@@ -56,16 +69,14 @@ def state_dir(env: Mapping[str, str] = os.environ) -> Path:
 
 
 def builtin_defaults(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """What applies when nothing sets a key; None: the option is simply absent."""
-    from diag.fleet.args import FleetArgs
-
-    fa = FleetArgs()
+    """What applies when nothing sets a key; None: the option is simply absent. A test pins
+    these equal to the click options' defaults."""
     return {
         **dict.fromkeys(KEYS),
         "known_hosts": "~/.ssh/known_hosts",
-        "forks": fa.forks,
-        "transport": fa.transport,
-        "connect_timeout": fa.connect_timeout,
+        "forks": 64,
+        "transport": "asyncssh",
+        "connect_timeout": 10.0,
         "probe_state": str(state_dir(env) / "probe-state.json"),
         "probe_audit": str(state_dir(env) / "probe-audit.jsonl"),
     }
@@ -96,6 +107,11 @@ def _resolve(values: dict[str, Any], base: Path | None) -> dict[str, Any]:
 
 def read_file(path: Path) -> dict[str, Any]:
     """One config file's keys; any problem is a ConfigError naming the file and the key."""
+    from pydantic import ValidationError
+
+    from diag.files import load_yaml_file
+    from schemas.config import ConfigFile
+
     raw = load_yaml_file(path, "config")
     if raw is None:
         return {}  # an empty file (or only comments) sets nothing
@@ -112,6 +128,12 @@ def read_env(env: Mapping[str, str]) -> dict[str, Any]:
     """`DIAGCTL_FORKS=128` and the like; text, so read with strict=False (`nan` is still an
     error). An empty variable sets nothing."""
     raw = {k: env[ENV_PREFIX + k.upper()] for k in KEYS if env.get(ENV_PREFIX + k.upper())}
+    if not raw:
+        return {}
+    from pydantic import ValidationError
+
+    from schemas.config import ConfigFile
+
     try:
         cfg = ConfigFile.model_validate(raw, strict=False)
     except ValidationError as exc:

@@ -239,3 +239,29 @@ def test_named_config_that_does_not_exist(layers: Path) -> None:
 def test_empty_file_sets_nothing(layers: Path) -> None:
     (layers / "etc" / "config.yaml").write_text("# nothing yet\n")
     assert diag.config.effective(None).layered() == {}
+
+
+def test_keys_are_the_schema_fields_and_defaults_are_the_options_defaults() -> None:
+    from schemas.config import ConfigFile
+
+    assert tuple(ConfigFile.model_fields) == KEYS
+    health = cli.commands["health"]
+    params = {p.name: p.default for p in health.params}
+    defaults = diag.config.builtin_defaults({"XDG_STATE_HOME": "/st"})
+    for key in ("forks", "transport", "connect_timeout"):
+        assert defaults[key] == params[key], key
+    from probes.app import state_dir
+
+    assert defaults["probe_state"] == str(state_dir({"XDG_STATE_HOME": "/st"}) / "probe-state.json")
+
+
+def test_an_empty_environment_does_not_import_the_schema() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, diag.config as c; c.read_env({}); "
+        "print('schemas.config' in sys.modules, 'pydantic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "False False\n"
