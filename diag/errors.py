@@ -52,3 +52,7 @@ class InternalError(DiagError):
     """A bug in diagctl, reported without a traceback unless --debug."""
 
     exit_code = Exit.INTERNAL
+
+
+class ConfigError(UsageError):
+    """A bad config file or DIAGCTL_* variable: the message names the file (or variable) and key."""

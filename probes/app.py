@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import os
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from diag import redact
+from diag.config import state_dir
 from diag.envelope import utc_now
 from diag.errors import UsageError
 from diag.files import load_yaml, yaml_problem
@@ -47,11 +47,6 @@ class RoundOutcome:
 
     result: RoundResult | None = None
     interrupted: list[ProbeEnvelope] = field(default_factory=list)
-
-
-def state_dir() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "diagctl"
 
 
 def _where(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:

@@ -6,6 +6,7 @@ import json
 
 from pydantic import BaseModel
 
+from schemas.config import ConfigFile
 from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.health import HealthEnvelope, RunSummary
 from schemas.payload import PayloadOutput
@@ -24,6 +25,7 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "probe.audit_record": AuditRecord,
     "probe.targets": TargetsFile,
     "probe.state": StateFile,
+    "config": ConfigFile,
 }
 
 

@@ -7,13 +7,27 @@ from pathlib import Path
 
 import click
 
-from diag.cli.options import fleet_options, guarded, one_line_error, output_options
+from diag.cli.options import (
+    comma_list,
+    examples,
+    fleet_options,
+    guarded,
+    one_line_error,
+    output_options,
+)
 from diag.fleet.args import FleetArgs
 
 MIN_MAX_BYTES = 1024  # the envelope skeleton alone needs ~600 bytes
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "diagctl health --local",
+        "diagctl health -H root@10.0.0.7,root@10.0.0.8 --identity ~/.ssh/diag_ed25519 -f 128",
+        "diagctl health -i inventory.yaml --limit h100 --check gpu.xid,gpu.memory --out run1",
+        "diagctl health --replay run1 --policy site.yaml --human",
+    )
+)
 @click.option("--local", is_flag=True, help="Check this machine (no SSH, no inventory).")
 @click.option(
     "--replay",
@@ -26,7 +40,14 @@ MIN_MAX_BYTES = 1024  # the envelope skeleton alone needs ~600 bytes
     help="Policy YAML merged over the shipped defaults.",
 )
 @click.option("--host-class", default="", help="Host class whose policy overrides apply.")
-@click.option("--check", "check_ids", multiple=True, help="Run only these check ids.")
+@click.option(
+    "--check",
+    "check_ids",
+    multiple=True,
+    callback=comma_list,
+    metavar="ID[,ID...]",
+    help="Run only these check ids.",
+)
 @click.option(
     "--max-bytes",
     default=64 * 1024,
@@ -89,12 +110,18 @@ def health(
     sys.exit(int(result.exit))
 
 
-@click.group()
+@click.group(epilog=examples("diagctl checks list", "diagctl checks list --json"))
 def checks() -> None:
     """The check catalog."""
 
 
-@checks.command("list")
+@checks.command(
+    "list",
+    epilog=examples(
+        "diagctl checks list",
+        "diagctl checks list --policy site.yaml --host-class dgx-h100 --json",
+    ),
+)
 @click.option("--policy", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--host-class", default="")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per check.")

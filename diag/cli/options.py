@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from diag.exitcodes import Exit
 from diag.fleet.args import FleetArgs
@@ -43,6 +44,37 @@ class CliInternalError(CliError):
     exit_code = int(Exit.INTERNAL)
 
 
+def examples(*lines: str) -> str:
+    """An `Examples:` epilog for --help; click's `\\b` keeps the lines as written."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def comma_list(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A repeatable option also takes comma lists: `--check a,b` is `--check a --check b`."""
+    items = tuple(part.strip() for v in value for part in v.split(","))
+    if any(not item for item in items):
+        bad = next(v for v in value if any(not p.strip() for p in v.split(",")))
+        raise CliError(f"{param.opts[-1]} {bad!r}: empty item in a comma list")
+    return items
+
+
+# An --out DIR named like a file (`--out result.json`) would become a directory of that name.
+FILE_SUFFIXES = frozenset(
+    {".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".txt", ".log", ".csv", ".prom", ".gz"}
+)
+
+
+def out_dir(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None and value.suffix.lower() in FILE_SUFFIXES and not value.is_dir():
+        raise CliError(
+            f"--out {value}: --out names a directory (hosts/<host>/envelope.json, run.json); "
+            f"for one JSONL file redirect stdout instead: > {value.name}"
+        )
+    return value
+
+
 def output_options(fn: F) -> F:
     fn = click.option("--human", "human", is_flag=True, help="A readable table, not JSONL.")(fn)
     fn = click.option(
@@ -52,6 +84,7 @@ def output_options(fn: F) -> F:
         "--out",
         "out",
         type=click.Path(file_okay=False, path_type=Path),
+        callback=out_dir,
         help="Keep DIR/hosts/<host>/{envelope.json,raw/} and DIR/run.json.",
     )(fn)
     return fn
@@ -117,6 +150,7 @@ _OPTIONS = [
         "-H",
         "--hosts",
         multiple=True,
+        callback=comma_list,
         metavar="HOST[,HOST...]",
         help="Hosts as [user@]host[:port], comma-separated; IPv6 as [addr]:port.",
     ),
@@ -147,6 +181,7 @@ _OPTIONS = [
         help="Record first-seen host keys in known_hosts; a CHANGED key is still refused.",
     ),
     click.option(
+        "-f",
         "--forks",
         default=64,
         show_default=True,
@@ -202,6 +237,11 @@ def fleet_options(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         given = {n: kwargs.pop(n) for n in _NAMES}
         given["limit"] = given["limit"] or ""
+        source = click.get_current_context().get_parameter_source("inventory")
+        if source is ParameterSource.DEFAULT_MAP and (
+            given["hosts"] or kwargs.get("local") or kwargs.get("replay")
+        ):
+            given["inventory"] = None  # a configured inventory yields to -H, --local, --replay
         return fn(*args, fleet=FleetArgs(**given), **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -7,16 +7,28 @@ from pathlib import Path
 
 import click
 
-from diag.cli.options import SECRETS_KEY, guarded, one_line_error
+from diag.cli.options import SECRETS_KEY, examples, guarded, one_line_error
 from diag.exitcodes import Exit
 
 
-@click.group()
+@click.group(
+    epilog=examples(
+        "diagctl probe run --targets probe-targets.yaml --human",
+        "diagctl probe record-golden --targets probe-targets.yaml --out probe-targets.yaml",
+    )
+)
 def probe() -> None:
     """Synthetic token-generation probes: find zombie endpoints, cordon them safely."""
 
 
-@probe.command("run")
+@probe.command(
+    "run",
+    epilog=examples(
+        "diagctl probe run --targets probe-targets.yaml --human",
+        "diagctl probe run --targets probe-targets.yaml --act --prom /var/lib/prom/diagctl.prom",
+        "diagctl probe run --targets t.yaml --state /var/lib/diagctl/probe-state.json",
+    ),
+)
 @click.option(
     "--targets",
     required=True,
@@ -95,7 +107,13 @@ def probe_run(
     sys.exit(int(probe_exit_code(result.probes, result.breaker_tripped, result.action_failed)))
 
 
-@probe.command("record-golden")
+@probe.command(
+    "record-golden",
+    epilog=examples(
+        "diagctl probe record-golden --targets probe-targets.yaml",
+        "diagctl probe record-golden --targets probe-targets.yaml --out probe-targets.yaml",
+    ),
+)
 @click.option("--targets", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--out",

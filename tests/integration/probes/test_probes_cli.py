@@ -65,8 +65,10 @@ def test_healthy_zombie_down_and_prom(llama, tmp_path) -> None:  # type: ignore[
     assert by["dead"]["data"]["verdict"] == "down" and by["dead"]["status"] == "unreachable"
     assert by["dead"]["errors"][0]["code"] == "unreachable"
     text = prom.read_text()
-    assert 'probe_success{group="default",model="tiny",node="n1",target="ok"} 1.0' in text
-    assert 'probe_success{group="default",model="tiny",node="n2",target="zombie"} 0.0' in text
+    ok_line = 'diagctl_probe_success{group="default",model="tiny",node="n1",target="ok"} 1.0'
+    assert ok_line in text.splitlines()
+    zombie = 'diagctl_probe_success{group="default",model="tiny",node="n2",target="zombie"} 0.0'
+    assert zombie in text.splitlines()
     promtool = shutil.which("promtool")
     if promtool:  # the Prometheus linter, when installed (Debian package `prometheus`)
         lint = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,

@@ -136,6 +136,10 @@ def _command_cases() -> list[tuple[str, list[str]]]:
 def test_docs_command_names_real_options(page: str, argv: list[str]) -> None:
     cmd: click.Command = cli
     words = argv[1:]
+    root = {o: p for p in cli.params for o in p.opts}
+    while words and words[0] in root:  # global options before the command (`--config F`)
+        takes_value = isinstance(root[words[0]], click.Option) and not root[words[0]].is_flag
+        words = words[2:] if takes_value else words[1:]
     while isinstance(cmd, click.Group) and words and words[0] in cmd.commands:
         cmd = cmd.commands[words.pop(0)]
     assert not isinstance(cmd, click.Group) or not words or words[0].startswith("-"), (page, argv)
