@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from diag.cli.options import fleet_options, guarded, one_line_error, output_options
+from diag.cli.options import (
+    fleet_options,
+    guarded,
+    one_line_error,
+    output_options,
+    wants_human,
+)
 from diag.fleet.args import FleetArgs
 
 MIN_MAX_BYTES = 1024  # the envelope skeleton alone needs ~600 bytes
@@ -64,20 +71,27 @@ def health(
     strict: bool,
     expect_gpus: int | None,
     verbose: bool,
-    human: bool,
+    human: bool | None,
     out: Path | None,
 ) -> None:
-    """L1 health checks: one bounded JSON envelope per host on stdout.
+    """L1 health checks: a readable table on a terminal, one bounded JSON envelope per host
+    (JSONL) in a pipe; a fleet run ends the table with a recap of the hosts sharing a finding.
 
     Hosts: --local, --replay DIR, or over SSH with -H HOST[,HOST...] / -i INVENTORY.
     """
-    from diag.cli.render import render_to_stdout
+    from diag.cli.render import colour_wanted, recap_text, render_to_stdout
+    from diag.fleet.recap import RecapBuilder
     from diag.health import health_targets, options_for, run_session
 
     opts = options_for(policy, check_ids, timeout, max_bytes, host_class, expect_gpus)
     targets, transport = health_targets(local, replay, fleet, opts)
-    emit = render_to_stdout(human, verbose, len(targets))
+    readable = wants_human(human)
+    colour = readable and colour_wanted(os.environ, sys.stdout.isatty())
+    recap = RecapBuilder() if readable and len(targets) > 1 else None
+    emit = render_to_stdout(readable, verbose, len(targets), colour, recap)
     result = run_session(targets, transport, opts, emit, out, fleet, strict)
+    if recap is not None:
+        click.echo(recap_text(recap.build(), colour))
     for warning in result.warnings:
         click.echo(one_line_error(f"diagctl: {warning}"), err=True)
     sys.exit(int(result.exit))
