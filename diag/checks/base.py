@@ -167,6 +167,18 @@ def graded(value: float, warn: float, fail: float, higher_is_worse: bool = True)
     return Status.FAIL if value <= fail else Status.WARN if value <= warn else Status.PASS
 
 
+def crossed(
+    status: Status, warn: float, fail: float, unit: str = "", higher_is_worse: bool = True
+) -> str:
+    """The threshold `graded` found crossed, for the message: ` >= fail 90%`, ` <= warn 10%`;
+    empty when nothing was crossed."""
+    if status not in (Status.WARN, Status.FAIL):
+        return ""
+    op = ">=" if higher_is_worse else "<="
+    name, limit = ("fail", fail) if status is Status.FAIL else ("warn", warn)
+    return f" {op} {name} {limit}{unit}"
+
+
 SEVERITY_OF = {
     Status.PASS: Severity.INFO,
     Status.WARN: Severity.MEDIUM,

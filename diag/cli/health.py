@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from diag.cli.options import (
     guarded,
     one_line_error,
     output_options,
+    wants_human,
 )
 from diag.fleet.args import FleetArgs
 
@@ -87,14 +89,16 @@ def health(
     expect_gpus: int | None,
     verbose: bool,
     overwrite: bool,
-    human: bool,
+    human: bool | None,
     out: Path | None,
 ) -> None:
-    """L1 health checks: one bounded JSON envelope per host on stdout.
+    """L1 health checks: a readable table on a terminal, one bounded JSON envelope per host
+    (JSONL) in a pipe; a fleet run ends the table with a recap of the hosts sharing a finding.
 
     Hosts: --local, --replay DIR, or over SSH with -H HOST[,HOST...] / -i INVENTORY.
     """
-    from diag.cli.render import render_to_stdout
+    from diag.cli.render import colour_wanted, recap_text, render_to_stdout
+    from diag.fleet.recap import RecapBuilder
     from diag.health import health_targets, options_for, run_session
 
     opts = options_for(policy, check_ids, timeout, max_bytes, host_class, expect_gpus)
@@ -103,8 +107,13 @@ def health(
         from diag.artifacts import prepare_out
 
         prepare_out(out, overwrite, reads=replay)
-    emit = render_to_stdout(human, verbose, len(targets))
+    readable = wants_human(human)
+    colour = readable and colour_wanted(os.environ, sys.stdout.isatty())
+    recap = RecapBuilder() if readable and len(targets) > 1 else None
+    emit = render_to_stdout(readable, verbose, len(targets), colour, recap)
     result = run_session(targets, transport, opts, emit, out, fleet, strict)
+    if recap is not None:
+        click.echo(recap_text(recap.build(), colour))
     for warning in result.warnings:
         click.echo(one_line_error(f"diagctl: {warning}"), err=True)
     sys.exit(int(result.exit))

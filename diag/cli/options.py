@@ -75,11 +75,32 @@ def out_dir(ctx: click.Context, param: click.Parameter, value: Path | None) -> P
     return value
 
 
-def output_options(fn: F) -> F:
-    fn = click.option("--human", "human", is_flag=True, help="A readable table, not JSONL.")(fn)
+def format_options(fn: F) -> F:
+    """`--human` / `--json`; neither: the readable view on a terminal, JSONL in a pipe."""
     fn = click.option(
-        "--json", "human", flag_value=False, help="One JSON envelope per line (the default)."
+        "--human",
+        "human",
+        flag_value=True,
+        default=None,
+        help="A readable table (the default when stdout is a terminal).",
     )(fn)
+    fn = click.option(
+        "--json",
+        "human",
+        flag_value=False,
+        default=None,
+        help="One JSON envelope per line (the default in a pipe).",
+    )(fn)
+    return fn
+
+
+def wants_human(human: bool | None) -> bool:
+    """--human / --json as given, else whether stdout is a terminal (like `ls` and `git`)."""
+    return sys.stdout.isatty() if human is None else human
+
+
+def output_options(fn: F) -> F:
+    fn = format_options(fn)
     fn = click.option(
         "--out",
         "out",

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from diag.cli.options import SECRETS_KEY, examples, guarded, one_line_error
+from diag.cli.options import (
+    SECRETS_KEY,
+    examples,
+    format_options,
+    guarded,
+    one_line_error,
+    wants_human,
+)
 from diag.exitcodes import Exit
 
 
@@ -66,7 +74,7 @@ def probe() -> None:
     type=click.IntRange(min=1, max=4096),
     help="Probes in flight at once.",
 )
-@click.option("--human", is_flag=True, help="A readable line per target, not JSONL.")
+@format_options
 @guarded
 def probe_run(
     targets: Path,
@@ -77,11 +85,12 @@ def probe_run(
     once: bool,
     lock_wait: float,
     concurrency: int,
-    human: bool,
+    human: bool | None,
 ) -> None:
-    """Probe every target once; one envelope per target (then audit envelopes) on stdout."""
+    """Probe every target once: a readable line per target on a terminal, one envelope per
+    target (then audit envelopes) as JSONL in a pipe."""
     from diag import redact
-    from diag.cli.render import emit_round
+    from diag.cli.render import colour_wanted, emit_round
     from diag.exitcodes import probe_exit_code
     from probes import app
 
@@ -97,7 +106,8 @@ def probe_run(
             sys.stdout.flush()
             sys.exit(int(Exit.INTERRUPTED))
         result = outcome.result
-        emit_round(result, human)
+        readable = wants_human(human)
+        emit_round(result, readable, readable and colour_wanted(os.environ, sys.stdout.isatty()))
         for line in result.warnings:
             click.echo(one_line_error(f"warning: {line}"), err=True)
         for line in result.output_errors:  # the round is on stdout; a file was not written

@@ -23,24 +23,35 @@ def memory_parts(g: GpuInfo, rules: Rules) -> list[Part]:
         parts.append((Status.FAIL, Action.ISOLATE, "row remapping failed: no spare rows left"))
     retired = (g.retired_pages_sbe or 0) + (g.retired_pages_dbe or 0)
     if retired >= rules["isolate_retired_pages"]:
-        parts.append((Status.FAIL, Action.ISOLATE, f"{retired} retired pages"))
+        limit = rules["isolate_retired_pages"]
+        parts.append((Status.FAIL, Action.ISOLATE, f"{retired} retired pages >= isolate {limit}"))
     if g.remap_pending:
         parts.append((Status.FAIL, Action.RESET, "row remap pending: reset the GPU to apply it"))
     if g.retired_pages_pending:
         parts.append((Status.FAIL, Action.RESET, "page retirement pending: reset to apply it"))
     if g.ecc_volatile_uncorrected:
         parts.append(
-            (Status.FAIL, Action.RESET, f"{g.ecc_volatile_uncorrected} uncorrectable ECC errors")
+            (
+                Status.FAIL,
+                Action.RESET,
+                f"{g.ecc_volatile_uncorrected} uncorrectable ECC errors > 0",
+            )
         )
     if g.ecc_aggregate_uncorrected and not g.ecc_volatile_uncorrected:
         status = Status.FAIL if rules["aggregate_uncorrectable_is_fail"] else Status.WARN
         parts.append(
-            (status, Action.MONITOR, f"{g.ecc_aggregate_uncorrected} lifetime uncorrectable ECC")
+            (
+                status,
+                Action.MONITOR,
+                f"{g.ecc_aggregate_uncorrected} lifetime uncorrectable ECC > 0",
+            )
         )
     if g.ecc_enabled is False:
         parts.append((Status.WARN, Action.MONITOR, "ECC is disabled"))
     if (g.ecc_volatile_corrected or 0) >= rules["warn_volatile_corrected"]:
-        parts.append((Status.WARN, Action.MONITOR, f"{g.ecc_volatile_corrected} corrected ECC"))
+        limit = rules["warn_volatile_corrected"]
+        msg = f"{g.ecc_volatile_corrected} corrected ECC >= warn {limit}"
+        parts.append((Status.WARN, Action.MONITOR, msg))
     known = (g.ecc_volatile_uncorrected, g.remap_pending, g.retired_pages_pending)
     if not parts and all(v is None for v in known):
         parts.append((Status.UNKNOWN, Action.MONITOR, "driver reports no ECC/remap/retirement"))

@@ -47,7 +47,7 @@ def pcie_parts(g: GpuInfo, rules: Rules, uptime_s: float) -> list[Part]:
                 (
                     Status.WARN,
                     Action.MONITOR,
-                    f"{rate:.1f} PCIe replays/min (gen {gen} limit {limit})",
+                    f"{rate:.1f} PCIe replays/min >= warn {limit} (gen {gen})",
                 )
             )
     if g.pcie_gen_current is None and g.pcie_width_current is None:

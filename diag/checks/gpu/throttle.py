@@ -42,8 +42,10 @@ def thermal_parts(g: GpuInfo, rules: Rules) -> list[Part]:
             parts.append((Status.WARN, Action.MONITOR, "clocks held down by " + ", ".join(bad)))
     if g.temp_c is not None and g.temp_slowdown_c:
         margin = g.temp_slowdown_c - g.temp_c
-        if margin <= rules["warn_margin_to_slowdown_c"]:
-            parts.append((Status.WARN, Action.MONITOR, f"{g.temp_c} °C, {margin} °C from slowdown"))
+        limit = rules["warn_margin_to_slowdown_c"]
+        if margin <= limit:
+            msg = f"{g.temp_c} °C, {margin} °C from slowdown <= warn {limit} °C"
+            parts.append((Status.WARN, Action.MONITOR, msg))
     return parts
 
 

@@ -49,7 +49,9 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
         status = Status.FAIL if rules["unsynced_is_fail"] else Status.WARN
         msg = "kernel clock is not synchronised (STA_UNSYNC/TIME_ERROR)"
     elif maxerr_ms > rules["warn_max_error_ms"]:
-        status, msg = Status.WARN, f"clock synchronised but max error {maxerr_ms:.1f} ms"
+        limit = rules["warn_max_error_ms"]
+        status = Status.WARN
+        msg = f"clock synchronised but max error {maxerr_ms:.1f} ms > warn {limit} ms"
     else:
         status, msg = Status.PASS, f"clock synchronised, max error {maxerr_ms:.1f} ms"
     return [

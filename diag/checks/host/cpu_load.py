@@ -11,6 +11,7 @@ from diag.checks.base import (
     Source,
     capture_problem,
     clean,
+    crossed,
     finding,
     graded,
     unknown,
@@ -57,7 +58,8 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
             entity="cpu",
             observed=observed,
             threshold={k: rules[k] for k in ("warn_per_core", "fail_per_core")},
-            message=f"5-min load {five} on {ctx.cpu_count} cores ({per_core}/core)",
+            message=f"5-min load {five} on {ctx.cpu_count} cores ({per_core}/core"
+            f"{crossed(status, rules['warn_per_core'], rules['fail_per_core'])})",
             evidence=[clean(caps["loadavg"].stdout.strip(), 120)],
         )
     ]

@@ -11,6 +11,7 @@ from diag.checks.base import (
     Rules,
     Source,
     capture_problem,
+    crossed,
     finding,
     graded,
     unknown,
@@ -77,8 +78,15 @@ def _one(fs: FsUsage, rules: Rules) -> Finding:
             "size_bytes": fs.size_bytes,
             "avail_bytes": fs.avail_bytes,
         },
-        message=f"{fs.path}: {fs.used_pct}% space used, "
-        + ("inodes unlimited" if ino is None else f"{ino}% inodes used"),
+        message=f"{fs.path}: {fs.used_pct}% space used"
+        + crossed(space, rules["warn_used_pct"], rules["fail_used_pct"], "%")
+        + ", "
+        + (
+            "inodes unlimited"
+            if ino is None
+            else f"{ino}% inodes used"
+            + crossed(inode, rules["warn_inodes_used_pct"], rules["fail_inodes_used_pct"], "%")
+        ),
     )
 
 

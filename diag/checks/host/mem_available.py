@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from diag.checks.base import Check, Context, Rules, Source, capture_problem, finding, graded
+from diag.checks.base import (
+    Check,
+    Context,
+    Rules,
+    Source,
+    capture_problem,
+    crossed,
+    finding,
+    graded,
+)
 from schemas.envelope import Finding
 from schemas.payload import Capture
 
@@ -44,7 +53,8 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
             entity="memory",
             observed=observed,
             threshold={k: rules[k] for k in ("warn_available_pct", "fail_available_pct")},
-            message=f"{pct}% of memory available",
+            message=f"{pct}% of memory available"
+            + crossed(status, rules["warn_available_pct"], rules["fail_available_pct"], "%", False),
         )
     ]
 

@@ -18,6 +18,7 @@ from diag.checks.base import (
     Source,
     capture_problem,
     clean,
+    crossed,
     finding,
     graded,
 )
@@ -52,12 +53,10 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
         raise ValueError("no 'some avg10=' line in /proc/pressure/memory")
     full10 = psi.get("full", {}).get("avg10", 0.0)
     some10 = psi["some"]["avg10"]
-    status = worst(
-        (
-            graded(some10, rules["warn_some_avg10_pct"], rules["fail_some_avg10_pct"]),
-            graded(full10, rules["warn_full_avg10_pct"], rules["fail_full_avg10_pct"]),
-        )
-    )
+    some_th = (rules["warn_some_avg10_pct"], rules["fail_some_avg10_pct"])
+    full_th = (rules["warn_full_avg10_pct"], rules["fail_full_avg10_pct"])
+    some_s, full_s = graded(some10, *some_th), graded(full10, *full_th)
+    status = worst((some_s, full_s))
     return [
         finding(
             ID,
@@ -65,7 +64,8 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
             rules,
             entity="memory",
             observed={"some_avg10_pct": some10, "full_avg10_pct": full10},
-            message=f"memory stall some={some10}% full={full10}% (10 s average)",
+            message=f"memory stall some={some10}%{crossed(some_s, *some_th, '%')}, "
+            f"full={full10}%{crossed(full_s, *full_th, '%')} (10 s average)",
             evidence=[clean(caps["psi_memory"].stdout.strip(), 200)],
         )
     ]

@@ -41,12 +41,15 @@ def nic_notes(nics: dict[str, dict[str, str]], rules: Rules) -> list[tuple[Statu
     for name, a in sorted(nics.items()):
         physical = "device/vendor" in a
         if name in rules["must_be_up"] and a.get("operstate") != "up":
-            notes.append((Status.FAIL, f"{name} is {a.get('operstate', '?')}"))
+            notes.append((Status.FAIL, f"{name} is {a.get('operstate', '?')}, must be up"))
         errs = sum(
             _int(a.get(f"statistics/{k}")) for k in ("rx_errors", "tx_errors", "rx_crc_errors")
         )
         if physical and errs >= rules["warn_nic_errors"]:
-            notes.append((Status.WARN, f"{name}: {errs} rx/tx/crc errors since boot"))
+            limit = rules["warn_nic_errors"]
+            notes.append(
+                (Status.WARN, f"{name}: {errs} rx/tx/crc errors since boot >= warn {limit}")
+            )
     return notes
 
 
@@ -59,8 +62,9 @@ def ib_notes(ports: dict[str, dict[str, str]], rules: Rules) -> list[tuple[Statu
                 (Status.WARN, f"IB {label} state {a['state']} ({a.get('phys_state', '?')})")
             )
         for ctr, limit in dict(rules["warn_ib_counters"]).items():
-            if _int(a.get(f"counters/{ctr}")) >= limit:
-                notes.append((Status.WARN, f"IB {label} {ctr}={_int(a.get(f'counters/{ctr}'))}"))
+            value = _int(a.get(f"counters/{ctr}"))
+            if value >= limit:
+                notes.append((Status.WARN, f"IB {label} {ctr}={value} >= warn {limit}"))
     return notes
 
 

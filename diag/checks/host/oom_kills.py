@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from diag.checks.base import Check, Context, Rules, Source, capture_problem, finding, graded
+from diag.checks.base import (
+    Check,
+    Context,
+    Rules,
+    Source,
+    capture_problem,
+    crossed,
+    finding,
+    graded,
+)
 from schemas.envelope import Finding
 from schemas.payload import Capture
 
@@ -37,7 +46,8 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
             rules,
             entity="kernel",
             observed={"oom_kills_this_boot": kills},
-            message=f"{kills} OOM kill(s) since boot",
+            message=f"{kills} OOM kill(s) since boot"
+            + crossed(status, rules["warn_kills"], rules["fail_kills"]),
         )
     ]
 

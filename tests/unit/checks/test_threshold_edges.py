@@ -39,11 +39,11 @@ def one(findings: list, field: str = "status") -> tuple[str, str]:  # type: igno
     ("load5", "status", "message"),
     [
         ("5.96", "pass", "5-min load 5.96 on 4 cores (1.49/core)"),
-        ("6.00", "warn", "5-min load 6.0 on 4 cores (1.5/core)"),
-        ("6.04", "warn", "5-min load 6.04 on 4 cores (1.51/core)"),
-        ("15.96", "warn", "5-min load 15.96 on 4 cores (3.99/core)"),
-        ("16.00", "fail", "5-min load 16.0 on 4 cores (4.0/core)"),
-        ("16.04", "fail", "5-min load 16.04 on 4 cores (4.01/core)"),
+        ("6.00", "warn", "5-min load 6.0 on 4 cores (1.5/core >= warn 1.5)"),
+        ("6.04", "warn", "5-min load 6.04 on 4 cores (1.51/core >= warn 1.5)"),
+        ("15.96", "warn", "5-min load 15.96 on 4 cores (3.99/core >= warn 1.5)"),
+        ("16.00", "fail", "5-min load 16.0 on 4 cores (4.0/core >= fail 4.0)"),
+        ("16.04", "fail", "5-min load 16.04 on 4 cores (4.01/core >= fail 4.0)"),
     ],
 )
 @pytest.mark.parametrize("load1", ["0.00", "99.00"])
@@ -55,41 +55,41 @@ def test_cpu_load_edges(load1: str, load5: str, status: str, message: str) -> No
 
 # warn_available_pct 10, fail_available_pct 5: lower is worse.
 @pytest.mark.parametrize(
-    ("avail_kib", "status"),
+    ("avail_kib", "status", "crossed"),
     [
-        (10100, "pass"),
-        (10000, "warn"),
-        (9900, "warn"),
-        (5100, "warn"),
-        (5000, "fail"),
-        (4900, "fail"),
+        (10100, "pass", ""),
+        (10000, "warn", " <= warn 10.0%"),
+        (9900, "warn", " <= warn 10.0%"),
+        (5100, "warn", " <= warn 10.0%"),
+        (5000, "fail", " <= fail 5.0%"),
+        (4900, "fail", " <= fail 5.0%"),
     ],
 )
-def test_mem_available_edges(avail_kib: int, status: str) -> None:
+def test_mem_available_edges(avail_kib: int, status: str, crossed: str) -> None:
     text = f"MemTotal: 100000 kB\nMemFree: 1 kB\nMemAvailable: {avail_kib} kB\n"
     got = mem_available.evaluate(
         {"meminfo": cap(text)["x"]}, rules("host.mem_available"), Context()
     )
-    assert one(got) == (status, f"{round(avail_kib / 1000, 1)}% of memory available")
+    assert one(got) == (status, f"{round(avail_kib / 1000, 1)}% of memory available{crossed}")
 
 
 # some: warn 10, fail 40; full: warn 5, fail 20 (10-second averages). Each side alone decides.
 @pytest.mark.parametrize(
-    ("some", "full", "status"),
+    ("some", "full", "status", "message"),
     [
-        (9.99, 0.0, "pass"),
-        (10.0, 0.0, "warn"),
-        (39.99, 0.0, "warn"),
-        (40.0, 0.0, "fail"),
-        (0.0, 4.99, "pass"),
-        (0.0, 5.0, "warn"),
-        (0.0, 5.01, "warn"),
-        (0.0, 19.99, "warn"),
-        (0.0, 20.0, "fail"),
-        (9.99, 20.01, "fail"),
+        (9.99, 0.0, "pass", "some=9.99%, full=0.0%"),
+        (10.0, 0.0, "warn", "some=10.0% >= warn 10.0%, full=0.0%"),
+        (39.99, 0.0, "warn", "some=39.99% >= warn 10.0%, full=0.0%"),
+        (40.0, 0.0, "fail", "some=40.0% >= fail 40.0%, full=0.0%"),
+        (0.0, 4.99, "pass", "some=0.0%, full=4.99%"),
+        (0.0, 5.0, "warn", "some=0.0%, full=5.0% >= warn 5.0%"),
+        (0.0, 5.01, "warn", "some=0.0%, full=5.01% >= warn 5.0%"),
+        (0.0, 19.99, "warn", "some=0.0%, full=19.99% >= warn 5.0%"),
+        (0.0, 20.0, "fail", "some=0.0%, full=20.0% >= fail 20.0%"),
+        (9.99, 20.01, "fail", "some=9.99%, full=20.01% >= fail 20.0%"),
     ],
 )
-def test_mem_pressure_edges(some: float, full: float, status: str) -> None:
+def test_mem_pressure_edges(some: float, full: float, status: str, message: str) -> None:
     text = (
         f"some avg10={some:.2f} avg60=0.00 avg300=0.00 total=1\n"
         f"full avg10={full:.2f} avg60=0.00 avg300=0.00 total=1\n"
@@ -97,8 +97,7 @@ def test_mem_pressure_edges(some: float, full: float, status: str) -> None:
     got = mem_pressure.evaluate(
         {"psi_memory": cap(text)["x"]}, rules("host.mem_pressure"), Context()
     )
-    want = f"memory stall some={float(f'{some:.2f}')}% full={float(f'{full:.2f}')}% (10 s average)"
-    assert one(got) == (status, want)
+    assert one(got) == (status, f"memory stall {message} (10 s average)")
 
 
 # space and inodes: warn 85 %, fail 95 % used (df semantics).
@@ -106,12 +105,12 @@ def test_mem_pressure_edges(some: float, full: float, status: str) -> None:
     ("avail", "ffree", "status", "message"),
     [
         (151, 1000, "pass", "/: 84.9% space used, 0.0% inodes used"),
-        (150, 1000, "warn", "/: 85.0% space used, 0.0% inodes used"),
-        (51, 1000, "warn", "/: 94.9% space used, 0.0% inodes used"),
-        (50, 1000, "fail", "/: 95.0% space used, 0.0% inodes used"),
+        (150, 1000, "warn", "/: 85.0% space used >= warn 85.0%, 0.0% inodes used"),
+        (51, 1000, "warn", "/: 94.9% space used >= warn 85.0%, 0.0% inodes used"),
+        (50, 1000, "fail", "/: 95.0% space used >= fail 95.0%, 0.0% inodes used"),
         (1000, 151, "pass", "/: 0.0% space used, 84.9% inodes used"),
-        (1000, 150, "warn", "/: 0.0% space used, 85.0% inodes used"),
-        (1000, 50, "fail", "/: 0.0% space used, 95.0% inodes used"),
+        (1000, 150, "warn", "/: 0.0% space used, 85.0% inodes used >= warn 85.0%"),
+        (1000, 50, "fail", "/: 0.0% space used, 95.0% inodes used >= fail 95.0%"),
     ],
 )
 def test_disk_space_edges(avail: int, ffree: int, status: str, message: str) -> None:
@@ -127,15 +126,22 @@ def test_disk_space_edges(avail: int, ffree: int, status: str, message: str) -> 
 
 # warn_kills 1, fail_kills 10.
 @pytest.mark.parametrize(
-    ("kills", "status"), [(0, "pass"), (1, "warn"), (9, "warn"), (10, "fail"), (11, "fail")]
+    ("kills", "status", "crossed"),
+    [
+        (0, "pass", ""),
+        (1, "warn", " >= warn 1"),
+        (9, "warn", " >= warn 1"),
+        (10, "fail", " >= fail 10"),
+        (11, "fail", " >= fail 10"),
+    ],
 )
-def test_oom_kills_edges(kills: int, status: str) -> None:
+def test_oom_kills_edges(kills: int, status: str, crossed: str) -> None:
     got = oom_kills.evaluate(
         {"vmstat": cap(f"nr_free_pages 5\noom_kill {kills}\n")["x"]},
         rules("host.oom_kills"),
         Context(),
     )
-    assert one(got) == (status, f"{kills} OOM kill(s) since boot")
+    assert one(got) == (status, f"{kills} OOM kill(s) since boot{crossed}")
 
 
 # warn_max_error_ms 100: strictly above warns (the kernel's maxerror grows while unsynced).
@@ -144,7 +150,7 @@ def test_oom_kills_edges(kills: int, status: str) -> None:
     [
         (99999, "pass", "clock synchronised, max error 100.0 ms"),
         (100000, "pass", "clock synchronised, max error 100.0 ms"),
-        (100001, "warn", "clock synchronised but max error 100.0 ms"),
+        (100001, "warn", "clock synchronised but max error 100.0 ms > warn 100.0 ms"),
     ],
 )
 def test_clock_max_error_edges(maxerror_us: int, status: str, message: str) -> None:
@@ -173,10 +179,10 @@ def h100(**kw: object) -> GpuInfo:
     ("gen", "replays", "parts"),
     [
         (5, 159, []),
-        (5, 160, [("warn", "monitor", "16.0 PCIe replays/min (gen 5 limit 16)")]),
-        (5, 161, [("warn", "monitor", "16.1 PCIe replays/min (gen 5 limit 16)")]),
+        (5, 160, [("warn", "monitor", "16.0 PCIe replays/min >= warn 16 (gen 5)")]),
+        (5, 161, [("warn", "monitor", "16.1 PCIe replays/min >= warn 16 (gen 5)")]),
         (4, 79, []),
-        (4, 80, [("warn", "monitor", "8.0 PCIe replays/min (gen 4 limit 8)")]),
+        (4, 80, [("warn", "monitor", "8.0 PCIe replays/min >= warn 8 (gen 4)")]),
     ],
 )
 def test_pcie_replay_rate_edges(gen: int, replays: int, parts: list[tuple[str, str, str]]) -> None:
@@ -201,8 +207,8 @@ def test_pcie_busy_edge(util: int, parts: list[tuple[str, str, str]]) -> None:
     ("temp", "parts"),
     [
         (84, []),
-        (85, [("warn", "monitor", "85 °C, 5 °C from slowdown")]),
-        (86, [("warn", "monitor", "86 °C, 4 °C from slowdown")]),
+        (85, [("warn", "monitor", "85 °C, 5 °C from slowdown <= warn 5 °C")]),
+        (86, [("warn", "monitor", "86 °C, 4 °C from slowdown <= warn 5 °C")]),
     ],
 )
 def test_throttle_margin_edges(temp: int, parts: list[tuple[str, str, str]]) -> None:
