@@ -1,6 +1,7 @@
 """SSH with asyncssh (the default): one event loop drives every connection of the run.
 
-Measured cheapest per host on the jump host (README, "Measured: bench/fanout.py").
+Measured cheapest per host on the jump host (docs/benchmarks.md, "Fleet fan-out:
+bench/fanout.py").
 One connection and one exec per host; the command is an argv joined with shlex.join, under the
 host's own deadline (ssh_common.remote_command). Output is read with hard caps.
 """
@@ -91,7 +92,7 @@ class AsyncSSHTransport:
             "password": None,
             "kbdint_auth": False,
             "gss_host": None,
-            # Cheapest first, measured (README, "Measured: bench/fanout.py"): AES-GCM runs
+            # Cheapest first, measured with bench/fanout.py (docs/benchmarks.md): AES-GCM runs
             # in one OpenSSL call per packet where asyncssh's chacha20-poly1305 builds several
             # cipher contexts; no compression (the payload is 17 KB; zlib costs CPU on both
             # ends).

@@ -3,7 +3,8 @@
 Fabric opens the connection (user, port, key, agent, gateway for a jump host, ssh_config
 only when asked); the exec runs on a paramiko channel so stdin can be fed and output capped.
 Host keys go through diagctl's own book (Fabric's default AutoAddPolicy is replaced).
-Costs more jump-host CPU per host than asyncssh (measured: README, "Measured: bench/fanout.py").
+Costs more jump-host CPU per host than asyncssh (measured: docs/benchmarks.md,
+"Fleet fan-out: bench/fanout.py").
 """
 
 from __future__ import annotations
