@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,17 @@ def test_no_local_status_ranking_in_the_checks() -> None:
         if "key=[Status." in p.read_text() or "STATUS_ORDER" in p.read_text()
     ]
     assert offenders == []
+
+
+def test_no_status_ranking_list_in_the_libraries() -> None:
+    """A list literal of Status members is a ranking; the only one left is the envelope cap's
+    drop order, which keeps a check's own warn over a check that could not run (error)."""
+    root = Path(__file__).resolve().parents[3]
+    lists = re.compile(r"(\w+) = \[\s*Status\.\w+,\s*Status\.")
+    found = [
+        (str(p.relative_to(root)), m.group(1))
+        for pkg in ("diag", "probes", "schemas")
+        for p in sorted((root / pkg).rglob("*.py"))
+        for m in lists.finditer(p.read_text())
+    ]
+    assert found == [("diag/envelope.py", "DROP_ORDER")]
