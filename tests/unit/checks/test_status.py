@@ -10,7 +10,8 @@ import pytest
 from diag.cli.render import human
 from diag.envelope import finalize
 from diag.exitcodes import Exit, exit_code
-from schemas.envelope import Envelope, Finding, HostRef, Status, worst
+from schemas.envelope import Envelope, Finding, Status, worst
+from tests.support.envelopes import envelope
 
 ORDER = ["not_applicable", "pass", "unknown", "warn", "error", "fail", "unreachable"]
 
@@ -43,17 +44,7 @@ def test_worst_default() -> None:
 
 def env(*statuses: str) -> Envelope:
     findings = [Finding(check_id=f"c{i}", status=Status(s)) for i, s in enumerate(statuses)]
-    e = Envelope(
-        kind="health.l1",
-        tool_version="0",
-        host=HostRef(name="h"),
-        ok=False,
-        status=Status.UNKNOWN,
-        collected_at="2026-01-01T00:00:00Z",
-        duration_ms=0,
-        findings=findings,
-    )
-    return finalize(e)
+    return finalize(envelope(findings=findings))
 
 
 @pytest.mark.parametrize(

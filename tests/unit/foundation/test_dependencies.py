@@ -80,8 +80,9 @@ def test_test_extras_install_every_optional_engine() -> None:
     """scripts/test-all.sh installs `dev,probes-test`: every other extra must be in them, so
     the suite tests the optional engines too."""
     tested = set(EXTRAS["dev"]) | set(EXTRAS["probes-test"])
-    optional = {d for name, dists in EXTRAS.items() if name not in ("dev", "probes-test")
-                for d in dists}
+    optional = {
+        d for name, dists in EXTRAS.items() if name not in ("dev", "probes-test") for d in dists
+    }
     assert optional - tested == set()
     assert EXTRAS["fabric"] == ["fabric"]
     assert "fabric" not in CORE
