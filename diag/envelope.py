@@ -20,13 +20,13 @@ from schemas.envelope import (
     Summary,
     TruncatedField,
     Truncation,
+    worst,
 )
 
-# Worst first: what a host's status is when its findings disagree.
-HOST_ORDER = [Status.FAIL, Status.ERROR, Status.WARN, Status.UNKNOWN, Status.PASS]
 # A not-applicable finding counts like pass for the host.
 AS_HOST = {Status.NOT_APPLICABLE: Status.PASS}
-# Dropped first when the cap forces findings out: the least interesting first.
+# Dropped first when the cap forces findings out: the least interesting first. Not Status.rank:
+# a check's own finding (warn) is kept over a check that could not run (error).
 DROP_ORDER = [
     Status.NOT_APPLICABLE,
     Status.PASS,
@@ -66,7 +66,7 @@ def summarize(findings: list[Finding]) -> Summary:
 def host_status(findings: list[Finding], errors: list[ErrorInfo]) -> Status:
     if not findings:
         return Status.ERROR if errors else Status.UNKNOWN
-    return min((AS_HOST.get(f.status, f.status) for f in findings), key=HOST_ORDER.index)
+    return worst(AS_HOST.get(f.status, f.status) for f in findings)
 
 
 def finalize(env: Envelope) -> Envelope:

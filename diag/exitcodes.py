@@ -1,4 +1,5 @@
-"""Exit codes: one pure function of the envelopes (README, "Exit codes").
+"""Exit codes: one pure function of the envelopes (docs/envelope.md, "Exit codes"; the probe's own
+codes: docs/probes.md, "Exit codes").
 
 Imports nothing heavy, so `diagctl --help` does not pay for pydantic.
 """

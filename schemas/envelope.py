@@ -71,7 +71,7 @@ class Action(str, Enum):
 
 
 class ErrorCode(str, Enum):
-    """Every code an envelope's ``errors[]`` may carry (documented in the README)."""
+    """Every code an envelope's ``errors[]`` may carry (documented in docs/envelope.md)."""
 
     UNREACHABLE = "unreachable"  # no TCP connection / no route / connection refused
     TIMEOUT = "timeout"  # connect or per-host deadline passed

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from diag.errors import InventoryError, PolicyError
+from diag.errors import InventoryError, PolicyError, UsageError
 from diag.transport.base import Target, Transport
+
+if TYPE_CHECKING:
+    from diag.transport.fabric_transport import FabricTransport
 
 
 @dataclass(frozen=True)
@@ -70,9 +74,24 @@ def ssh_transport(args: FleetArgs, timeout: float) -> Transport:
         become=args.become,
     )
     if args.transport == "fabric":
-        from diag.transport.fabric_transport import FabricTransport
-
-        return FabricTransport(settings, threads=args.forks)
+        return _fabric_transport()(settings, threads=args.forks)
     from diag.transport.asyncssh_transport import AsyncSSHTransport
 
     return AsyncSSHTransport(settings)
+
+
+FABRIC_MISSING = (
+    "--transport fabric needs the optional fabric package: pip install 'diagctl[fabric]' "
+    "(or use the default --transport asyncssh)"
+)
+
+
+def _fabric_transport() -> type[FabricTransport]:
+    """The fabric engine, which lives in the `fabric` extra: without it, a usage error."""
+    try:
+        from diag.transport.fabric_transport import FabricTransport
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in ("fabric", "paramiko", "invoke"):
+            raise
+        raise UsageError(FABRIC_MISSING) from None
+    return FabricTransport

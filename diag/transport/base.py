@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -46,6 +47,16 @@ class CommandResult:
     duration_ms: int = 0
     error: ErrorKind | None = None
     message: str = ""
+
+
+def elapsed_ms(t0: float) -> int:
+    """Whole milliseconds since `t0`, a `time.monotonic()` reading."""
+    return int((time.monotonic() - t0) * 1000)
+
+
+def failed(t0: float, error: ErrorKind, message: str) -> CommandResult:
+    """A run that gave no exit status: what went wrong, and how long it took to find out."""
+    return CommandResult(None, duration_ms=elapsed_ms(t0), error=error, message=message)
 
 
 class Transport(Protocol):

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.net import free_port, stop
-from tests.support.sshd import SSHD, sshd_config
+from tests.support.sshd import SSHD, keygen, sshd_config
 
 PREFIX = "dgf"  # every netns/veth/bridge name starts with this
 SUBNET = "10.237.0"  # this area's own range
@@ -65,10 +65,6 @@ class Keys:
     bashrc_nopy: Path
 
 
-def _keygen(path: Path) -> None:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
-
-
 @pytest.fixture(scope="session")
 def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
     _need(SSHD)
@@ -88,7 +84,7 @@ def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
         d / "bashrc_nopy",
     )
     for k in (keys.hostkey, keys.hostkey2, keys.clientkey, keys.wrongkey):
-        _keygen(k)
+        keygen(k)
     (d / "authorized_keys").write_text(keys.clientkey.with_suffix(".pub").read_text())
     nopy = d / "nopybin"
     nopy.mkdir()

@@ -7,7 +7,6 @@ conftest.py (loopback ports, or network namespaces with their own IP and hostnam
 from __future__ import annotations
 
 import json
-import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from diag.artifacts import host_dir
+from tests.support.interrupt import interrupt_after_lines
 from tests.support.net import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("transport", ["asyncssh", "fabric"])]
@@ -210,22 +210,11 @@ def test_ctrl_c_keeps_finished_hosts_and_exits_130(
     kh = write_known_hosts(tmp_path / "known_hosts", [*fast, hang])
     out = tmp_path / "out"
     entries = ",".join(h.entry for h in [*fast, hang])
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "diag.cli",
-         *base_args(ssh_keys, kh, transport, "-H", entries, "--timeout", "30", "--out", str(out))],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline(), proc.stdout.readline()]  # the two fast hosts
-        proc.send_signal(signal.SIGINT)
-        rest, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 130, err
-    envs = envelopes("".join(lines) + rest)
+    args = base_args(ssh_keys, kh, transport, "-H", entries, "--timeout", "30", "--out", str(out))
+    argv = [sys.executable, "-m", "diag.cli", *args]
+    code, stdout, err = interrupt_after_lines(argv, 2)  # the two fast hosts
+    assert code == 130, err
+    envs = envelopes(stdout)
     assert len(envs) == 3
     for h in fast:
         assert envs[h.entry]["status"] != "unreachable"

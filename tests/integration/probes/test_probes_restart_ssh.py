@@ -19,15 +19,14 @@ import yaml
 from probes_support import free_port, run_cli
 
 from probes import audit
-from tests.support.sshd import SSHD, sshd_config
+from tests.support.sshd import SSHD, keygen, sshd_config
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 
 def _sshd(d: Path, pid: int) -> tuple[subprocess.Popen[bytes], int]:
     for name in ("hostkey", "clientkey"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / name)],
-                       check=True, timeout=30)  # fmt: skip
+        keygen(d / name)
     forced = d / "forced.sh"
     forced.write_text(
         "#!/bin/sh\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,8 @@ import pytest
 from diag.cli.render import human
 from diag.envelope import finalize
 from diag.exitcodes import Exit, exit_code
-from schemas.envelope import Envelope, Finding, HostRef, Status, worst
+from schemas.envelope import Envelope, Finding, Status, worst
+from tests.support.envelopes import envelope
 
 ORDER = ["not_applicable", "pass", "unknown", "warn", "error", "fail", "unreachable"]
 
@@ -42,17 +44,7 @@ def test_worst_default() -> None:
 
 def env(*statuses: str) -> Envelope:
     findings = [Finding(check_id=f"c{i}", status=Status(s)) for i, s in enumerate(statuses)]
-    e = Envelope(
-        kind="health.l1",
-        tool_version="0",
-        host=HostRef(name="h"),
-        ok=False,
-        status=Status.UNKNOWN,
-        collected_at="2026-01-01T00:00:00Z",
-        duration_ms=0,
-        findings=findings,
-    )
-    return finalize(e)
+    return finalize(envelope(findings=findings))
 
 
 @pytest.mark.parametrize(
@@ -90,3 +82,17 @@ def test_no_local_status_ranking_in_the_checks() -> None:
         if "key=[Status." in p.read_text() or "STATUS_ORDER" in p.read_text()
     ]
     assert offenders == []
+
+
+def test_no_status_ranking_list_in_the_libraries() -> None:
+    """A list literal of Status members is a ranking; the only one left is the envelope cap's
+    drop order, which keeps a check's own warn over a check that could not run (error)."""
+    root = Path(__file__).resolve().parents[3]
+    lists = re.compile(r"(\w+) = \[\s*Status\.\w+,\s*Status\.")
+    found = [
+        (str(p.relative_to(root)), m.group(1))
+        for pkg in ("diag", "probes", "schemas")
+        for p in sorted((root / pkg).rglob("*.py"))
+        for m in lists.finditer(p.read_text())
+    ]
+    assert found == [("diag/envelope.py", "DROP_ORDER")]

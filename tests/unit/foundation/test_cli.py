@@ -17,7 +17,8 @@ from diag.artifacts import host_dirname, host_name_of
 from diag.cli import cli
 from diag.exitcodes import Exit, exit_code
 from diag.files import atomic_write
-from schemas.envelope import Envelope, HostRef, Status
+from schemas.envelope import Envelope, Status
+from tests.support.envelopes import envelope
 
 DIAG = [sys.executable, "-m", "diag.cli"]
 
@@ -149,15 +150,7 @@ def test_human_output_is_a_table() -> None:
 
 
 def _env(status: Status) -> Envelope:
-    return Envelope(
-        kind="k",
-        tool_version="t",
-        host=HostRef(name="h"),
-        ok=False,
-        status=status,
-        collected_at="t",
-        duration_ms=0,
-    )
+    return envelope(status=status)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from diag.textsafe import safe_text
 from probes.round import RoundResult
 from schemas.envelope import Envelope, ErrorCode, ErrorInfo, HostRef, Status
 from schemas.probe import ProbeData, ProbeEnvelope, Verdict
+from tests.support.envelopes import envelope
 
 TITLE = "\x1b]0;pwned\x07"
 CLEAR = "\x1b[2J\x1b[H"
@@ -115,14 +116,11 @@ def test_health_human_through_the_cli_replay(tmp_path: Path) -> None:
 
 
 def _probe_env(reason: str) -> ProbeEnvelope:
-    return ProbeEnvelope(
+    return envelope(
+        ProbeEnvelope,
         kind="probe.result",
-        tool_version="0",
         host=HostRef(name="t"),
-        ok=False,
         status=Status.FAIL,
-        collected_at="2026-01-01T00:00:00.000Z",
-        duration_ms=0,
         data=ProbeData(target=f"t{TITLE}", node="n\r", verdict=Verdict.ZOMBIE, reason=reason),
     )
 

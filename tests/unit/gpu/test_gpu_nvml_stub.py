@@ -1,8 +1,9 @@
 """The payload's real NVML code (ctypes) against a stub libnvidia-ml compiled from C here.
 
-A fake, because CI has no GPU; the same code ran for real on an H100 (README, "Device run record",
-tests/fixtures/gpu/h100_real). The stub exercises what a healthy H100 cannot show: a lost GPU,
-missing symbols, unsupported calls, and a driver whose nvmlInit never returns.
+A fake, because CI has no GPU; the same code ran for real on an H100 (docs/benchmarks.md,
+"L1 health on the H100", tests/fixtures/gpu/h100_real). The stub exercises what a healthy H100
+cannot show: a lost GPU, missing symbols, unsupported calls, and a driver whose nvmlInit never
+returns.
 """
 
 from __future__ import annotations
