@@ -19,7 +19,7 @@ from diag import redact
 from diag.config import state_dir
 from diag.envelope import utc_now
 from diag.errors import UsageError
-from diag.files import load_yaml, yaml_problem
+from diag.files import load_yaml, read_text, yaml_problem
 from diag.transport.base import Transport
 from probes.client import target_secrets
 from probes.envelopes import interrupted_envelope
@@ -72,26 +72,11 @@ def one_line(exc: ValidationError, raw: dict[str, Any] | None = None) -> str:
     return "; ".join(parts) + more
 
 
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read targets file: {exc.strerror}") from exc
-    if b"\x00" in data:
-        raise UsageError(f"{path}: not a text file (NUL byte at offset {data.index(0)})")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"{path}: not a UTF-8 text file (invalid byte at offset {exc.start})"
-        ) from exc
-
-
 def load_targets(path: Path) -> TargetsFile:
     """The targets file as a strict model; any problem is a UsageError naming file/entry/field."""
     raw = None
     try:
-        raw = load_yaml(_read_text(path))
+        raw = load_yaml(read_text(path, "targets"))
     except yaml.YAMLError as exc:
         # Only the problem and its position: PyYAML's own text can quote the line, and the
         # line can hold a URL with a password.

@@ -175,7 +175,7 @@ def test_bad_targets_file_is_one_line_exit_2(tmp_path: Path, text: str, message:
 
 def test_missing_targets_file(tmp_path: Path) -> None:
     code, _, err = probe(tmp_path, tmp_path / "nope.yaml")
-    assert code == 2 and "cannot read targets file" in err
+    assert code == 2 and f"targets {tmp_path / 'nope.yaml'}: cannot read: No such file" in err
 
 
 def test_overlapping_runs_never_race(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
