@@ -12,7 +12,7 @@ import click
 
 import diag
 from diag.cli_fleet import FleetArgs, fleet_options
-from diag.exitcodes import Exit
+from diag.exitcodes import Exit, ExitPolicy, FailOn
 
 MIN_MAX_BYTES = 1024  # the envelope skeleton alone needs ~600 bytes
 
@@ -120,6 +120,13 @@ def cli(debug: bool) -> None:
 )
 @click.option("--strict", is_flag=True, help="Exit 3 on unknown findings too.")
 @click.option(
+    "--fail-on",
+    type=click.Choice(["warn", "fail"]),
+    default="fail",
+    show_default=True,
+    help="Mildest finding that makes the exit status non-zero (warn: exit 6 on warnings).",
+)
+@click.option(
     "--expect-gpus",
     type=click.IntRange(min=0),
     default=None,
@@ -139,6 +146,7 @@ def health(
     max_bytes: int,
     timeout: float,
     strict: bool,
+    fail_on: str,
     expect_gpus: int | None,
     verbose: bool,
     human: bool,
@@ -154,7 +162,8 @@ def health(
     opts = options_for(policy, check_ids, timeout, max_bytes, host_class, expect_gpus)
     targets, transport = health_targets(local, replay, fleet, opts)
     emit = render_to_stdout(human, verbose, len(targets))
-    result = run_session(targets, transport, opts, emit, out, fleet, strict)
+    exits = ExitPolicy(strict, FailOn(fail_on))
+    result = run_session(targets, transport, opts, emit, out, fleet, exits)
     sys.exit(int(result.exit))
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:  # kept out of `diagctl --help`'s import time
+    from diag.exitcodes import ExitPolicy
     from diag.health import HealthOptions
     from diag.session import SessionResult
     from diag.transport.base import Target, Transport
@@ -219,7 +220,7 @@ def run_session(
     emit: Callable[[Envelope], None],
     out: Path | None,
     args: FleetArgs,
-    strict: bool,
+    exits: ExitPolicy,
 ) -> SessionResult:
     """One process, or several worker processes for a large SSH fleet (--workers).
 
@@ -234,5 +235,5 @@ def run_session(
     workers = args.workers or (auto_workers(len(targets)) if args.wanted else 1)
     workers = min(workers, len(targets)) if args.wanted else 1
     if workers > 1:
-        return run_health_workers(targets, transport, opts, emit, out, args.forks, workers, strict)
-    return run_health(targets, transport, opts, emit, out, forks=args.forks, strict=strict)
+        return run_health_workers(targets, transport, opts, emit, out, args.forks, workers, exits)
+    return run_health(targets, transport, opts, emit, out, forks=args.forks, exit_policy=exits)

@@ -14,7 +14,7 @@ from pathlib import Path
 import diag
 from diag.artifacts import RUN_JSON, write_host, write_summary
 from diag.envelope import bound, finalize, utc_now
-from diag.exitcodes import Exit, exit_code
+from diag.exitcodes import DEFAULT_POLICY, Exit, ExitPolicy, exit_code
 from diag.fleet import run_fleet
 from diag.health import HealthOptions, HostRun, check_host, failed_run
 from diag.transport.base import CommandResult, Target, Transport
@@ -86,7 +86,7 @@ def run_health(
     emit: Emit,
     out: Path | None = None,
     forks: int = 64,
-    strict: bool = False,
+    exit_policy: ExitPolicy = DEFAULT_POLICY,
     summary: bool = True,
     sink: Callable[[int, Envelope], None] | None = None,
 ) -> SessionResult:
@@ -123,7 +123,7 @@ def run_health(
 
     runs, interrupted = asyncio.run(main())
     envelopes = [r.envelope for r in runs]
-    code = exit_code(envelopes, interrupted, strict)
+    code = exit_code(envelopes, interrupted, exit_policy)
     if out is not None and summary:  # a --workers child leaves run.json to its parent
         _write_summary(out, envelopes, code, interrupted, started, t0)
     return SessionResult(envelopes, code, interrupted)
