@@ -85,6 +85,8 @@ def test_the_table(
     statuses: tuple[str, ...], strict: bool, fail_on: FailOn, interrupted: bool, code: Exit
 ) -> None:
     assert exit_for(statuses, ExitPolicy(strict, fail_on), interrupted) is code
+    if not interrupted:  # the default is "not interrupted"
+        assert exit_for(statuses, ExitPolicy(strict, fail_on)) is code
 
 
 def _env(*findings: str, status: Status | None = None) -> Envelope:

@@ -1,0 +1,107 @@
+"""The byte cap, pinned whole: one hostile envelope bounded at each step's cap, compared with a
+recorded JSON (`pytest --regen` rewrites tests/fixtures/bound/*.json; review the diff).
+
+Each cap stops at a different step of `bound` (long outside strings, evidence shrunk, evidence
+dropped, messages shrunk, findings dropped, data dropped, every string cut, the skeleton), so a
+change to what is cut, in which order, or how the cut is recorded changes one of these files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from diag.envelope import bound, finalize, size_of
+from schemas.envelope import Envelope, ErrorCode, ErrorInfo, Finding, HostRef, Status
+
+GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "bound"
+CAPS = (1024, 2700, 3000, 8000, 11900, 12600, 13400, 14000, 17000, 19000)
+
+
+def hostile() -> Envelope:
+    lines = "\n".join(f"[{i:5}] NVRM: Xid (PCI:0000:{i:02x}:00): 79, fallen off" for i in range(40))
+    findings = [
+        Finding(check_id="gpu.xid", status=Status.FAIL, entity="GPU-é" * 3,
+                message="Xid 79 " + "m" * 600, evidence=[lines, "short", "ü" * 900]),
+        Finding(check_id="host.disk", status=Status.WARN, entity="/", message="w" * 300,
+                evidence=["e" * 2000]),
+        Finding(check_id="host.clock", status=Status.UNKNOWN, message="u" * 200),
+        Finding(check_id="host.cpu", status=Status.PASS, message="p" * 100, evidence=["x\ny"]),
+        Finding(check_id="gpu.fm", status=Status.NOT_APPLICABLE, message="n" * 50),
+        Finding(check_id="host.crash", status=Status.ERROR, message="boom " * 40),
+    ]  # fmt: skip
+    env = Envelope(
+        kind="health.l1",
+        tool_version="9.9",
+        host=HostRef(name="gpu-" + "n" * 300, address="10.0.0.1", host_id="h" * 300),
+        ok=False,
+        status=Status.UNKNOWN,
+        collected_at="2026-01-01T00:00:00Z",
+        duration_ms=5,
+        findings=findings,
+        errors=[ErrorInfo(code=ErrorCode.TOOL_MISSING, message="t" * 300, hint="apt")],
+        data={"facts": {"kernel": "k" * 9000, "nested": [[["deep"] * 3] * 2]},
+              "checks": [{"id": f"c{i}", "ms": i} for i in range(20)]},
+    )  # fmt: skip
+    return finalize(env)
+
+
+def _golden(name: str, got: dict[str, Any], regen: bool) -> None:
+    path = GOLDEN / f"{name}.json"
+    if regen:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n")
+    assert got == json.loads(path.read_text()), f"{path}: differs (pytest --regen rewrites it)"
+
+
+@pytest.mark.parametrize("cap", CAPS)
+def test_bound_at_each_cap(cap: int, request: pytest.FixtureRequest) -> None:
+    env = hostile()
+    out = bound(env, cap)
+    assert size_of(out) <= cap
+    assert (out.status, out.summary) == (env.status, env.summary)
+    _golden(f"cap_{cap}", out.model_dump(mode="json"), request.config.getoption("--regen"))
+
+
+def test_under_the_cap_is_returned_unchanged() -> None:
+    env = hostile()
+    size = size_of(env)
+    assert bound(env, size) is env
+    assert bound(env, size - 1) is not env
+
+
+def test_a_cap_below_the_minimum_counts_as_the_minimum() -> None:
+    assert bound(hostile(), 10) == bound(hostile(), 1024)
+
+
+def test_skeleton_when_bounding_itself_fails(request: pytest.FixtureRequest) -> None:
+    """`data` that cannot be serialised: bounding raises inside, the skeleton comes out."""
+    env = hostile()
+    env.data = {"bad": object()}
+    out = bound(env, 4000)
+    assert size_of(out) <= 4000
+    _golden("skeleton_error", out.model_dump(mode="json"), request.config.getoption("--regen"))
+
+
+def test_skeleton_when_errors_alone_exceed_the_cap(request: pytest.FixtureRequest) -> None:
+    env = hostile()
+    env.errors = [ErrorInfo(code=ErrorCode.TRANSPORT, message=f"e{i}" * 40) for i in range(40)]
+    out = bound(env, 1024)
+    assert size_of(out) <= 1024
+    _golden("skeleton_small", out.model_dump(mode="json"), request.config.getoption("--regen"))
+
+
+def test_notes_past_the_limit_are_summed(request: pytest.FixtureRequest) -> None:
+    """40 findings' evidence dropped: 32 notes, then one `(more)` entry with the sums."""
+    env = hostile()
+    env.findings = [
+        Finding(check_id=f"c{i}", status=Status.FAIL, evidence=[f"{i}\n" * 60]) for i in range(40)
+    ]
+    out = bound(finalize(env), 7000)
+    assert size_of(out) <= 7000
+    assert len(out.truncated.fields) == 33 and out.truncated.fields[-1].path == "(more)"
+    regen = request.config.getoption("--regen")
+    _golden("more_notes", out.truncated.model_dump(mode="json"), regen)
