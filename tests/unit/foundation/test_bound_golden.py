@@ -105,3 +105,93 @@ def test_notes_past_the_limit_are_summed(request: pytest.FixtureRequest) -> None
     assert len(out.truncated.fields) == 33 and out.truncated.fields[-1].path == "(more)"
     regen = request.config.getoption("--regen")
     _golden("more_notes", out.truncated.model_dump(mode="json"), regen)
+
+
+def test_bounding_twice_adds_up_what_was_dropped(request: pytest.FixtureRequest) -> None:
+    """A replayed, already-bounded envelope bounded again: counts accumulate, notes merge."""
+    once = bound(hostile(), 12600)
+    twice = bound(once, 8000)
+    assert once.truncated.findings_dropped == 3 and twice.truncated.findings_dropped == 6
+    regen = request.config.getoption("--regen")
+    _golden("twice", twice.model_dump(mode="json"), regen)
+
+
+@pytest.mark.parametrize("cap", CAPS)
+def test_an_exact_fit_is_kept(cap: int) -> None:
+    """Bounding to exactly the size a cut produced keeps at least as much: `<=`, not `<`."""
+    out = bound(hostile(), cap)
+    again = bound(hostile(), size_of(out))
+    assert size_of(again) <= size_of(out)
+    assert len(again.findings) == len(out.findings)
+    assert again.truncated.findings_dropped == out.truncated.findings_dropped
+
+
+def test_deep_data_long_keys_and_typed_data(request: pytest.FixtureRequest) -> None:
+    """Data nested past MAX_DEPTH becomes a marker; a key over the limit is cut and noted;
+    a typed `data` (HealthEnvelope) shrinks to its empty model, not to {}."""
+    from schemas.health import HealthData, HealthEnvelope
+
+    deep: object = ["bottom"]
+    for i in range(40):
+        deep = {f"l{i}": deep} if i % 2 else [deep]
+    env = hostile()
+    env.data = {"deep": deep, "k" * 9000: "v", "n": 1}
+    regen = request.config.getoption("--regen")
+    out = bound(env, size_of(env) - 1)
+    assert len(out.findings) == 6 and out.data["n"] == 1
+    _golden("deep_data", out.model_dump(mode="json"), regen)
+    plain = hostile().model_dump() | {"data": HealthData().model_dump()}
+    typed = HealthEnvelope.model_validate(plain)
+    typed.data.host_class = "c" * 9000
+    out = bound(typed, 3000)
+    assert type(out) is HealthEnvelope and out.data == HealthData()
+    _golden("typed_data", out.model_dump(mode="json"), regen)
+
+
+def test_skeleton_of_long_host_fields(request: pytest.FixtureRequest) -> None:
+    env = hostile()
+    env.host = HostRef(name="n" * 500, address="a" * 500, host_id="i" * 500,
+                       host_id_source="s" * 500, hostname="h\x00" * 500)  # fmt: skip
+    env.errors = [ErrorInfo(code=ErrorCode.TRANSPORT, message=f"e{i}" * 40) for i in range(40)]
+    out = bound(env, 1024)
+    h = out.host
+    assert (len(h.host_id_source), len(h.hostname) > 0) == (12, True)
+    _golden("skeleton_host", out.model_dump(mode="json"), request.config.getoption("--regen"))
+
+
+def test_utc_now_is_rfc3339_milliseconds_z() -> None:
+    import re
+    from datetime import datetime, timezone
+
+    from diag.envelope import utc_now
+
+    got = utc_now()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", got), got
+    then = datetime.fromisoformat(got.replace("Z", "+00:00"))
+    assert abs((datetime.now(timezone.utc) - then).total_seconds()) < 5
+
+
+@pytest.mark.parametrize(
+    ("statuses", "errors", "status", "ok"),
+    [
+        ((), 0, "unknown", False),
+        ((), 1, "error", False),  # no findings and an error: the collection failed
+        (("pass", "pass", "warn"), 1, "warn", False),
+        (("pass", "not_applicable"), 0, "pass", True),
+    ],
+)
+def test_finalize(statuses: tuple[str, ...], errors: int, status: str, ok: bool) -> None:
+    env = hostile()
+    env.findings = [Finding(check_id="c", status=Status(s)) for s in statuses]
+    env.errors = env.errors[:errors]
+    env = finalize(env)
+    assert (env.status.value, env.ok) == (status, ok)
+    assert env.summary.model_dump() == {
+        "total": len(statuses),
+        "passed": statuses.count("pass"),
+        "warn": statuses.count("warn"),
+        "fail": 0,
+        "unknown": 0,
+        "error": 0,
+        "not_applicable": statuses.count("not_applicable"),
+    }

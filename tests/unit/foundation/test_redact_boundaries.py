@@ -40,6 +40,7 @@ def _b64(s: str) -> str:
         ("http://h/?api_key=K&x=1&token=", {"K"}),  # an empty value is nothing to find
         ("http://h/?x=K", set()),
         ("http://u:pw@h/?sig=S", {"pw", _b64("u:pw"), "S"}),
+        ("http://u:p@ss@h/", {"p@ss", _b64("u:p@ss")}),  # the last '@' ends the userinfo
         ("http://[::1", set()),  # urlsplit raises ValueError: nothing found, no exception
     ],
 )
@@ -52,6 +53,7 @@ def test_url_secrets(url: str, want: set[str]) -> None:
     [
         ("xabcdefx", ["abcd", "abcdef"], "x***x"),  # longest first: no "x***efx"
         ("xabcdefx", ["abcdef", "abcd"], "x***x"),
+        ("xabcdefx", ["bcde", "abcdef"], "x***x"),  # by length, not by alphabet
         ("abc abcd", [""], "abc abcd"),  # an empty secret masks nothing
         ("abc abcd", ["abc"], "abc abcd"),  # too short to search for
         ("k=sk-1234 sk-1234", ["sk-1234"], "k=*** ***"),
@@ -93,6 +95,7 @@ def test_obj() -> None:
         1: "sk-abcd",
         "nested": ({"auth": "a"}, "url http://u:p@h"),
         "n": None,
+        "list": ["sk-abcd", 1],
     }
     assert redact.obj(value, ["sk-abcd", "k1xx"]) == {
         "token": "***",
@@ -102,4 +105,5 @@ def test_obj() -> None:
         1: "***",
         "nested": [{"auth": "***"}, "url http://***@h"],
         "n": None,
+        "list": ["***", 1],
     }

@@ -254,3 +254,26 @@ def test_state_load_of_a_directory_names_the_os_error(tmp_path: Path) -> None:
         f"{tmp_path}: unreadable state file ([Errno 21] Is a directory: '{tmp_path}'); "
         "move it aside"
     )
+
+
+def test_state_load_cuts_a_long_os_error_to_200_characters(tmp_path: Path) -> None:
+    d = tmp_path / ("d" * 250)
+    d.mkdir()
+    with pytest.raises(StateError) as exc:
+        load(d)
+    first = f"[Errno 21] Is a directory: '{d}'"[:200]
+    assert str(exc.value) == f"{d}: unreadable state file ({first}); move it aside"
+
+
+def test_state_load_names_an_error_without_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(_self: Path) -> bytes:
+        raise OSError()
+
+    p = tmp_path / "s.json"
+    p.write_text("{}")
+    monkeypatch.setattr(Path, "read_bytes", fail)
+    with pytest.raises(StateError) as exc:
+        load(p)
+    assert str(exc.value) == f"{p}: unreadable state file (OSError); move it aside"
