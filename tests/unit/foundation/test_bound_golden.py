@@ -195,3 +195,41 @@ def test_finalize(statuses: tuple[str, ...], errors: int, status: str, ok: bool)
         "error": 0,
         "not_applicable": statuses.count("not_applicable"),
     }
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no")
+
+
+def test_skeleton_of_a_broken_envelope(request: pytest.FixtureRequest) -> None:
+    """Fields that are not what the model says (built without validation): every read in the
+    skeleton is guarded, and what cannot be read becomes empty, zero or `error`."""
+    env = Envelope.model_construct(
+        kind=_Unprintable(),
+        tool_version="v\ud800x",  # a lone surrogate: not encodable as UTF-8
+        host=HostRef(name="h"),
+        ok=True,
+        status=Status.PASS,
+        summary=None,
+        findings=[],
+        errors=[],
+        truncated=None,
+        collected_at="t",
+        duration_ms="soon",
+        data={},
+    )
+    out = bound(env, 1024)
+    assert (out.kind, out.tool_version, out.status, out.duration_ms) == ("", "v?x", "error", 0)
+    _golden("skeleton_broken", out.model_dump(mode="json"), request.config.getoption("--regen"))
+
+
+class _Picky(Envelope):
+    needed: int  # the skeleton cannot fill this: it falls back to a plain Envelope
+
+
+def test_skeleton_falls_back_to_a_plain_envelope() -> None:
+    env = _Picky.model_validate(hostile().model_dump() | {"needed": 1, "data": {"x": object()}})
+    out = bound(env, 4000)
+    assert type(out) is Envelope
+    assert out.errors[0].message == "cut to its skeleton: PydanticSerializationError while bounding"
