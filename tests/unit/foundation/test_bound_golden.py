@@ -233,3 +233,50 @@ def test_skeleton_falls_back_to_a_plain_envelope() -> None:
     out = bound(env, 4000)
     assert type(out) is Envelope
     assert out.errors[0].message == "cut to its skeleton: PydanticSerializationError while bounding"
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "want", "note"),
+    [
+        ("abcdef", 8, "abcdef", None),  # JSON "abcdef" is 8 bytes: fits exactly
+        ("abcdefg", 8, "abc…", (7, 6, 0)),
+        ("a\nb\nc\nd\ne\nf", 12, "a\nb…", (11, 6, 4)),
+        ("\x00" * 20, 20, "\x00…", (20, 4, 0)),  # NULs take 6 bytes each as JSON
+    ],
+)
+def test_clip(text: str, limit: int, want: str, note: tuple[int, int, int] | None) -> None:
+    from diag.envelope import _clip
+
+    notes: list[Any] = []
+    assert _clip(text, limit, "p", notes) == want
+    got = [(n.original_bytes, n.kept_bytes, n.lines_dropped) for n in notes]
+    assert got == ([note] if note else [])
+
+
+def test_outside_only_exact_fit_keeps_every_finding_whole() -> None:
+    out = bound(hostile(), 19000)
+    again = bound(hostile(), size_of(out))
+    assert again.findings == out.findings
+
+
+def test_skeleton_keeps_the_typed_envelope() -> None:
+    from schemas.health import HealthData, HealthEnvelope
+
+    plain = hostile().model_dump() | {"data": HealthData().model_dump()}
+    env = HealthEnvelope.model_validate(plain)
+    env.errors = [ErrorInfo(code=ErrorCode.TRANSPORT, message=f"e{i}" * 40) for i in range(40)]
+    out = bound(env, 1024)
+    assert type(out) is HealthEnvelope and out.truncated.fields[0].path == "(all)"
+
+
+def test_huge_evidence_and_deep_observed(request: pytest.FixtureRequest) -> None:
+    """Evidence over OUTSIDE_MAX is left to the evidence steps (not the outside cut); an
+    `observed` value nested past MAX_DEPTH inside a finding becomes the marker."""
+    deep: object = "bottom"
+    for _ in range(40):
+        deep = [deep]
+    env = hostile()
+    env.findings[0].evidence = ["E" * 12000]
+    env.findings[1].observed = deep
+    out = bound(finalize(env), size_of(env) - 500)
+    _golden("huge_evidence", out.model_dump(mode="json"), request.config.getoption("--regen"))
