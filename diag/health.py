@@ -11,6 +11,7 @@ from typing import Any
 
 from diag.checks import REGISTRY
 from diag.errors import PolicyError
+from diag.exitcodes import ExitPolicy
 from diag.fleet.args import FleetArgs
 from diag.hostcheck import HealthOptions
 from diag.policy import Policy
@@ -103,7 +104,7 @@ def run_session(
     emit: Callable[[Envelope], None],
     out: Path | None,
     args: FleetArgs,
-    strict: bool,
+    exits: ExitPolicy,
 ) -> SessionResult:
     """One process, or several worker processes for a large SSH fleet (--workers).
 
@@ -118,8 +119,8 @@ def run_session(
     workers = args.workers or (auto_workers(len(targets)) if args.wanted else 1)
     workers = min(workers, len(targets)) if args.wanted else 1
     if workers > 1:
-        return run_health_workers(targets, transport, opts, emit, out, args.forks, workers, strict)
-    return run_health(targets, transport, opts, emit, out, forks=args.forks, strict=strict)
+        return run_health_workers(targets, transport, opts, emit, out, args.forks, workers, exits)
+    return run_health(targets, transport, opts, emit, out, forks=args.forks, exit_policy=exits)
 
 
 def catalog(policy: Path | None, host_class: str) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ import diag
 from diag.artifacts import RUN_JSON, write_host, write_summary
 from diag.envelope import bound, finalize, utc_now
 from diag.errors import InventoryError
-from diag.exitcodes import Exit, exit_code
+from diag.exitcodes import DEFAULT_POLICY, Exit, ExitPolicy, exit_code
 from diag.fleet.fanout import run_fleet
 from diag.fleet.inventory import Inventory
 from diag.fleet.limit import select
@@ -108,7 +108,7 @@ def run_health(
     emit: Emit,
     out: Path | None = None,
     forks: int = 64,
-    strict: bool = False,
+    exit_policy: ExitPolicy = DEFAULT_POLICY,
     summary: bool = True,
     sink: Callable[[int, Envelope], None] | None = None,
 ) -> SessionResult:
@@ -145,7 +145,7 @@ def run_health(
 
     runs, interrupted = asyncio.run(main())
     envelopes = [r.envelope for r in runs]
-    code = exit_code(envelopes, interrupted, strict)
+    code = exit_code(envelopes, interrupted, exit_policy)
     warnings: list[str] = []
     if out is not None and summary:  # a --workers child leaves run.json to its parent
         warnings += write_run_summary(out, envelopes, code, interrupted, started, t0)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from diag.envelope import bound, finalize, utc_now
-from diag.exitcodes import exit_code
+from diag.exitcodes import DEFAULT_POLICY, ExitPolicy, exit_code
 from diag.hostcheck import HealthOptions, failed_run
 from diag.session import Emit, SessionResult, run_health, write_run_summary
 from diag.transport.base import CommandResult, Target, Transport
@@ -68,7 +68,7 @@ def run_health_workers(
     out: Path | None,
     forks: int,
     workers: int,
-    strict: bool = False,
+    exit_policy: ExitPolicy = DEFAULT_POLICY,
 ) -> SessionResult:
     started, t0 = utc_now(), time.monotonic()
     shards = [list(targets[i::workers]) for i in range(workers)]
@@ -100,7 +100,7 @@ def run_health_workers(
             signal.signal(s, h)
     interrupted[0] |= any(os.waitstatus_to_exitcode(st) == 130 for st in statuses)
     envelopes = list(got.values()) + _missing(targets, got, emit, opts.max_bytes)
-    code = exit_code(envelopes, interrupted[0], strict)
+    code = exit_code(envelopes, interrupted[0], exit_policy)
     warnings = (
         [] if out is None else write_run_summary(out, envelopes, code, interrupted[0], started, t0)
     )

@@ -66,6 +66,13 @@ MIN_MAX_BYTES = 1024  # the envelope skeleton alone needs ~600 bytes
 )
 @click.option("--strict", is_flag=True, help="Exit 3 on unknown findings too.")
 @click.option(
+    "--fail-on",
+    type=click.Choice(["warn", "fail"]),
+    default="fail",
+    show_default=True,
+    help="Mildest finding that makes the exit status non-zero (warn: exit 6 on warnings).",
+)
+@click.option(
     "--expect-gpus",
     type=click.IntRange(min=0),
     default=None,
@@ -86,6 +93,7 @@ def health(
     max_bytes: int,
     timeout: float,
     strict: bool,
+    fail_on: str,
     expect_gpus: int | None,
     verbose: bool,
     overwrite: bool,
@@ -111,7 +119,10 @@ def health(
     colour = readable and colour_wanted(os.environ, sys.stdout.isatty())
     recap = RecapBuilder() if readable and len(targets) > 1 else None
     emit = render_to_stdout(readable, verbose, len(targets), colour, recap)
-    result = run_session(targets, transport, opts, emit, out, fleet, strict)
+    from diag.exitcodes import ExitPolicy, FailOn
+
+    exits = ExitPolicy(strict, FailOn(fail_on))
+    result = run_session(targets, transport, opts, emit, out, fleet, exits)
     if recap is not None:
         click.echo(recap_text(recap.build(), colour))
     for warning in result.warnings:

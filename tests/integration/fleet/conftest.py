@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.components import require_binaries, require_root
 from tests.support.net import free_port, stop
 from tests.support.sshd import SSHD, keygen, sshd_config
 
@@ -34,10 +35,8 @@ NOPY_TOOLS = (
 
 
 def _need(binary: str) -> str:
-    path = shutil.which(binary) or (binary if os.path.exists(binary) else None)
-    if path is None:
-        pytest.skip(f"{binary} not installed (scripts/test-all.sh installs it)")
-    return path
+    require_binaries(binary, why="scripts/test-all.sh installs it")
+    return shutil.which(binary) or binary
 
 
 @dataclass
@@ -70,8 +69,7 @@ def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
     _need(SSHD)
     _need("ssh-keygen")
     _need("unshare")
-    if os.geteuid() != 0:
-        pytest.skip("the sshd test hosts need root (mount namespaces, root login)")
+    require_root("the sshd test hosts need mount namespaces and root login")
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
     d = tmp_path_factory.mktemp("ssh")
     keys = Keys(

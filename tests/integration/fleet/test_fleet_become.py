@@ -23,6 +23,7 @@ import pytest
 
 from diag.artifacts import host_dir
 from tests.integration.fleet.conftest import Keys, _wait_banner
+from tests.support.components import require_binaries
 from tests.support.net import free_port, stop
 from tests.support.sshd import SSHD, sshd_config
 
@@ -40,11 +41,7 @@ class BecomeHost:
 
 
 def _need_sudo() -> None:
-    if shutil.which("sudo") and shutil.which("useradd"):
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail("sudo and useradd are needed (scripts/test-all.sh installs sudo)")
-    pytest.skip("sudo not installed (scripts/test-all.sh installs it)")
+    require_binaries("sudo", "useradd", why="scripts/test-all.sh installs sudo")
 
 
 def _add_user(name: str, pubkey: str) -> None:

@@ -6,11 +6,7 @@ This VM has no GPU, so the GPU captures are the recorded H100 ones (fixture real
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 from pathlib import Path
-
-import pytest
 
 from diag.checks import Context
 from diag.checks.gpu import sources, xid
@@ -20,6 +16,7 @@ from diag.policy import Policy
 from diag.transport.base import Target
 from diag.transport.local import LocalTransport
 from tests.support.check_cases import FIXTURES, load_case
+from tests.support.components import require, require_binaries, require_root
 
 RESTRICTED = Path("/proc/sys/kernel/dmesg_restrict")
 
@@ -28,11 +25,10 @@ def restricted() -> bool:
     return RESTRICTED.exists() and RESTRICTED.read_text().strip() == "1"
 
 
-@pytest.mark.skipif(
-    os.geteuid() != 0 or not shutil.which("runuser") or not restricted(),
-    reason="needs root (to drop to nobody) and kernel.dmesg_restrict=1",
-)
 def test_gpu_xid_is_unknown_for_a_user_who_cannot_read_the_kernel_log() -> None:
+    require_root("dropping to nobody needs root")
+    require_binaries("runuser", why="util-linux's runuser(1)")
+    require("kernel.dmesg_restrict=1", restricted(), "sysctl -w kernel.dmesg_restrict=1")
     argv = ("runuser", "-u", "nobody", "--", "/usr/bin/python3", "-I", "-")
     payload = build_python(list(sources.KERNEL_LOG), 20.0)
     res = asyncio.run(LocalTransport().run(Target(name="t"), argv, payload, 30.0))

@@ -53,7 +53,7 @@ def env(*statuses: str) -> Envelope:
         (["not_applicable"], "pass", True, Exit.OK),
         (["not_applicable", "pass"], "pass", True, Exit.OK),
         (["not_applicable", "unknown"], "unknown", False, Exit.OK),
-        (["not_applicable", "warn"], "warn", False, Exit.FINDINGS),
+        (["not_applicable", "warn"], "warn", False, Exit.OK),
         (["not_applicable", "fail"], "fail", False, Exit.FINDINGS),
     ],
 )

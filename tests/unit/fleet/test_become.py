@@ -15,6 +15,7 @@ import pytest
 
 from diag.transport.base import CommandResult
 from diag.transport.ssh_common import SUDO_PASSWORD, become_result, remote_command
+from tests.support.components import require_root
 
 DIAG = [sys.executable, "-m", "diag.cli"]
 SUDO = 'if [ "$(id -u)" = 0 ]; then set --; else set -- env LC_ALL=C sudo -n --; fi; '
@@ -43,8 +44,8 @@ def test_remote_command_lines(deadline: bool, become: bool, line: str) -> None:
     assert remote_command(("sh", "-s"), 9.2, deadline, become) == line
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the root branch needs root")
 def test_root_login_runs_the_command_without_sudo(tmp_path: Path) -> None:
+    require_root("the root branch of remote_command needs a root login")
     fake = tmp_path / "sudo"
     fake.write_text("#!/bin/sh\necho 'sudo must not run for root' >&2\nexit 99\n")
     fake.chmod(0o755)

@@ -9,7 +9,6 @@ returns.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -24,9 +23,14 @@ from diag.checks.gpu.nvml import parse_nvml
 from diag.payload import collector_source
 from diag.policy import Policy
 from schemas.payload import PayloadOutput
+from tests.support.components import require_binaries
 
 HERE = Path(__file__).resolve().parent
-pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed")
+
+
+@pytest.fixture(autouse=True)
+def _gcc() -> None:
+    require_binaries("gcc", why="apt-get install gcc libc6-dev (builds the NVML stub library)")
 
 
 def stub(tmp: Path, *flags: str) -> Path:
