@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests.support.net import free_port  # noqa: E402
-from tests.support.sshd import SSHD, sshd_config  # noqa: E402
+from tests.support.sshd import SSHD, keygen, sshd_config  # noqa: E402
 
 KEX = "curve25519-sha256"
 
@@ -47,10 +47,6 @@ class Row:
     ok: int
     wall_s: float
     cpu_s: float
-
-
-def keygen(path: Path) -> None:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
 
 
 def start_hosts(d: Path, n: int) -> tuple[list[tuple[str, int]], list[subprocess.Popen[bytes]]]:

@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from functools import partial
 
-from diag.inventory import parse_text
-from diag.yamlfile import load_yaml
+from diag.files import load_yaml
+from diag.fleet.formats import parse_text
 
 
 def yaml_inventory(n: int) -> str:

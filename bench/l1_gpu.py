@@ -24,9 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from diag.checks import REGISTRY, gpu_sources, host_sources, sources_for  # noqa: E402  # noqa: E402
+from diag.checks import REGISTRY, sources_for  # noqa: E402
 from diag.checks.base import Source  # noqa: E402
-from diag.checks.gpu_sources import SMI_CSV, SMI_XML  # noqa: E402
+from diag.checks.gpu import sources as gpu_sources  # noqa: E402
+from diag.checks.gpu.sources import SMI_CSV, SMI_XML  # noqa: E402
+from diag.checks.host import sources as host_sources  # noqa: E402
 from diag.payload import build_python  # noqa: E402
 
 

@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from probes.runner import RunOptions, run_round  # noqa: E402
+from probes.round import RunOptions  # noqa: E402
+from probes.runner import run_round  # noqa: E402
 from schemas.probe import TargetsFile  # noqa: E402
 
 DEADLINES = {"a": 2.0, "b": 4.0}

@@ -14,26 +14,19 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import secrets
 import shutil
-import time
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
-from diag.policy import PolicyError
+from diag.errors import OutDirError
+from diag.files import atomic_write, clean_stale_tmp, is_our_tmp
 
 HOSTS = "hosts"
 RUN_JSON = "run.json"
 NAME_MAX = 200  # bytes of one encoded directory name; filesystems allow 255
 FREE_MIN_BYTES = 16 << 10  # an --out with less free space than this is full: refused up front
-STALE_TMP_S = 600.0  # a temp file this old is left over, whoever wrote it: no write takes 10 min
 _SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
-_TMP = re.compile(r"^\..*\.diagctl-(\d+)-[0-9a-f]{8}\.tmp$")
-
-
-class OutDirError(PolicyError):
-    """`--out DIR` cannot be written: a usage error (exit 2), raised before any host is touched."""
 
 
 def host_dirname(name: str) -> str:
@@ -104,61 +97,6 @@ def _envelope_name(path: Path) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def clean_stale_tmp(directory: Path) -> list[str]:
-    """Remove temp files our atomic writes left behind (a kill -9 mid-write); return their names.
-
-    Only names of the form `.<file>.diagctl-<pid>-<hex8>.tmp`, and only when that pid is gone
-    or the file is older than STALE_TMP_S: a live writer's temp is never touched.
-    """
-    removed: list[str] = []
-    now = time.time()
-    with contextlib.suppress(OSError), os.scandir(directory) as it:
-        for entry in it:
-            m = _TMP.match(entry.name)
-            if not m or not entry.is_file(follow_symlinks=False):
-                continue
-            with contextlib.suppress(OSError):
-                pid = int(m.group(1))
-                mine = pid == os.getpid()  # this process writes one file at a time per name
-                if (not mine and not _pid_alive(pid)) or now - entry.stat().st_mtime > STALE_TMP_S:
-                    os.unlink(entry.path)
-                    removed.append(entry.name)
-    return removed
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write all of `data` or nothing: readers never see a half-written file.
-
-    The temp file is `.<name>.diagctl-<pid>-<hex8>.tmp` next to `path`; after a successful
-    write, stale temps of dead writers in that directory are removed. Raises OSError (e.g.
-    ENOSPC) with the destination left untouched.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.diagctl-{os.getpid()}-{secrets.token_hex(4)}.tmp"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    clean_stale_tmp(path.parent)
-
-
 def check_out_dir(out: Path) -> None:
     """Refuse an unusable `--out` before any host is contacted: one line naming the path.
 
@@ -185,6 +123,73 @@ def check_out_dir(out: Path) -> None:
     if free < FREE_MIN_BYTES:
         raise OutDirError(f"{where}: only {free} bytes free (No space left on device)")
     clean_stale_tmp(out)
+
+
+def check_replay_out(replay: Path, out: Path) -> None:
+    """Replay never writes into the run it reads: `--out` may not be `--replay`, lie under it
+    (a subdirectory, or a symlink to either), nor hold it (`--overwrite` would remove it)."""
+    src, dst = replay.resolve(), out.resolve()
+    if dst == src or dst.is_relative_to(src) or src.is_relative_to(dst):
+        raise OutDirError(
+            f"--out {out}: overlaps --replay {replay}; a replay never writes into the run it "
+            "reads: choose another --out"
+        )
+
+
+def _is_run_entry(entry: os.DirEntry[str]) -> bool:
+    """What a diagctl `--out` holds: run.json, hosts/, a temp of ours, an old-layout host dir."""
+    if entry.is_symlink():
+        return False
+    if entry.name == RUN_JSON or is_our_tmp(entry.name):
+        return entry.is_file()
+    if not entry.is_dir():
+        return False
+    if entry.name == HOSTS:
+        return True
+    names = set(os.listdir(entry.path))
+    return bool(names) and names <= {"envelope.json", "raw"} | {n for n in names if is_our_tmp(n)}
+
+
+def prepare_out(out: Path, overwrite: bool = False, reads: Path | None = None) -> None:
+    """An `--out DIR` never mixes two runs: it must be missing or empty (and apart from the
+    `--replay` directory `reads`, see `check_replay_out`).
+
+    A DIR holding a previous run (run.json, hosts/) is refused, or with `overwrite` that run is
+    removed first. A DIR holding anything diagctl did not write is refused even with
+    `overwrite`: diagctl never deletes what is not its own.
+    """
+    if reads is not None:
+        check_replay_out(reads, out)
+    if not out.is_dir():
+        return
+    try:
+        with os.scandir(out) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        theirs = [e.name for e in entries if not _is_run_entry(e)]
+    except OSError as exc:
+        raise OutDirError(f"--out {out}: not readable: {exc.strerror or exc}") from None
+    if theirs:
+        raise OutDirError(
+            f"--out {out}: not empty and not a diagctl run (holds {theirs[0]!r}); "
+            "choose a new or empty directory"
+        )
+    if not entries:
+        return
+    if not overwrite:
+        shown = ", ".join(e.name + ("/" if e.is_dir() else "") for e in entries[:3])
+        raise OutDirError(
+            f"--out {out}: holds a previous run ({shown}); pass --overwrite to replace it, "
+            "or choose a new directory"
+        )
+    try:
+        for e in entries:
+            if e.is_dir():
+                shutil.rmtree(e.path)
+            else:
+                os.unlink(e.path)
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise OutDirError(f"--out {out}: cannot remove the previous run: {why}") from None
 
 
 def write_host(out: Path, host: str, envelope_json: str, raw: dict[str, bytes]) -> None:

@@ -15,16 +15,26 @@ from schemas.envelope import (
     ErrorInfo,
     Finding,
     HostRef,
+    Replayed,
     Status,
     Summary,
     TruncatedField,
     Truncation,
+    worst,
 )
 
-# Worst first: what a host's status is when its findings disagree.
-HOST_ORDER = [Status.FAIL, Status.ERROR, Status.WARN, Status.UNKNOWN, Status.PASS]
-# Dropped first when the cap forces findings out: the least interesting first.
-DROP_ORDER = [Status.PASS, Status.UNKNOWN, Status.ERROR, Status.WARN, Status.FAIL]
+# A not-applicable finding counts like pass for the host.
+AS_HOST = {Status.NOT_APPLICABLE: Status.PASS}
+# Dropped first when the cap forces findings out: the least interesting first. Not Status.rank:
+# a check's own finding (warn) is kept over a check that could not run (error).
+DROP_ORDER = [
+    Status.NOT_APPLICABLE,
+    Status.PASS,
+    Status.UNKNOWN,
+    Status.ERROR,
+    Status.WARN,
+    Status.FAIL,
+]
 EVIDENCE_FLOOR = 80
 MESSAGE_FLOOR = 160
 MIN_CAP = 1024  # the skeleton (`_skeleton`) needs ~700 bytes at most; the CLI refuses a smaller cap
@@ -49,13 +59,14 @@ def summarize(findings: list[Finding]) -> Summary:
         fail=count[Status.FAIL],
         unknown=count[Status.UNKNOWN],
         error=count[Status.ERROR],
+        not_applicable=count[Status.NOT_APPLICABLE],
     )
 
 
 def host_status(findings: list[Finding], errors: list[ErrorInfo]) -> Status:
     if not findings:
         return Status.ERROR if errors else Status.UNKNOWN
-    return min((f.status for f in findings), key=HOST_ORDER.index)
+    return worst(AS_HOST.get(f.status, f.status) for f in findings)
 
 
 def finalize(env: Envelope) -> Envelope:
@@ -255,7 +266,8 @@ def _cut_strings(
             return out
         return node
 
-    for name in ("kind", "tool_version", "host", "errors", "collected_at", "data", "truncated"):
+    outside = ("kind", "tool_version", "host", "errors", "collected_at", "data", "truncated")
+    for name in (*outside, "replayed"):
         doc[name] = walk(doc[name], name, 0)
     if keep_name:
         doc["host"]["name"] = env.host.name
@@ -336,6 +348,12 @@ def _skeleton(env: Envelope, cap: int, why: str) -> Envelope:
         "errors": [ErrorInfo(code=ErrorCode.OUTPUT_TRUNCATED, message=why)],
         "truncated": Truncation(cap_bytes=cap, findings_dropped=dropped),
     }
+    with contextlib.suppress(Exception):  # a SIEM must still see that this was a replay
+        rep = env.replayed
+        if rep is not None:
+            fields["replayed"] = Replayed(
+                at=_plain(lambda: rep.at), source=_plain(lambda: rep.source)
+            )
     try:  # the same kind of envelope (HealthEnvelope: empty typed data)
         out = type(env).model_validate(fields)
     except Exception:

@@ -1,255 +1,143 @@
-"""One `diagctl health` host: payload out, captures back, checks, one bounded envelope."""
+"""`diagctl health` as a library: the options of a run, its targets and transport, the run
+itself (one process or worker processes), and the check catalog. No click, no printing."""
 
 from __future__ import annotations
 
-import json
-import time
-import traceback
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
-
-import diag
-from diag.checks import REGISTRY, Check, Context, sources_for
-from diag.envelope import bound, finalize, utc_now
-from diag.payload import PYTHON_ARGV, build_for
+from diag.checks import REGISTRY
+from diag.errors import PolicyError
+from diag.exitcodes import ExitPolicy
+from diag.fleet.args import FleetArgs
+from diag.hostcheck import HealthOptions
 from diag.policy import Policy
-from diag.transport.base import CommandResult, Target, Transport
-from schemas.envelope import (
-    Action,
-    Envelope,
-    ErrorCode,
-    ErrorInfo,
-    Finding,
-    HostRef,
-    Severity,
-    Status,
-)
-from schemas.health import CheckRun, HealthData, HealthEnvelope, HostFacts
-from schemas.payload import Capture, PayloadOutput
-
-KIND = "health.l1"
-DEFAULT_MAX_BYTES = 64 * 1024
-
-TRANSPORT_HINTS = {
-    "timeout": "host slow or unreachable; raise --timeout or check the network path",
-    "auth": "check --identity / the user, and that the key is in authorized_keys",
-    "host_key_changed": "the host key differs from known_hosts: verify the host, then update "
-    "known_hosts by hand; diagctl never accepts a changed key",
-    "host_key_unknown": "no known_hosts entry: add it, or pass --accept-new to record it",
-    "unreachable": "connection refused or no route; is sshd running and the port right?",
-    "transport": "see the message; rerun with --debug for details",
-}
+from diag.session import SessionResult
+from diag.transport.base import Target, Transport
+from schemas.envelope import Envelope
 
 
-@dataclass
-class HealthOptions:
-    policy: Policy
-    checks: list[Check] = field(default_factory=lambda: list(REGISTRY.values()))
-    timeout_s: float = 30.0
-    max_bytes: int = DEFAULT_MAX_BYTES
-    host_class: str = ""
-    command: tuple[str, ...] = PYTHON_ARGV
-    extra: dict[str, object] = field(default_factory=dict)  # Context.extra, e.g. expect_gpus
-
-
-@dataclass
-class HostRun:
-    """What one host produced: its envelope and the raw bytes worth keeping (--out)."""
-
-    envelope: Envelope
-    raw: dict[str, bytes]
-
-
-def _ref(target: Target, facts: Mapping[str, object] | None = None) -> HostRef:
-    ref = HostRef(name=target.name, address=target.address)
-    if facts:
-        ref.hostname = str(facts.get("hostname", ""))
-        # Identity, best first: the board serial survives reinstalls, machine-id does not.
-        for src in ("product_serial", "product_uuid", "machine_id"):
-            val = str(facts.get(src, "")).strip()
-            if val and val.lower() not in (
-                "",
-                "none",
-                "not specified",
-                "default string",
-                "to be filled by o.e.m.",
-                "0",
-            ):
-                ref.host_id, ref.host_id_source = val, src
-                break
-    return ref
-
-
-def _envelope(target: Target, started: str, t0: float, **kw: object) -> HealthEnvelope:
-    return HealthEnvelope.model_validate(
-        {
-            "kind": KIND,
-            "tool_version": diag.__version__,
-            "host": _ref(target),
-            "ok": False,
-            "status": Status.UNKNOWN,
-            "collected_at": started,
-            "duration_ms": int((time.monotonic() - t0) * 1000),
-            **kw,
-        }
+def options_for(
+    policy: Path | None,
+    check_ids: tuple[str, ...],
+    timeout: float,
+    max_bytes: int,
+    host_class: str,
+    expect_gpus: int | None = None,
+) -> HealthOptions:
+    unknown = [c for c in check_ids if c not in REGISTRY]
+    if unknown:
+        raise PolicyError(f"unknown check id(s) {unknown}; see `diagctl checks list`")
+    checks = [REGISTRY[c] for c in check_ids] if check_ids else list(REGISTRY.values())
+    loaded = Policy.load(policy)
+    loaded.require_class(host_class, "--host-class")
+    check_xid_policy(loaded)
+    return HealthOptions(
+        policy=loaded,
+        checks=checks,
+        timeout_s=timeout,
+        max_bytes=max_bytes,
+        host_class=host_class,
+        command=(sys.executable, "-I", "-"),
+        extra={} if expect_gpus is None else {"expect_gpus": expect_gpus},
     )
 
 
-def failed_run(
-    target: Target, res: CommandResult, started: str, t0: float, host_class: str = ""
-) -> HealthEnvelope:
-    """The envelope of a host we could not collect from (unreachable, auth, timeout, ...)."""
-    kind = res.error or "transport"
-    err = ErrorInfo(code=ErrorCode(kind), message=res.message or kind, hint=TRANSPORT_HINTS[kind])
-    status = Status.ERROR if kind == "transport" else Status.UNREACHABLE
-    data = HealthData(host_class=host_class or target.host_class)
-    return _envelope(target, started, t0, status=status, errors=[err], data=data)
+def check_xid_policy(pol: Policy) -> None:
+    """A bad XID table or override is a usage error (exit 2) before any host is touched."""
+    from diag.checks.gpu.xid_table import xid_policy
 
-
-def parse_payload(stdout: bytes) -> tuple[PayloadOutput, bytes]:
-    """The payload's last JSON line (login banners or motd may precede it), and that line."""
-    lines = [ln for ln in stdout.splitlines() if ln.startswith(b"{")]
-    if not lines:
-        raise ValueError("payload printed no JSON document")
-    # The sh fallback passes host bytes through as they are; invalid UTF-8 is replaced here.
-    text = lines[-1].decode("utf-8", "replace")
-    return PayloadOutput.model_validate_json(text), lines[-1]
-
-
-def facts_of(caps: Mapping[str, Capture]) -> dict[str, object]:
-    cap = caps.get("facts")
-    if cap is None or cap.error is not None:
-        return {}
-    try:
-        facts = json.loads(cap.stdout)
-    except (ValueError, RecursionError):  # a hostile host can nest `[` a million deep
-        return {}
-    return facts if isinstance(facts, dict) else {}
-
-
-def _host_facts(facts: Mapping[str, object]) -> HostFacts:
-    pretty = ""
-    for line in str(facts.get("os_release", "")).splitlines():
-        if line.startswith("PRETTY_NAME="):
-            pretty = line.split("=", 1)[1].strip('"')
-    try:
-        uptime = float(str(facts.get("uptime_s", 0)))
-        cpus = int(str(facts.get("cpu_count", 0)))
-    except ValueError:
-        uptime, cpus = 0.0, 0
-    return HostFacts(
-        hostname=str(facts.get("hostname", "")),
-        kernel=str(facts.get("kernel", "")),
-        arch=str(facts.get("arch", "")),
-        python=str(facts.get("python", "")),
-        cpu_count=cpus,
-        boot_id=str(facts.get("boot_id", "")),
-        uptime_s=uptime,
-        os_pretty_name=pretty,
-    )
-
-
-def run_checks(
-    caps: Mapping[str, Capture], opts: HealthOptions, ctx: Context
-) -> tuple[list[Finding], list[CheckRun], list[ErrorInfo]]:
-    """Every enabled check; one that raises becomes an `error` finding, the rest still run."""
-    findings: list[Finding] = []
-    runs: list[CheckRun] = []
-    errors: list[ErrorInfo] = []
-    for check in opts.checks:
-        enabled, rules = opts.policy.check(check.id, ctx.host_class)
-        if not enabled:
-            continue
-        t0 = time.monotonic()
+    for host_class in ["", *pol.doc.classes]:
         try:
-            found = check.evaluate(caps, rules, ctx)
-        except Exception as exc:  # a parser met input it cannot read: report, continue
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            msg = f"{check.id}: {type(exc).__name__}: {str(exc)[:300]}"
-            errors.append(
-                ErrorInfo(
-                    code=ErrorCode.CHECK_CRASHED,
-                    message=msg,
-                    hint=f"at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}",
-                )
-            )
-            found = [
-                Finding(
-                    check_id=check.id,
-                    status=Status.ERROR,
-                    severity=Severity.MEDIUM,
-                    threshold_source=rules.source,
-                    message=msg,
-                    action=Action.MONITOR,
-                )
-            ]
-        findings += found
-        worst = min(
-            (f.status for f in found),
-            default=Status.UNKNOWN,
-            key=[Status.FAIL, Status.ERROR, Status.WARN, Status.UNKNOWN, Status.PASS].index,
-        )
-        runs.append(
-            CheckRun(
-                check_id=check.id,
-                status=worst.value,
-                duration_ms=int((time.monotonic() - t0) * 1000),
-            )
-        )
-    return findings, runs, errors
+            xid_policy(pol.check("gpu.xid", host_class)[1].thresholds)
+        except ValueError as exc:
+            where = f" (class {host_class})" if host_class else ""
+            raise PolicyError(f"{exc}{where}") from exc
 
 
-async def check_host(transport: Transport, target: Target, opts: HealthOptions) -> HostRun:
-    """Never raises for a host problem: every outcome is an envelope."""
-    started, t0 = utc_now(), time.monotonic()
-    build = build_for(opts.command)  # `sh -s` over SSH: python3 or the sh fallback
-    payload = build(sources_for(opts.checks), max(1.0, opts.timeout_s - 2.0))
-    res = await transport.run(target, opts.command, payload, opts.timeout_s)
-    if res.error:
-        failed = failed_run(target, res, started, t0, opts.host_class)
-        return HostRun(bound(finalize(failed), opts.max_bytes), {})
-    try:
-        doc, line = parse_payload(res.stdout)
-    except (ValueError, ValidationError) as exc:
-        err = ErrorInfo(
-            code=ErrorCode.PAYLOAD_FAILED,
-            message=f"exit {res.exit_code}: {str(exc).splitlines()[0][:300]}",
-            hint=res.stderr.decode("utf-8", "replace")[-300:].strip(),
-        )
-        env = _envelope(target, started, t0, status=Status.ERROR, errors=[err])
-        raw = {"stdout.bin": res.stdout[: 4 << 20], "stderr.bin": res.stderr[: 1 << 20]}
-        return HostRun(bound(finalize(env), opts.max_bytes), raw)
-    facts = facts_of(doc.captures)
-    host_class = opts.host_class or target.host_class
-    hf = _host_facts(facts)
-    ctx = Context(cpu_count=hf.cpu_count, host_class=host_class, extra=opts.extra)
-    findings, runs, errors = run_checks(doc.captures, opts, ctx)
-    env = _envelope(
-        target,
-        started,
-        t0,
-        findings=findings,
-        errors=errors,
-        data=HealthData(
-            host_class=host_class,
-            payload_mode=doc.mode,
-            payload_ms=doc.duration_ms,
-            facts=hf,
-            checks=runs,
-        ),
-    )
-    env.host = _ref(target, facts)
-    env.truncated.captures = {
-        k: c.truncated_bytes for k, c in doc.captures.items() if c.truncated_bytes
-    }
-    if doc.mode == "sh":
-        env.errors.append(
-            ErrorInfo(
-                code=ErrorCode.NO_PYTHON,
-                message="host has no python3: sh fallback ran, checks reduced",
-                hint="install python3 (3.8+) on the host for full checks",
+def health_targets(
+    local: bool,
+    replay: Path | None,
+    fleet: FleetArgs | None = None,
+    opts: HealthOptions | None = None,
+) -> tuple[list[Target], Transport]:
+    if sum(map(bool, (local, replay, fleet and fleet.wanted))) > 1:
+        raise PolicyError("--local, --replay and -H/-i exclude each other")
+    if fleet is not None and fleet.become and not fleet.wanted:
+        raise PolicyError("--become needs -H or -i: it runs the payload through sudo on SSH hosts")
+    if fleet is not None and fleet.wanted:
+        from diag.fleet.args import load_targets, ssh_transport
+        from diag.payload import SH_ARGV
+
+        targets = load_targets(fleet)
+        if opts is not None:
+            opts.command = SH_ARGV  # one `sh -s` exec: python3 payload or the sh fallback
+            opts.policy.require_classes(
+                ((t.name, t.host_class) for t in targets), f"inventory {fleet.inventory}"
             )
+        return targets, ssh_transport(fleet, opts.timeout_s if opts else 30.0)
+    if replay is not None:
+        from diag.session import replay_targets
+        from diag.transport.replay import ReplayTransport
+
+        rt = ReplayTransport(replay)
+        targets = replay_targets(rt, fleet.limit if fleet is not None else "")
+        if opts is not None:
+            opts.policy.require_classes(
+                ((t.name, t.host_class) for t in targets), f"--replay {replay}"
+            )
+        return targets, rt
+    if local:
+        from diag.transport.local import LocalTransport
+
+        return [Target(name=socket.gethostname())], LocalTransport()
+    raise PolicyError("say which hosts: -H HOST[,HOST...], -i INVENTORY, --local or --replay DIR")
+
+
+def run_session(
+    targets: list[Target],
+    transport: Transport,
+    opts: HealthOptions,
+    emit: Callable[[Envelope], None],
+    out: Path | None,
+    args: FleetArgs,
+    exits: ExitPolicy,
+) -> SessionResult:
+    """One process, or several worker processes for a large SSH fleet (--workers).
+
+    An unusable --out (read-only, under a file, disk full) is exit 2 before any host is touched.
+    """
+    from diag.artifacts import check_out_dir
+    from diag.session import run_health
+    from diag.workers import auto_workers, run_health_workers
+
+    if out is not None:
+        check_out_dir(out)
+    workers = args.workers or (auto_workers(len(targets)) if args.wanted else 1)
+    workers = min(workers, len(targets)) if args.wanted else 1
+    if workers > 1:
+        return run_health_workers(targets, transport, opts, emit, out, args.forks, workers, exits)
+    return run_health(targets, transport, opts, emit, out, forks=args.forks, exit_policy=exits)
+
+
+def catalog(policy: Path | None, host_class: str) -> list[dict[str, Any]]:
+    """Every check: id, title, what it reads, enabled, effective thresholds and their source."""
+    pol = Policy.load(policy)
+    pol.require_class(host_class, "--host-class")
+    rows = []
+    for check in REGISTRY.values():
+        enabled, rules = pol.check(check.id, host_class)
+        rows.append(
+            {
+                "id": check.id,
+                "title": check.title,
+                "reads": check.reads,
+                "enabled": enabled,
+                "thresholds": dict(rules.thresholds),
+                "source": rules.source,
+            }
         )
-    return HostRun(bound(finalize(env), opts.max_bytes), {"payload.json": line + b"\n"})
+    return rows

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -10,12 +12,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from diag.checks.base import Rules
-from diag.yamlfile import YamlFileError, load_yaml, load_yaml_file
+from diag.errors import PolicyError
+from diag.files import YamlFileError, load_yaml, load_yaml_file
 from schemas.policy import CheckPolicy, PolicyFile
-
-
-class PolicyError(ValueError):
-    """The policy file is unreadable or invalid; the message is one line for the user."""
 
 
 @cache
@@ -99,6 +98,23 @@ class Policy:
                 version=user.version, checks=checks, classes={**base.classes, **user.classes}
             )
         )
+
+    def require_class(self, host_class: str, where: str) -> None:
+        """An unknown class is a usage error: its overrides (expected GPUs, ...) would otherwise
+        silently not apply, and a check such as "8 GPUs expected" would pass on a host with none.
+        """
+        if not host_class or host_class in self.doc.classes:
+            return
+        known = sorted(self.doc.classes)
+        close = difflib.get_close_matches(host_class, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        listed = ", ".join(known) if known else "none (the policy has no `classes:`)"
+        raise PolicyError(f"{where}: unknown host class {host_class!r}; {hint}known: {listed}")
+
+    def require_classes(self, hosts: Iterable[tuple[str, str]], source: str) -> None:
+        """Every (host name, host class) pair an inventory gave must name a class of the policy."""
+        for name, host_class in hosts:
+            self.require_class(host_class, f"{source}: host {name!r}: host_class")
 
     def check(self, check_id: str, host_class: str = "") -> tuple[bool, Rules]:
         """(enabled, rules) for one check on a host of `host_class`."""

@@ -8,16 +8,20 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import diag
 from diag.artifacts import RUN_JSON, write_host, write_summary
 from diag.envelope import bound, finalize, utc_now
-from diag.exitcodes import Exit, exit_code
-from diag.fleet import run_fleet
-from diag.health import HealthOptions, HostRun, check_host, failed_run
+from diag.errors import InventoryError
+from diag.exitcodes import DEFAULT_POLICY, Exit, ExitPolicy, exit_code
+from diag.fleet.fanout import run_fleet
+from diag.fleet.inventory import Inventory
+from diag.fleet.limit import select
+from diag.hostcheck import HealthOptions, HostRun, check_host, failed_run
 from diag.transport.base import CommandResult, Target, Transport
+from diag.transport.replay import ReplayTransport
 from schemas.envelope import SCHEMA_VERSION, Envelope, ErrorCode, ErrorInfo, Status
 from schemas.health import RunSummary
 
@@ -29,6 +33,24 @@ class SessionResult:
     envelopes: list[Envelope]
     exit: Exit
     interrupted: bool
+    warnings: list[str] = field(default_factory=list)  # for stderr: the run itself is reported
+
+
+def replay_targets(rt: ReplayTransport, limit: str = "") -> list[Target]:
+    """The recorded hosts (name, address, class as recorded), narrowed by an Ansible-style
+    `--limit` over their names (globs, `~regex`, `a:b`, `!x`, `@file`; no groups are recorded).
+    """
+    names = rt.hosts()
+    if not names:
+        raise InventoryError(
+            f"--replay {rt.root}: no recorded hosts (DIR/hosts/<host>/envelope.json)"
+        )
+    if limit:
+        inv = Inventory()
+        for name in names:
+            inv.add(name, None)
+        names = select(inv, limit)
+    return [rt.target(n) for n in names]
 
 
 def _interrupted_run(target: Target) -> HostRun:
@@ -86,7 +108,7 @@ def run_health(
     emit: Emit,
     out: Path | None = None,
     forks: int = 64,
-    strict: bool = False,
+    exit_policy: ExitPolicy = DEFAULT_POLICY,
     summary: bool = True,
     sink: Callable[[int, Envelope], None] | None = None,
 ) -> SessionResult:
@@ -123,15 +145,17 @@ def run_health(
 
     runs, interrupted = asyncio.run(main())
     envelopes = [r.envelope for r in runs]
-    code = exit_code(envelopes, interrupted, strict)
+    code = exit_code(envelopes, interrupted, exit_policy)
+    warnings: list[str] = []
     if out is not None and summary:  # a --workers child leaves run.json to its parent
-        _write_summary(out, envelopes, code, interrupted, started, t0)
-    return SessionResult(envelopes, code, interrupted)
+        warnings += write_run_summary(out, envelopes, code, interrupted, started, t0)
+    return SessionResult(envelopes, code, interrupted, warnings)
 
 
-def _write_summary(
+def write_run_summary(
     out: Path, envelopes: list[Envelope], code: Exit, interrupted: bool, started: str, t0: float
-) -> None:
+) -> list[str]:
+    """Write DIR/run.json; a failure is returned as a warning (the envelopes are out already)."""
     by_status: dict[str, int] = {}
     for env in envelopes:
         by_status[env.status.value] = by_status.get(env.status.value, 0) + 1
@@ -149,4 +173,5 @@ def _write_summary(
     try:
         write_summary(out, summary.model_dump_json(indent=2).encode() + b"\n")
     except OSError as exc:
-        print(f"diagctl: cannot write {out / RUN_JSON}: {exc.strerror or exc}", file=sys.stderr)
+        return [f"cannot write {out / RUN_JSON}: {exc.strerror or exc}"]
+    return []

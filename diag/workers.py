@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from diag.envelope import bound, finalize, utc_now
-from diag.exitcodes import exit_code
-from diag.health import HealthOptions, failed_run
-from diag.session import Emit, SessionResult, _write_summary, run_health
+from diag.exitcodes import DEFAULT_POLICY, ExitPolicy, exit_code
+from diag.hostcheck import HealthOptions, failed_run
+from diag.session import Emit, SessionResult, run_health, write_run_summary
 from diag.transport.base import CommandResult, Target, Transport
 from schemas.envelope import Envelope
 
@@ -68,7 +68,7 @@ def run_health_workers(
     out: Path | None,
     forks: int,
     workers: int,
-    strict: bool = False,
+    exit_policy: ExitPolicy = DEFAULT_POLICY,
 ) -> SessionResult:
     started, t0 = utc_now(), time.monotonic()
     shards = [list(targets[i::workers]) for i in range(workers)]
@@ -100,10 +100,11 @@ def run_health_workers(
             signal.signal(s, h)
     interrupted[0] |= any(os.waitstatus_to_exitcode(st) == 130 for st in statuses)
     envelopes = list(got.values()) + _missing(targets, got, emit, opts.max_bytes)
-    code = exit_code(envelopes, interrupted[0], strict)
-    if out is not None:
-        _write_summary(out, envelopes, code, interrupted[0], started, t0)
-    return SessionResult(envelopes, code, interrupted[0])
+    code = exit_code(envelopes, interrupted[0], exit_policy)
+    warnings = (
+        [] if out is None else write_run_summary(out, envelopes, code, interrupted[0], started, t0)
+    )
+    return SessionResult(envelopes, code, interrupted[0], warnings)
 
 
 def _collect(shard_of: dict[int, int], emit: Emit, workers: int) -> dict[int, Envelope]:

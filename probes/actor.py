@@ -27,7 +27,7 @@ RELEASED: dict[str, object] = {
 }
 
 if TYPE_CHECKING:
-    from probes.runner import RoundResult, RunOptions
+    from probes.round import RoundResult, RunOptions
 
 
 class Actor:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from diag.artifacts import atomic_write
+from diag.files import atomic_write
 from probes.client import TEXT_KEEP, probe
 from probes.verdict import judge
 from schemas.probe import TargetsFile, Verdict

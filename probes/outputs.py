@@ -10,9 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-
-class OutputError(Exception):
-    """An output file cannot be written; the message names the file and the option."""
+from diag.errors import OutputError
 
 
 def check_writable(path: Path, option: str, create_parent: bool = False) -> None:

@@ -1,5 +1,9 @@
 """Prometheus textfile-collector output (`--prom FILE`): per target success, TTFT, ITL.
 
+Every name starts with `diagctl_`: blackbox_exporter already exports `probe_success` and
+`probe_duration_seconds`, and two exporters writing one name with different labels break
+queries and recording rules that aggregate over it.
+
 node_exporter's textfile collector (or the exporters issue) picks the file up; it is written
 atomically so a scrape never sees half of it.
 """
@@ -11,28 +15,29 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
 from diag import redact
-from diag.artifacts import atomic_write
+from diag.files import atomic_write
 from schemas.probe import ProbeData, Verdict
 
 LABELS = ["target", "node", "group", "model"]
 
 
+PREFIX = "diagctl_probe_"
+
+
 def render(results: list[ProbeData]) -> bytes:
     reg = CollectorRegistry()
-    success = Gauge(
-        "probe_success", "1 if the probe produced valid tokens in time", LABELS, registry=reg
-    )
-    verdict = Gauge(
-        "probe_verdict", "1 for the verdict of the last probe", [*LABELS, "verdict"], registry=reg
-    )
-    ttft = Gauge("probe_ttft_seconds", "Time to first token", LABELS, registry=reg)
-    itl = Gauge("probe_itl_max_seconds", "Largest inter-token gap", LABELS, registry=reg)
-    e2e = Gauge("probe_duration_seconds", "Whole probe, connect included", LABELS, registry=reg)
-    toks = Gauge("probe_tokens", "Tokens received", LABELS, registry=reg)
-    fails = Gauge("probe_consecutive_failures", "Hysteresis counter", LABELS, registry=reg)
-    cordoned = Gauge(
-        "probe_cordoned_by_diagctl", "1 if diagctl holds the node cordoned", LABELS, registry=reg
-    )
+
+    def gauge(name: str, doc: str, labels: list[str] = LABELS) -> Gauge:
+        return Gauge(PREFIX + name, doc, labels, registry=reg)
+
+    success = gauge("success", "1 if the probe produced valid tokens in time")
+    verdict = gauge("verdict", "1 for the verdict of the last probe", [*LABELS, "verdict"])
+    ttft = gauge("ttft_seconds", "Time to first token")
+    itl = gauge("itl_max_seconds", "Largest inter-token gap")
+    e2e = gauge("duration_seconds", "Whole probe, connect included")
+    toks = gauge("tokens", "Tokens received")
+    fails = gauge("consecutive_failures", "Hysteresis counter")
+    cordoned = gauge("cordoned", "1 if diagctl holds the node cordoned")
     for r in results:
         lab = [redact.text(v) for v in (r.target, r.node, r.group, r.model)]
         ok = r.verdict in (Verdict.HEALTHY, Verdict.SLOW)

@@ -4,54 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from diag.envelope import utc_now
-from diag.transport.base import Transport
-from probes import backends, envelopes, outputs, state
+from probes import envelopes, outputs, state
 from probes.actor import Actor
 from probes.busy import read_counter
 from probes.client import Outcome, probe, redact_url
 from probes.plan import NodePlan, decide, guard, node_verdicts
+from probes.round import RoundResult, RunOptions
 from probes.verdict import busy_override, judge
 from schemas.probe import (
     ActionKind,
     ActionResult,
-    AuditEnvelope,
-    GroupConfig,
     ProbeData,
-    ProbeEnvelope,
     ProbeTarget,
     StateFile,
     TargetsFile,
     Verdict,
 )
-
-
-@dataclass
-class RunOptions:
-    state_path: Path
-    audit_path: Path
-    act: bool = False
-    prom_path: Path | None = None
-    lock_wait_s: float = 30.0
-    concurrency: int = 256
-    # Restarts: a transport per group (the SSH one in the CLI); None: restart fails, cordon.
-    transport_factory: Callable[[GroupConfig], Transport | None] = lambda cfg: None
-    backend_factory: Callable[..., backends.CordonBackend] = backends.make
-
-
-@dataclass
-class RoundResult:
-    probes: list[ProbeEnvelope] = field(default_factory=list)
-    audits: list[AuditEnvelope] = field(default_factory=list)
-    breaker_tripped: bool = False
-    action_failed: bool = False
-    duration_ms: int = 0
-    warnings: list[str] = field(default_factory=list)  # e.g. a clock jump in the state file
-    output_errors: list[str] = field(default_factory=list)  # one line per file not written
 
 
 async def probe_all(tf: TargetsFile, concurrency: int) -> list[Outcome]:

@@ -17,12 +17,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from diag.artifacts import atomic_write
+from diag.errors import StateError
+from diag.files import atomic_write
 from schemas.probe import CordonEvent, NodeState, StateFile, Verdict
-
-
-class StateError(Exception):
-    """The state file is unreadable, invalid, or locked by another run for too long."""
 
 
 @contextlib.contextmanager

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.2"
 
 
 class Strict(BaseModel):
@@ -17,7 +18,7 @@ class Strict(BaseModel):
 
 
 class Status(str, Enum):
-    """Verdict of a finding or of a whole host, worst first in ``STATUS_ORDER``."""
+    """Verdict of a finding or of a whole host; ``rank`` orders them, ``worst()`` picks one."""
 
     PASS = "pass"
     WARN = "warn"
@@ -25,6 +26,30 @@ class Status(str, Enum):
     UNKNOWN = "unknown"
     ERROR = "error"
     UNREACHABLE = "unreachable"
+    # The check does not apply to this host (GPU checks where there is no GPU and none is
+    # expected). The host status and the exit code count it like pass. Since schema 1.1.
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def rank(self) -> int:
+        """How bad: not_applicable < pass < unknown < warn < error < fail < unreachable."""
+        return _RANK[self]
+
+
+_RANK = {
+    Status.NOT_APPLICABLE: 0,
+    Status.PASS: 1,
+    Status.UNKNOWN: 2,
+    Status.WARN: 3,
+    Status.ERROR: 4,
+    Status.FAIL: 5,
+    Status.UNREACHABLE: 6,
+}
+
+
+def worst(statuses: Iterable[Status], default: Status = Status.PASS) -> Status:
+    """The highest-ranked status of `statuses`, `default` when there is none."""
+    return max(statuses, key=lambda s: s.rank, default=default)
 
 
 class Severity(str, Enum):
@@ -46,7 +71,7 @@ class Action(str, Enum):
 
 
 class ErrorCode(str, Enum):
-    """Every code an envelope's ``errors[]`` may carry (documented in the README)."""
+    """Every code an envelope's ``errors[]`` may carry (documented in docs/envelope.md)."""
 
     UNREACHABLE = "unreachable"  # no TCP connection / no route / connection refused
     TIMEOUT = "timeout"  # connect or per-host deadline passed
@@ -54,6 +79,7 @@ class ErrorCode(str, Enum):
     HOST_KEY_CHANGED = "host_key_changed"  # the key differs from known_hosts: never accepted
     HOST_KEY_UNKNOWN = "host_key_unknown"  # no known_hosts entry and --accept-new not given
     TRANSPORT = "transport"  # any other SSH / process-level failure
+    BECOME_FAILED = "become_failed"  # --become: `sudo -n` refused (needs a password, not allowed)
     PAYLOAD_FAILED = "payload_failed"  # the payload ran but printed no usable document
     NO_PYTHON = "no_python"  # the host has no python3; the sh fallback ran (reduced checks)
     CHECK_CRASHED = "check_crashed"  # a parser or evaluation raised; the other checks still ran
@@ -106,6 +132,7 @@ class Summary(Strict):
     fail: int = 0
     unknown: int = 0
     error: int = 0
+    not_applicable: int = 0
 
 
 class TruncatedField(Strict):
@@ -130,6 +157,13 @@ class Truncation(Strict):
         return bool(self.fields or self.findings_dropped or self.captures)
 
 
+class Replayed(Strict):
+    """How an envelope was re-judged from a recorded run (`--replay DIR`). Since schema 1.2."""
+
+    at: str = Field(description="UTC, RFC 3339, when the replay ran.")
+    source: str = Field(description="The --replay directory the captures were read from.")
+
+
 class Envelope(Strict):
     schema_version: str = SCHEMA_VERSION
     kind: str = Field(description="Document kind, e.g. health.l1.")
@@ -142,8 +176,14 @@ class Envelope(Strict):
     findings: list[Finding] = Field(default_factory=list)
     errors: list[ErrorInfo] = Field(default_factory=list)
     truncated: Truncation = Field(default_factory=Truncation)
-    collected_at: str = Field(description="UTC, RFC 3339, when collection started.")
+    collected_at: str = Field(
+        description="UTC, RFC 3339, when collection started; a replay keeps the recorded time."
+    )
     duration_ms: int
+    replayed: Replayed | None = Field(
+        default=None,
+        description="Set when re-judged from a recorded run (--replay); null for a live run.",
+    )
     data: dict[str, Any] = Field(
         default_factory=dict, description="Kind-specific, see data models."
     )

@@ -79,7 +79,7 @@ class ActionResult(str, Enum):
 
 
 class GroupConfig(Strict):
-    """Per target group; every field has a default (the README lists them)."""
+    """Per target group; every field has a default (docs/probes.md, "Targets file", lists them)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from pydantic import BaseModel
 
+from schemas.config import ConfigFile
 from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.health import HealthEnvelope, RunSummary
 from schemas.payload import PayloadOutput
@@ -25,6 +25,7 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "probe.audit_record": AuditRecord,
     "probe.targets": TargetsFile,
     "probe.state": StateFile,
+    "config": ConfigFile,
 }
 
 
@@ -37,15 +38,3 @@ def schema_of(kind: str) -> dict[str, object]:
 
 def render(kind: str) -> str:
     return json.dumps(schema_of(kind), indent=2, sort_keys=True) + "\n"
-
-
-def export(directory: Path) -> list[Path]:
-    """Write one `<kind>.schema.json` per document kind into `directory`; return the paths."""
-    from diag.artifacts import atomic_write
-
-    paths = []
-    for kind in DOCUMENTS:
-        path = directory / f"{kind}.schema.json"
-        atomic_write(path, render(kind).encode())
-        paths.append(path)
-    return paths

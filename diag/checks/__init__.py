@@ -1,37 +1,46 @@
-"""The check catalog: a plain dict from check id to Check. Order is report order."""
+"""The check catalog: a plain dict from check id to Check, one module per id. Order is report
+order. A new check is its module, one line here, its policy entry and its fixtures
+(tests/fixtures/checks/<id>/)."""
 
 from __future__ import annotations
 
-from diag.checks import (
-    clock,
-    cpu,
-    disk,
-    gpu_host,
-    gpu_inventory,
-    gpu_verdicts,
-    gpu_xid,
-    kernel,
-    memory,
-    mounts,
-)
 from diag.checks.base import Check, Context, Rules, Source
+from diag.checks.gpu import driver, inventory, memory, nvlink, pcie, throttle, xid
+from diag.checks.host import (
+    clock_sync,
+    cpu_load,
+    disk_space,
+    fabric_manager,
+    kernel_taint,
+    mem_available,
+    mem_pressure,
+    network,
+    oom_kills,
+    readonly_mounts,
+    systemd_failed,
+)
 
 __all__ = ["REGISTRY", "Check", "Context", "Rules", "Source", "sources_for"]
 
 REGISTRY: dict[str, Check] = {
-    c.id: c
-    for c in (
-        cpu.CHECK,
-        *memory.CHECKS,
-        disk.CHECK,
-        mounts.CHECK,
-        *kernel.CHECKS,
-        clock.CHECK,
-        *gpu_inventory.CHECKS,
-        *gpu_verdicts.CHECKS,
-        gpu_xid.CHECK,
-        *gpu_host.CHECKS,
-    )
+    "host.cpu_load": cpu_load.CHECK,
+    "host.mem_available": mem_available.CHECK,
+    "host.mem_pressure": mem_pressure.CHECK,
+    "host.disk_space": disk_space.CHECK,
+    "host.readonly_mounts": readonly_mounts.CHECK,
+    "host.kernel_taint": kernel_taint.CHECK,
+    "host.oom_kills": oom_kills.CHECK,
+    "host.clock_sync": clock_sync.CHECK,
+    "gpu.inventory": inventory.CHECK,
+    "gpu.driver": driver.CHECK,
+    "gpu.memory": memory.CHECK,
+    "gpu.pcie": pcie.CHECK,
+    "gpu.nvlink": nvlink.CHECK,
+    "gpu.throttle": throttle.CHECK,
+    "gpu.xid": xid.CHECK,
+    "host.systemd_failed": systemd_failed.CHECK,
+    "host.fabric_manager": fabric_manager.CHECK,
+    "host.network": network.CHECK,
 }
 
 FACTS = Source("facts", "facts", cap=8192)

@@ -117,23 +117,66 @@ def capture_problem(
     return unknown(check_id, reason, rules, entity)
 
 
-def unknown(check_id: str, reason: str, rules: Rules, entity: str = "") -> Finding:
+_ALL: Any = object()  # finding()'s default threshold: every threshold of the rules
+
+
+def finding(
+    check_id: str,
+    status: Status,
+    rules: Rules,
+    *,
+    entity: str = "",
+    message: str = "",
+    observed: Any = None,
+    threshold: Any = _ALL,
+    action: Action | None = None,
+    evidence: list[str] | None = None,
+) -> Finding:
+    """The one way a check makes a finding: severity follows the status, the action defaults to
+    none for pass and monitor otherwise, the threshold defaults to all of the rules' thresholds,
+    and the threshold source is always the rules'."""
     return Finding(
         check_id=check_id,
-        status=Status.UNKNOWN,
-        severity=Severity.LOW,
+        status=status,
+        severity=SEVERITY_OF[status],
         entity=entity,
+        observed=observed,
+        threshold=dict(rules.thresholds) if threshold is _ALL else threshold,
         threshold_source=rules.source,
+        message=message,
+        action=DEFAULT_ACTION.get(status, Action.MONITOR) if action is None else action,
+        evidence=evidence or [],
+    )
+
+
+def unknown(check_id: str, reason: str, rules: Rules, entity: str = "") -> Finding:
+    return finding(
+        check_id,
+        Status.UNKNOWN,
+        rules,
+        entity=entity,
         message=f"cannot judge: {reason}",
-        action=Action.MONITOR,
+        threshold=None,
     )
 
 
 def graded(value: float, warn: float, fail: float, higher_is_worse: bool = True) -> Status:
-    """PASS/WARN/FAIL of a number against two thresholds."""
+    """PASS/WARN/FAIL of a number against two thresholds; a value equal to one crosses it."""
     if higher_is_worse:
         return Status.FAIL if value >= fail else Status.WARN if value >= warn else Status.PASS
     return Status.FAIL if value <= fail else Status.WARN if value <= warn else Status.PASS
+
+
+def crossed(
+    status: Status, warn: float, fail: float, unit: str = "", higher_is_worse: bool = True
+) -> str:
+    """The threshold `graded` found crossed, for the message: ` >= fail 90%`, ` <= warn 10%`;
+    empty when nothing was crossed."""
+    if status not in (Status.WARN, Status.FAIL):
+        return ""
+    op = ">=" if higher_is_worse else "<="
+    name, limit = ("fail", fail) if status is Status.FAIL else ("warn", warn)
+    return f" {op} {name} {limit}{unit}"
 
 
 SEVERITY_OF = {
@@ -142,4 +185,7 @@ SEVERITY_OF = {
     Status.FAIL: Severity.HIGH,
     Status.UNKNOWN: Severity.LOW,
     Status.ERROR: Severity.MEDIUM,
+    Status.UNREACHABLE: Severity.HIGH,
+    Status.NOT_APPLICABLE: Severity.INFO,
 }
+DEFAULT_ACTION = {Status.PASS: Action.NONE, Status.NOT_APPLICABLE: Action.NONE}

@@ -1,6 +1,7 @@
 """SSH with asyncssh (the default): one event loop drives every connection of the run.
 
-Measured cheapest per host on the jump host (README, "Measured: bench/fanout.py").
+Measured cheapest per host on the jump host (docs/benchmarks.md, "Fleet fan-out:
+bench/fanout.py").
 One connection and one exec per host; the command is an argv joined with shlex.join, under the
 host's own deadline (ssh_common.remote_command). Output is read with hard caps.
 """
@@ -14,7 +15,7 @@ from typing import Any
 
 import asyncssh
 
-from diag.transport.base import CommandResult, ErrorKind, Target
+from diag.transport.base import CommandResult, ErrorKind, Target, elapsed_ms, failed
 from diag.transport.ssh_common import (
     Attempt,
     Cause,
@@ -23,6 +24,7 @@ from diag.transport.ssh_common import (
     OutputFlood,
     SSHSettings,
     Verdict,
+    become_result,
     classify,
     explicit_port,
     flood_message,
@@ -91,7 +93,7 @@ class AsyncSSHTransport:
             "password": None,
             "kbdint_auth": False,
             "gss_host": None,
-            # Cheapest first, measured (README, "Measured: bench/fanout.py"): AES-GCM runs
+            # Cheapest first, measured with bench/fanout.py (docs/benchmarks.md): AES-GCM runs
             # in one OpenSSL call per packet where asyncssh's chacha20-poly1305 builds several
             # cipher contexts; no compression (the payload is 17 KB; zlib costs CPU on both
             # ends).
@@ -152,19 +154,20 @@ class AsyncSSHTransport:
         t0 = time.monotonic()
         state: dict[str, Any] = {}
         try:
-            cmd = remote_command(command, timeout, self.s.host_deadline)
-            return await asyncio.wait_for(self._run(host, cmd, stdin, state, t0), timeout)
+            cmd = remote_command(command, timeout, self.s.host_deadline, self.s.become)
+            res = await asyncio.wait_for(self._run(host, cmd, stdin, state, t0), timeout)
+            return become_result(res) if self.s.become else res
         except (asyncio.TimeoutError, TimeoutError):
             where = "before the command finished" if state.get("connected") else "while connecting"
-            return _fail(t0, "timeout", f"no result within {timeout:g} s ({where})")
+            return failed(t0, "timeout", f"no result within {timeout:g} s ({where})")
         except OutputFlood as exc:
-            return CommandResult(None, duration_ms=_ms(t0), error="transport", message=str(exc))
+            return failed(t0, "transport", str(exc))
         except SetupFailed as exc:
-            return _fail(t0, exc.kind, exc.message)
+            return failed(t0, exc.kind, exc.message)
         except Exception as exc:
             client = getattr(exc, "diag_client", state.get("client"))
             kind, msg = self._classify(exc, client, host, bool(state.get("connected")))
-            return _fail(t0, kind, msg)
+            return failed(t0, kind, msg)
 
     def _classify(
         self, exc: BaseException, client: _Client | None, host: Target, connected: bool
@@ -227,7 +230,7 @@ class AsyncSSHTransport:
             done = await proc.wait(check=False)
         finally:
             proc.close()
-        return CommandResult(done.exit_status, out, err, _ms(t0))
+        return CommandResult(done.exit_status, out, err, elapsed_ms(t0))
 
     async def close(self) -> None:
         for fut in self._jumps.values():
@@ -260,11 +263,3 @@ def _cause(exc: BaseException) -> Cause | None:
     if isinstance(exc, (asyncssh.ProtocolError, asyncssh.ProtocolNotSupported)):
         return "protocol"
     return None
-
-
-def _fail(t0: float, kind: ErrorKind, msg: str) -> CommandResult:
-    return CommandResult(None, duration_ms=_ms(t0), error=kind, message=msg)
-
-
-def _ms(t0: float) -> int:
-    return int((time.monotonic() - t0) * 1000)

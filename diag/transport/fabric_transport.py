@@ -3,7 +3,8 @@
 Fabric opens the connection (user, port, key, agent, gateway for a jump host, ssh_config
 only when asked); the exec runs on a paramiko channel so stdin can be fed and output capped.
 Host keys go through diagctl's own book (Fabric's default AutoAddPolicy is replaced).
-Costs more jump-host CPU per host than asyncssh (measured: README, "Measured: bench/fanout.py").
+Costs more jump-host CPU per host than asyncssh (measured: docs/benchmarks.md,
+"Fleet fan-out: bench/fanout.py").
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import paramiko
 from fabric import Config, Connection
 
-from diag.transport.base import CommandResult, ErrorKind, Target
+from diag.transport.base import CommandResult, ErrorKind, Target, elapsed_ms, failed
 from diag.transport.ssh_common import (
     Attempt,
     Cause,
@@ -29,6 +30,7 @@ from diag.transport.ssh_common import (
     OutputFlood,
     SSHSettings,
     Verdict,
+    become_result,
     classify,
     explicit_port,
     flood_message,
@@ -127,18 +129,19 @@ class FabricTransport:
             self.pool,
             self._blocking,
             host,
-            remote_command(command, timeout, self.s.host_deadline),
+            remote_command(command, timeout, self.s.host_deadline, self.s.become),
             stdin,
             t0 + timeout,
             holder,
         )
         try:
-            return await asyncio.wait_for(asyncio.shield(fut), timeout)
+            res = await asyncio.wait_for(asyncio.shield(fut), timeout)
+            return become_result(res) if self.s.become else res
         except (asyncio.TimeoutError, TimeoutError):
             holder["stop"] = True
             _close(holder)  # unblocks the worker thread; its result is dropped
             where = "before the command finished" if holder.get("open") else "while connecting"
-            return _fail(t0, "timeout", f"no result within {timeout:g} s ({where})")
+            return failed(t0, "timeout", f"no result within {timeout:g} s ({where})")
         except asyncio.CancelledError:
             holder["stop"] = True
             _close(holder)
@@ -154,7 +157,7 @@ class FabricTransport:
         except Exception as exc:
             j = parse_jump(jump)
             kind, msg = _classify(exc, self._attempt(j.host, j.port))
-            return _fail(t0, kind, f"jump host {jump}: {msg}")
+            return failed(t0, kind, f"jump host {jump}: {msg}")
         conn = self._connection(
             host.address,
             explicit_port(host),
@@ -168,11 +171,11 @@ class FabricTransport:
             holder["open"] = True
             return self._exec(conn, cmd, stdin, deadline, holder)
         except OutputFlood as exc:
-            return _fail(t0, "transport", str(exc))
+            return failed(t0, "transport", str(exc))
         except DeadlinePassed as exc:
-            return _fail(t0, "timeout", f"{exc} (before the command finished)")
+            return failed(t0, "timeout", f"{exc} (before the command finished)")
         except Exception as exc:
-            return _fail(t0, *_classify(exc, self._attempt(conn.host, conn.port, holder)))
+            return failed(t0, *_classify(exc, self._attempt(conn.host, conn.port, holder)))
         finally:
             _close(holder)
 
@@ -216,7 +219,7 @@ class FabricTransport:
                 raise EOFError("channel closed before an exit status")
             if not progressed:
                 time.sleep(0.005)
-        return CommandResult(chan.recv_exit_status(), bytes(out), bytes(err), _ms(t0))
+        return CommandResult(chan.recv_exit_status(), bytes(out), bytes(err), elapsed_ms(t0))
 
     async def close(self) -> None:
         for gw in self._jumps.values():
@@ -275,11 +278,3 @@ def _classify(exc: BaseException, attempt: Attempt) -> tuple[ErrorKind, str]:
     if isinstance(exc, HostKeyRejected):
         attempt = replace(attempt, verdict=exc.verdict)
     return classify(exc, _cause(exc), attempt)
-
-
-def _fail(t0: float, kind: ErrorKind, msg: str) -> CommandResult:
-    return CommandResult(None, duration_ms=_ms(t0), error=kind, message=msg)
-
-
-def _ms(t0: float) -> int:
-    return int((time.monotonic() - t0) * 1000)

@@ -9,7 +9,7 @@ import signal
 import time
 from collections.abc import Sequence
 
-from diag.transport.base import CommandResult, Target
+from diag.transport.base import CommandResult, Target, elapsed_ms, failed
 
 
 class LocalTransport:
@@ -37,21 +37,12 @@ class LocalTransport:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             await proc.wait()
-            return CommandResult(
-                None,
-                duration_ms=_ms(t0),
-                error="timeout",
-                message=f"no result within {timeout:g} s",
-            )
+            return failed(t0, "timeout", f"no result within {timeout:g} s")
         except asyncio.CancelledError:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             raise
-        return CommandResult(proc.returncode, out, err, _ms(t0))
+        return CommandResult(proc.returncode, out, err, elapsed_ms(t0))
 
     async def close(self) -> None:
         return None
-
-
-def _ms(t0: float) -> int:
-    return int((time.monotonic() - t0) * 1000)

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from diag.artifacts import atomic_write
-from diag.inventory import parse_entry
-from diag.transport.base import ErrorKind, Target
+from diag.errors import InventoryError, PolicyError
+from diag.files import atomic_write
+from diag.transport.base import CommandResult, ErrorKind, Target, parse_entry
 
 Verdict = Literal["ok", "changed", "unknown", "accepted"]
 # What a transport's own exception means, before sockets and timeouts are judged here.
@@ -60,6 +60,8 @@ class SSHSettings:
     # command line matters more, e.g. a key restricted by `command=` that checks
     # SSH_ORIGINAL_COMMAND.
     host_deadline: bool = True
+    # Run the command through `sudo -n` when the SSH user is not root (--become).
+    become: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,6 @@ class JumpSpec:
 def parse_jump(spec: str) -> JumpSpec:
     """`[user@]host[:port]` (the first hop of a ProxyJump list; more hops are refused)."""
     if "," in spec:
-        from diag.inventory import InventoryError
-
         raise InventoryError(f"jump {spec!r}: only one jump host is supported")
     user, host, port = parse_entry(spec)
     return JumpSpec(user, host, port or 22)
@@ -104,14 +104,10 @@ class KnownHostsBook:
         except FileNotFoundError:
             text = ""
         except OSError as exc:
-            from diag.policy import PolicyError
-
             raise PolicyError(f"--known-hosts {path}: {exc.strerror or exc}") from None
         try:
             self._kh = asyncssh.import_known_hosts(text)
         except (ValueError, asyncssh.Error) as exc:
-            from diag.policy import PolicyError
-
             raise PolicyError(f"--known-hosts {path}: unreadable: {exc}") from None
 
     def verdict(self, host: str, port: int, algo: str, blob: bytes) -> Verdict:
@@ -159,7 +155,9 @@ def _file_lock(path: Path) -> Iterator[None]:
 REMOTE_GRACE_S = 1  # the host's own deadline trails ours: our `timeout` envelope comes first
 
 
-def remote_command(argv: Sequence[str], timeout_s: float, host_deadline: bool = True) -> str:
+def remote_command(
+    argv: Sequence[str], timeout_s: float, host_deadline: bool = True, become: bool = False
+) -> str:
     """The line sshd hands to the login shell: argv quoted (never a raw shell string), under
     timeout(1) where the host has it (coreutils, busybox).
 
@@ -168,14 +166,57 @@ def remote_command(argv: Sequence[str], timeout_s: float, host_deadline: bool = 
     privilege-separated child for root). So the host enforces the deadline itself: timeout(1)
     puts the command in its own process group and SIGKILLs the whole group when the host's
     deadline passes, at most REMOTE_GRACE_S plus the connect time after ours.
+
+    `become` puts `sudo -n` in front for a non-root login (root runs the command as it is).
+    sudo comes first and timeout(1) runs under it: an unprivileged timeout could not kill the
+    root payload. `-n` never prompts: where sudo wants a password it exits 1 at once with
+    "sudo: a password is required" (LC_ALL=C keeps that wording), never a hang.
     """
     cmd = shlex.join(argv)
-    if not host_deadline:
-        return cmd
     limit = math.ceil(timeout_s) + REMOTE_GRACE_S
+    if not become:
+        if not host_deadline:
+            return cmd
+        return (
+            f"if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL {limit} {cmd}; "
+            f"else exec {cmd}; fi"
+        )
+    sudo = 'if [ "$(id -u)" = 0 ]; then set --; else set -- env LC_ALL=C sudo -n --; fi; '
+    if not host_deadline:
+        return f'{sudo}exec "$@" {cmd}'
     return (
-        f"if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL {limit} {cmd}; "
-        f"else exec {cmd}; fi"
+        f"{sudo}if command -v timeout >/dev/null 2>&1; "
+        f'then exec "$@" timeout -s KILL {limit} {cmd}; else exec "$@" {cmd}; fi'
+    )
+
+
+SUDO_PASSWORD = "sudo needs a password on this host (sudo -n)"
+
+
+def become_result(res: CommandResult) -> CommandResult:
+    """A `--become` run that sudo refused, as a `become_failed` result; any other unchanged.
+
+    sudo refusing prints `sudo: <why>` (or "Sorry, user u is not allowed to execute ...") on
+    stderr, exits 1 and runs nothing (no stdout); a login without sudo gets the shell's
+    "sudo: not found" and exit 127.
+    """
+    if res.error or res.exit_code not in (1, 127) or res.stdout.strip():
+        return res
+    lines = res.stderr.decode("utf-8", "replace").splitlines()
+    said = next(
+        (ln.strip() for ln in reversed(lines) if "sudo:" in ln or ln.startswith("Sorry, user")),
+        "",
+    )
+    if not said:
+        return res
+    if res.exit_code == 127 or said.endswith("not found"):
+        msg = "sudo is not installed on this host (--become)"
+    elif "a password is required" in said:
+        msg = SUDO_PASSWORD
+    else:
+        msg = f"sudo -n refused: {said[:MAX_DETAIL]}"
+    return CommandResult(
+        None, stderr=res.stderr, duration_ms=res.duration_ms, error="become_failed", message=msg
     )
 
 

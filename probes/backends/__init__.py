@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -67,28 +68,41 @@ class Unavailable:
         return None
 
 
+def _slurm(cfg: GroupConfig) -> CordonBackend:
+    from probes.backends.slurm import SlurmBackend
+
+    return SlurmBackend(cfg.slurm_scontrol)
+
+
+def _kubernetes(cfg: GroupConfig) -> CordonBackend:
+    try:
+        import kubernetes  # noqa: F401
+
+        from probes.backends.kube import KubeBackend
+    except ImportError as exc:
+        raise RuntimeError("the kubernetes client is missing: pip install 'diagctl[k8s]'") from exc
+    return KubeBackend.from_config(cfg.kubeconfig, cfg.kube_context)
+
+
+def _command(cfg: GroupConfig) -> CordonBackend:
+    from probes.backends.command import CommandBackend
+
+    return CommandBackend(cfg.command_cordon, cfg.command_uncordon)
+
+
+# One entry per `backend:` value; each factory imports its client lazily (kubernetes is an
+# optional extra). A new backend is a module plus one line here.
+REGISTRY: dict[Backend, Callable[[GroupConfig], CordonBackend]] = {
+    Backend.SLURM: _slurm,
+    Backend.KUBERNETES: _kubernetes,
+    Backend.COMMAND: _command,
+    Backend.NONE: lambda cfg: NoBackend(),
+}
+
+
 def make(cfg: GroupConfig) -> CordonBackend:
-    """The backend a group asks for; imports are lazy (kubernetes is an optional extra)."""
-    if cfg.backend is Backend.SLURM:
-        from probes.backends.slurm import SlurmBackend
-
-        return SlurmBackend(cfg.slurm_scontrol)
-    if cfg.backend is Backend.KUBERNETES:
-        try:
-            import kubernetes  # noqa: F401
-
-            from probes.backends.kube import KubeBackend
-        except ImportError as exc:
-            raise RuntimeError(
-                "the kubernetes client is missing: pip install 'diagctl[k8s]'"
-            ) from exc
-
-        return KubeBackend.from_config(cfg.kubeconfig, cfg.kube_context)
-    if cfg.backend is Backend.COMMAND:
-        from probes.backends.command import CommandBackend
-
-        return CommandBackend(cfg.command_cordon, cfg.command_uncordon)
-    return NoBackend()
+    """The backend a group asks for."""
+    return REGISTRY[cfg.backend](cfg)
 
 
 def clean_reason(text: str, limit: int = 120) -> str:

@@ -7,7 +7,7 @@ installed there (no network), so the HTTP layer is this file, and the model is a
 built by `transformers` with random weights (no download) and run greedily on CUDA, one
 `forward` per token with the KV cache, synchronised before each token is sent.
 The vocabulary is printable ASCII (token id = code point), so no tokenizer is needed.
-Not part of the test suite (CI has no GPU); see README "Token probe on a real GPU".
+Not part of the test suite (CI has no GPU); see docs/benchmarks.md, "Token probe on a real GPU".
 
 Usage: python3 gpu_openai_server.py --port 8090 [--host 127.0.0.1]
 """

@@ -6,6 +6,9 @@ test hosts have no PAM stack of their own. Callers start `/usr/sbin/sshd -D -e -
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 SSHD = "/usr/sbin/sshd"
 
 _TEMPLATE = """\
@@ -32,3 +35,9 @@ def sshd_config(
         port=port, addr=addr, hostkey=hostkey, pidfile=pidfile, authorized_keys=authorized_keys
     )
     return text + (extra.rstrip("\n") + "\n" if extra else "")
+
+
+def keygen(path: Path) -> None:
+    """A throwaway ed25519 key pair, `path` and `path.pub`, without a passphrase."""
+    argv = ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)]
+    subprocess.run(argv, check=True, timeout=30)

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.components import require_binaries, require_root
 from tests.support.net import free_port, stop
-from tests.support.sshd import SSHD, sshd_config
+from tests.support.sshd import SSHD, keygen, sshd_config
 
 PREFIX = "dgf"  # every netns/veth/bridge name starts with this
 SUBNET = "10.237.0"  # this area's own range
@@ -34,10 +35,8 @@ NOPY_TOOLS = (
 
 
 def _need(binary: str) -> str:
-    path = shutil.which(binary) or (binary if os.path.exists(binary) else None)
-    if path is None:
-        pytest.skip(f"{binary} not installed (scripts/test-all.sh installs it)")
-    return path
+    require_binaries(binary, why="scripts/test-all.sh installs it")
+    return shutil.which(binary) or binary
 
 
 @dataclass
@@ -65,17 +64,12 @@ class Keys:
     bashrc_nopy: Path
 
 
-def _keygen(path: Path) -> None:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
-
-
 @pytest.fixture(scope="session")
 def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
     _need(SSHD)
     _need("ssh-keygen")
     _need("unshare")
-    if os.geteuid() != 0:
-        pytest.skip("the sshd test hosts need root (mount namespaces, root login)")
+    require_root("the sshd test hosts need mount namespaces and root login")
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
     d = tmp_path_factory.mktemp("ssh")
     keys = Keys(
@@ -88,7 +82,7 @@ def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
         d / "bashrc_nopy",
     )
     for k in (keys.hostkey, keys.hostkey2, keys.clientkey, keys.wrongkey):
-        _keygen(k)
+        keygen(k)
     (d / "authorized_keys").write_text(keys.clientkey.with_suffix(".pub").read_text())
     nopy = d / "nopybin"
     nopy.mkdir()

@@ -7,7 +7,6 @@ conftest.py (loopback ports, or network namespaces with their own IP and hostnam
 from __future__ import annotations
 
 import json
-import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from diag.artifacts import host_dir
+from tests.support.interrupt import interrupt_after_lines
 from tests.support.net import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.parametrize("transport", ["asyncssh", "fabric"])]
@@ -51,8 +51,12 @@ def test_all_healthy_netns_hosts_with_out_dir(
         "    vars: {user: root, host_class: h100}\n"
         "hosts:\n" + "".join(f"  {h.name}: {{address: {h.addr}}}\n" for h in netns_hosts)
     )
+    pol = tmp_path / "site.yaml"
+    pol.write_text("classes:\n  h100: {description: the inventory's class}\n")
     out = tmp_path / "run1"
-    r = diagctl(*base_args(ssh_keys, kh, transport, "-i", str(inv), "--out", str(out)))
+    r = diagctl(
+        *base_args(ssh_keys, kh, transport, "-i", str(inv), "--policy", str(pol), "--out", str(out))
+    )
     assert r.returncode in (0, 3), r.stderr
     envs = envelopes(r.stdout)
     assert sorted(envs) == ["gpu-node-1", "gpu-node-2", "gpu-node-3"]
@@ -68,7 +72,7 @@ def test_all_healthy_netns_hosts_with_out_dir(
     summary = json.loads((out / "run.json").read_text())
     assert summary["hosts"] == 3 and summary["exit_code"] == r.returncode
     # --replay re-analyses the run without touching any host: same hosts, same statuses.
-    rr = diagctl("health", "--replay", str(out))
+    rr = diagctl("health", "--replay", str(out), "--policy", str(pol))
     assert {k: v["status"] for k, v in envelopes(rr.stdout).items()} == {
         k: v["status"] for k, v in envs.items()
     }
@@ -206,22 +210,11 @@ def test_ctrl_c_keeps_finished_hosts_and_exits_130(
     kh = write_known_hosts(tmp_path / "known_hosts", [*fast, hang])
     out = tmp_path / "out"
     entries = ",".join(h.entry for h in [*fast, hang])
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "diag.cli",
-         *base_args(ssh_keys, kh, transport, "-H", entries, "--timeout", "30", "--out", str(out))],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline(), proc.stdout.readline()]  # the two fast hosts
-        proc.send_signal(signal.SIGINT)
-        rest, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 130, err
-    envs = envelopes("".join(lines) + rest)
+    args = base_args(ssh_keys, kh, transport, "-H", entries, "--timeout", "30", "--out", str(out))
+    argv = [sys.executable, "-m", "diag.cli", *args]
+    code, stdout, err = interrupt_after_lines(argv, 2)  # the two fast hosts
+    assert code == 130, err
+    envs = envelopes(stdout)
     assert len(envs) == 3
     for h in fast:
         assert envs[h.entry]["status"] != "unreachable"

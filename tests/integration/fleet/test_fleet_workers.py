@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import sys
 
 import pytest
+
+from tests.support.interrupt import interrupt_after_lines
 
 pytestmark = pytest.mark.integration
 
@@ -41,19 +41,9 @@ def test_workers_ctrl_c(sshd, ssh_keys, tmp_path, write_known_hosts):
     argv = [sys.executable, "-m", "diag.cli", "health", "-H",
             ",".join(h.entry for h in [*fast, *hang]), "--identity", str(ssh_keys.clientkey),
             "--known-hosts", str(kh), "--workers", "2", "--timeout", "30"]  # fmt: skip
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True)  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline(), proc.stdout.readline()]
-        proc.send_signal(signal.SIGINT)  # the parent only; it forwards to its workers
-        rest, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 130, err
-    envs = {json.loads(x)["host"]["name"]: json.loads(x) for x in [*lines, *rest.splitlines()]}
+    code, stdout, err = interrupt_after_lines(argv, 2)  # the parent forwards to its workers
+    assert code == 130, err
+    envs = {json.loads(x)["host"]["name"]: json.loads(x) for x in stdout.splitlines()}
     assert len(envs) == 4
     assert {envs[h.entry]["errors"][0]["code"] for h in hang} == {"interrupted"}
     assert all(envs[h.entry]["status"] != "unreachable" for h in fast)

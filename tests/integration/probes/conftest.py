@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,13 +20,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 from probes_llama import LlamaServer, start_server, write_tiny_gguf
 from probes_support import EXTRA_NODES, SLURM_CONF, SlowLink, Slurm, extra_nodes_conf, free_port
 
+from tests.support.components import require, require_binaries, require_root
+
 
 def _need_llama() -> None:
     try:
         import gguf  # noqa: F401
         import llama_cpp  # noqa: F401
     except ImportError as exc:  # CI installs the [probes-test] extra via scripts/test-all.sh
-        pytest.skip(f"llama-cpp-python[server] / gguf not installed: {exc}")
+        require("llama-cpp-python[server] / gguf", False, f"pip install -e .[probes-test] ({exc})")
 
 
 @pytest.fixture(scope="session")
@@ -55,9 +56,10 @@ def llama(tiny_model: Path, tmp_path: Path) -> Iterator[Callable[..., LlamaServe
 def slurm(tmp_path: Path) -> Iterator[Slurm]:
     """slurmctld and four real slurmds on loopback: this host's `hostname -s` (as SlurmctldHost
     must be) and dgpn2..4 (`slurmd -N NAME`, each with its own Port=). All idle before use."""
-    for b in ("slurmctld", "slurmd", "scontrol", "sinfo"):
-        if shutil.which(b) is None:
-            pytest.skip(f"{b} not installed (apt-get install slurmctld slurmd slurm-client)")
+    require_binaries(
+        "slurmctld", "slurmd", "scontrol", "sinfo",
+        why="apt-get install slurmctld slurmd slurm-client",
+    )  # fmt: skip
     d = tmp_path / "slurm"
     for sub in ("state", "spool", "log"):
         (d / sub).mkdir(parents=True)
@@ -114,8 +116,8 @@ def _ip(*args: str) -> None:
 def slow_link() -> Iterator[SlowLink]:
     """Namespace dgpS1 at 10.232.77.2, reached over veth dgpH1 (10.232.77.1); both directions
     shaped with `tc qdisc ... tbf rate 8kbit` (about 1 KB/s: each SSE chunk takes ~0.2 s)."""
-    if os.geteuid() != 0 or shutil.which("ip") is None or shutil.which("tc") is None:
-        pytest.skip("needs root, ip and tc (iproute2)")
+    require_root("the slow link is a network namespace with tc shaping")
+    require_binaries("ip", "tc", why="apt-get install iproute2")
     ns, hif = "dgpS1", "dgpH1"
     subprocess.run(["ip", "link", "del", hif], capture_output=True, check=False, timeout=10)
     subprocess.run(["ip", "netns", "del", ns], capture_output=True, check=False, timeout=10)

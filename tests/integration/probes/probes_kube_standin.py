@@ -1,5 +1,5 @@
 """A protocol-level stand-in for the kube-apiserver Node API (no real apiserver can be installed
-here: see the README, "Synthetic token probes"). It serves GET /api/v1/nodes,
+here: see docs/development.md, "Probe tests: real servers"). It serves GET /api/v1/nodes,
 GET /api/v1/nodes/{name} and PATCH /api/v1/nodes/{name} with Content-Type
 application/merge-patch+json (RFC 7386: objects merge, null deletes, lists are replaced), as
 the apiserver does; other patch types get 415.

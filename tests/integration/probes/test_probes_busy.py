@@ -16,7 +16,8 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter, make_wsgi_app
 from prometheus_client.exposition import make_server
 
-from probes.runner import RunOptions, run_round
+from probes.round import RunOptions
+from probes.runner import run_round
 from schemas.probe import TargetsFile, Verdict
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]

@@ -5,7 +5,6 @@ down (killed), slow (tc tbf on a veth into a dgp namespace); envelopes, exit cod
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -13,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 from probes_support import run_cli
+
+from tests.support.components import require_binaries
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 BIAS = {"logit_bias": {"2": -100}}
@@ -65,13 +66,14 @@ def test_healthy_zombie_down_and_prom(llama, tmp_path) -> None:  # type: ignore[
     assert by["dead"]["data"]["verdict"] == "down" and by["dead"]["status"] == "unreachable"
     assert by["dead"]["errors"][0]["code"] == "unreachable"
     text = prom.read_text()
-    assert 'probe_success{group="default",model="tiny",node="n1",target="ok"} 1.0' in text
-    assert 'probe_success{group="default",model="tiny",node="n2",target="zombie"} 0.0' in text
-    promtool = shutil.which("promtool")
-    if promtool:  # the Prometheus linter, when installed (Debian package `prometheus`)
-        lint = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
-                              text=True, timeout=30, check=False)  # fmt: skip
-        assert lint.returncode == 0, lint.stdout + lint.stderr
+    ok_line = 'diagctl_probe_success{group="default",model="tiny",node="n1",target="ok"} 1.0'
+    assert ok_line in text.splitlines()
+    zombie = 'diagctl_probe_success{group="default",model="tiny",node="n2",target="zombie"} 0.0'
+    assert zombie in text.splitlines()
+    require_binaries("promtool", why="apt-get install prometheus (the textfile linter)")
+    lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                          text=True, timeout=30, check=False)  # fmt: skip
+    assert lint.returncode == 0, lint.stdout + lint.stderr
     state = json.loads((tmp_path / "state.json").read_text())
     assert (
         state["nodes"]["n2"]["consecutive_fail"] == 1
@@ -108,7 +110,7 @@ def test_slow_link_is_slow_not_zombie(llama, slow_link, tmp_path) -> None:  # ty
     data = envs[0]["data"]
     assert data["verdict"] == "slow", data
     assert data["timings"]["itl_ms_max"] > 100 and data["timings"]["tokens"] == 6
-    assert code == 3, err
+    assert code == 6, err  # slow is a warning: apart from zombie (3)
 
 
 def test_command_hook_backend_after_k_failures(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -173,7 +175,7 @@ def test_bad_targets_file_is_one_line_exit_2(tmp_path: Path, text: str, message:
 
 def test_missing_targets_file(tmp_path: Path) -> None:
     code, _, err = probe(tmp_path, tmp_path / "nope.yaml")
-    assert code == 2 and "cannot read targets file" in err
+    assert code == 2 and f"targets {tmp_path / 'nope.yaml'}: cannot read: No such file" in err
 
 
 def test_overlapping_runs_never_race(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ The probes themselves hit a real llama.cpp server."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,12 +16,15 @@ import yaml
 from probes_kube_standin import KubeStandIn, node
 from probes_support import run_cli
 
+from tests.support.components import require
+
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 
 @pytest.fixture
 def kube(tmp_path: Path) -> Iterator[tuple[KubeStandIn, Path]]:
-    pytest.importorskip("kubernetes", reason="the [k8s] extra (kubernetes client) is not installed")
+    found = importlib.util.find_spec("kubernetes") is not None
+    require("kubernetes client", found, "pip install -e .[k8s] (or .[probes-test])")
     api = KubeStandIn().start()
     cfg = {
         "apiVersion": "v1", "kind": "Config", "current-context": "t",

@@ -12,7 +12,8 @@ import pytest
 
 from diag.transport.local import LocalTransport
 from probes import audit
-from probes.runner import RunOptions, run_round
+from probes.round import RunOptions
+from probes.runner import run_round
 from schemas.probe import ActionResult, TargetsFile
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]

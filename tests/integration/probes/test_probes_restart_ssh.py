@@ -3,12 +3,10 @@ transport (diag/transport/asyncssh_transport.py, from the fleet issue) against a
 loopback, with strict host-key checking. There is no systemd here, so the client key is
 restricted in authorized_keys to a forced command that accepts exactly
 `systemctl restart llama.service` (sshd passes it as SSH_ORIGINAL_COMMAND) and continues the
-SIGSTOPped, real llama.cpp server. Skipped while this build lacks the SSH transport."""
+SIGSTOPped, real llama.cpp server."""
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
 import socket
 import subprocess
 import time
@@ -19,15 +17,15 @@ import yaml
 from probes_support import free_port, run_cli
 
 from probes import audit
-from tests.support.sshd import SSHD, sshd_config
+from tests.support.components import require_binaries
+from tests.support.sshd import SSHD, keygen, sshd_config
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 
 def _sshd(d: Path, pid: int) -> tuple[subprocess.Popen[bytes], int]:
     for name in ("hostkey", "clientkey"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / name)],
-                       check=True, timeout=30)  # fmt: skip
+        keygen(d / name)
     forced = d / "forced.sh"
     forced.write_text(
         "#!/bin/sh\n"
@@ -60,10 +58,7 @@ def _sshd(d: Path, pid: int) -> tuple[subprocess.Popen[bytes], int]:
 
 
 def test_restart_over_ssh_brings_the_zombie_back(llama, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    if importlib.util.find_spec("diag.transport.asyncssh_transport") is None:
-        pytest.skip("this build has no SSH transport (diag/transport/asyncssh_transport.py)")
-    if shutil.which(SSHD) is None or shutil.which("ssh-keygen") is None:
-        pytest.skip("openssh-server / ssh-keygen not installed")
+    require_binaries(SSHD, "ssh-keygen", why="apt-get install openssh-server openssh-client")
     srv = llama()
     srv.pause()
     proc, port = _sshd(tmp_path, srv.proc.pid)

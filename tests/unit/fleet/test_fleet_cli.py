@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from diag.cli import cli
-from diag.cli_fleet import with_progress
+from diag.cli.render import with_progress
 from diag.payload import SH_ARGV, build_for, build_python, build_sh
 
 
@@ -78,7 +78,7 @@ def test_sh_fallback_json_escapes_hostile_bytes(tmp_path: Path) -> None:
     import subprocess
 
     from diag.checks.base import Source
-    from diag.health import parse_payload
+    from diag.hostcheck import parse_payload
 
     nasty = b'a"b\\c\td\re\x01f\x1fg\n{"x": 1}\n\xff\xfeh\x00i\n%s %d\n'
     f = tmp_path / 'it\'s a "file"; $(echo no)'

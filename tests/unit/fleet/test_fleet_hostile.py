@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from diag.artifacts import host_dir
 from diag.envelope import bound, finalize, size_of
-from diag.health import HealthOptions
+from diag.hostcheck import HealthOptions
 from diag.policy import Policy
 from diag.session import run_health
 from diag.transport.base import CommandResult, Target
@@ -26,6 +26,7 @@ from diag.transport.replay import ReplayTransport
 from diag.workers import run_health_workers
 from schemas.envelope import Envelope, Finding, HostRef, Status
 from schemas.health import HealthData, HealthEnvelope, HostFacts, RunSummary
+from tests.support.envelopes import envelope
 
 DIAG = [sys.executable, "-m", "diag.cli"]
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas" / "json"
@@ -165,16 +166,7 @@ def test_deeply_nested_facts_are_no_facts_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_bound_drops_typed_data_instead_of_raising() -> None:
-    env = HealthEnvelope(
-        kind="health.l1",
-        tool_version="t",
-        host=HostRef(name="h"),
-        ok=False,
-        status=Status.UNKNOWN,
-        collected_at="2026-01-01T00:00:00Z",
-        duration_ms=1,
-        data=HealthData(facts=HostFacts(kernel="k" * 5000)),
-    )
+    env = envelope(HealthEnvelope, data=HealthData(facts=HostFacts(kernel="k" * 5000)))
     out = bound(finalize(env), 1024)
     assert isinstance(out, HealthEnvelope) and size_of(out) <= 1024
     assert out.data == HealthData()

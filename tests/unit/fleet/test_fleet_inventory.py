@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from diag.inventory import (
-    InventoryError,
-    from_entries,
-    parse_entry,
-    parse_text,
-    with_defaults,
-)
-from diag.inventory_formats import expand_range
-from diag.limit import select
+from diag.errors import InventoryError
+from diag.fleet.formats import expand_range, parse_text
+from diag.fleet.inventory import from_entries, with_defaults
+from diag.fleet.limit import select
+from diag.transport.base import parse_entry
 
 DIAG_YAML = """\
 vars: {user: ops}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,21 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from diag.artifacts import (
-    STALE_TMP_S,
-    atomic_write,
-    clean_stale_tmp,
-    host_dir,
-    host_name_of,
-    write_host,
-)
+from diag.artifacts import host_dir, host_name_of, write_host
 from diag.checks import REGISTRY
-from diag.health import HealthOptions
+from diag.files import STALE_TMP_S, atomic_write, clean_stale_tmp
+from diag.hostcheck import HealthOptions
 from diag.policy import Policy
 from diag.session import run_health
 from diag.transport.base import Target
 from diag.transport.local import LocalTransport
 from schemas.envelope import Envelope
+from tests.support.components import require_binaries, require_root
 
 DIAG = [sys.executable, "-m", "diag.cli"]
 NAMES = ["a/b", "a_b", "a b", "..", ".", "run.json", "hosts", "x" * 300, "x" * 299 + "y", "ü"]
@@ -60,10 +54,8 @@ def test_ten_awkward_host_names_get_ten_directories_and_all_replay(tmp_path: Pat
 
 def _in_namespace(script: str) -> subprocess.CompletedProcess[str]:
     """Run `script` as root in a private mount namespace (a real read-only / full tmpfs)."""
-    if shutil.which("unshare") is None or os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            pytest.fail("unshare and root are needed for the read-only / disk-full cases")
-        pytest.skip("needs root and unshare(1) for a private tmpfs")
+    require_root("a private tmpfs (read-only / disk-full cases) needs a mount namespace")
+    require_binaries("unshare", why="util-linux's unshare(1) makes the mount namespace")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     return subprocess.run(
         ["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=120, env=env

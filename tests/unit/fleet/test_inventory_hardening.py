@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from diag.cli import cli
-from diag.inventory import Inventory, parse_text
-from diag.inventory_formats import MAX_EXPANDED, expand_range, range_count
+from diag.fleet.formats import MAX_EXPANDED, expand_range, parse_text, range_count
+from diag.fleet.inventory import Inventory
 
 KNOWN = "known: address, user, port, key, jump, host_class and their Ansible names"
 

@@ -11,29 +11,18 @@ from hypothesis import strategies as st
 
 from diag.checks import REGISTRY
 from diag.envelope import bound, finalize, size_of
-from diag.health import HealthOptions, check_host
+from diag.hostcheck import HealthOptions, check_host
 from diag.policy import Policy
 from diag.transport.base import Target
 from diag.transport.replay import ReplayTransport
-from schemas.envelope import Envelope, Finding, HostRef, Status
+from schemas.envelope import Envelope, Finding, Status
+from tests.support.envelopes import envelope
 
 STATUSES = [Status.PASS, Status.WARN, Status.FAIL, Status.UNKNOWN, Status.ERROR]
 
 
 def _env(findings: list[Finding]) -> Envelope:
-    return finalize(
-        Envelope(
-            kind="health.l1",
-            tool_version="t",
-            host=HostRef(name="h"),
-            ok=False,
-            status=Status.UNKNOWN,
-            collected_at="2026-01-01T00:00:00Z",
-            duration_ms=1,
-            findings=findings,
-            data={"blob": "x" * 5000},
-        )
-    )
+    return finalize(envelope(findings=findings, data={"blob": "x" * 5000}))
 
 
 finding_st = st.builds(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from diag.health import _ref
+from diag.hostcheck import _ref
 from diag.transport.base import Target
 
 
@@ -36,7 +36,7 @@ def test_unreachable_envelope_keeps_host_class_and_hint() -> None:
     import asyncio
     from collections.abc import Sequence
 
-    from diag.health import HealthOptions, check_host
+    from diag.hostcheck import HealthOptions, check_host
     from diag.policy import Policy
     from diag.transport.base import CommandResult
 

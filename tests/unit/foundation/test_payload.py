@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from diag.checks.base import Source
-from diag.health import parse_payload
+from diag.hostcheck import parse_payload
 from diag.payload import build_python
 from diag.transport.base import Target
 from diag.transport.local import LocalTransport

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from diag.cli import cli
-from diag.policy import Policy, PolicyError
+from diag.errors import PolicyError
+from diag.policy import Policy
 
 
 def _checks_list(tmp_path: Path, text: str | bytes) -> tuple[int, str]:

@@ -14,13 +14,14 @@ import pytest
 from click.testing import CliRunner
 
 from diag.artifacts import host_dirname
-from diag.cli import DiagError, cli
-from diag.render import human
+from diag.cli import cli
+from diag.cli.options import CliError
+from diag.cli.render import emit_round, human, probe_line
 from diag.textsafe import safe_text
-from probes.cli_glue import ProbeUsageError, emit, human_line
-from probes.runner import RoundResult
+from probes.round import RoundResult
 from schemas.envelope import Envelope, ErrorCode, ErrorInfo, HostRef, Status
 from schemas.probe import ProbeData, ProbeEnvelope, Verdict
+from tests.support.envelopes import envelope
 
 TITLE = "\x1b]0;pwned\x07"
 CLEAR = "\x1b[2J\x1b[H"
@@ -115,14 +116,11 @@ def test_health_human_through_the_cli_replay(tmp_path: Path) -> None:
 
 
 def _probe_env(reason: str) -> ProbeEnvelope:
-    return ProbeEnvelope(
+    return envelope(
+        ProbeEnvelope,
         kind="probe.result",
-        tool_version="0",
         host=HostRef(name="t"),
-        ok=False,
         status=Status.FAIL,
-        collected_at="2026-01-01T00:00:00.000Z",
-        duration_ms=0,
         data=ProbeData(target=f"t{TITLE}", node="n\r", verdict=Verdict.ZOMBIE, reason=reason),
     )
 
@@ -137,14 +135,14 @@ def test_probe_human_line_escapes_endpoint_text(capsys: pytest.CaptureFixture[st
         + "ZOMBIE   ttft       - itl       - tok   0 fail 0 pass 0  "
         + "server error: \\x1b[2J\\x1b[H\\x1b]0;pwned\\x07"
     )
-    assert human_line(env) == expected
-    emit(RoundResult(probes=[env], audits=[]), human=True)
+    assert probe_line(env) == expected
+    emit_round(RoundResult(probes=[env], audits=[]), human=True)
     assert capsys.readouterr().out == expected + "\n"
 
 
 def test_usage_errors_on_stderr_are_escaped() -> None:
-    assert DiagError(f"bad {TITLE}").message == "bad \\x1b]0;pwned\\x07"
-    assert ProbeUsageError(f"f: {CLEAR}").message == "f: \\x1b[2J\\x1b[H"
+    assert CliError(f"bad {TITLE}").message == "bad \\x1b]0;pwned\\x07"
+    assert CliError(f"f: {CLEAR}").message == "f: \\x1b[2J\\x1b[H"
 
 
 def test_internal_error_message_on_stderr_is_escaped(tmp_path: Path) -> None:

@@ -1,7 +1,5 @@
 """The one YAML loader: libyaml speed, duplicate keys refused, files named in every error."""
 
-
-
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from diag.yamlfile import UniqueKeyLoader, YamlFileError, load_yaml, load_yaml_file
+from diag.files import UniqueKeyLoader, YamlFileError, load_yaml, load_yaml_file
 
 
 @pytest.mark.parametrize(

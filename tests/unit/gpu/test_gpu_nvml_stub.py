@@ -1,14 +1,14 @@
 """The payload's real NVML code (ctypes) against a stub libnvidia-ml compiled from C here.
 
-A fake, because CI has no GPU; the same code ran for real on an H100 (README, "Device run record",
-tests/fixtures/gpu/h100_real). The stub exercises what a healthy H100 cannot show: a lost GPU,
-missing symbols, unsupported calls, and a driver whose nvmlInit never returns.
+A fake, because CI has no GPU; the same code ran for real on an H100 (docs/benchmarks.md,
+"L1 health on the H100", tests/fixtures/gpu/h100_real). The stub exercises what a healthy H100
+cannot show: a lost GPU, missing symbols, unsupported calls, and a driver whose nvmlInit never
+returns.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -17,14 +17,20 @@ from pathlib import Path
 import pytest
 
 from diag.checks import Context
-from diag.checks.gpu_nvml import parse_nvml
-from diag.checks.gpu_verdicts import evaluate_memory, evaluate_nvlink
+from diag.checks.gpu.memory import evaluate as evaluate_memory
+from diag.checks.gpu.nvlink import evaluate as evaluate_nvlink
+from diag.checks.gpu.nvml import parse_nvml
 from diag.payload import collector_source
 from diag.policy import Policy
 from schemas.payload import PayloadOutput
+from tests.support.components import require_binaries
 
 HERE = Path(__file__).resolve().parent
-pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed")
+
+
+@pytest.fixture(autouse=True)
+def _gcc() -> None:
+    require_binaries("gcc", why="apt-get install gcc libc6-dev (builds the NVML stub library)")
 
 
 def stub(tmp: Path, *flags: str) -> Path:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from diag.checks.gpu_nvml import norm_bdf, parse_nvml
-from diag.checks.gpu_smi import parse_csv, parse_xml
-from diag.checks.xid import parse_kernel_log, repeated
-from diag.checks.xid_policy import load_table, xid_policy
+from diag.checks.gpu.nvml import norm_bdf, parse_nvml
+from diag.checks.gpu.smi import parse_csv, parse_xml
+from diag.checks.gpu.xid_log import parse_kernel_log, repeated
+from diag.checks.gpu.xid_table import load_table, xid_policy
 
 REAL = Path(__file__).resolve().parents[2] / "fixtures" / "gpu" / "h100_real"
 ROOT = Path(__file__).resolve().parents[3]

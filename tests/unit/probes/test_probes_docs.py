@@ -1,5 +1,5 @@
-"""The README's probe section stays true: its targets-file reference loads, every default it
-shows is the model's default; the crontab line uses only real options."""
+"""The probe reference (docs/probes.md) stays true: its targets-file reference loads, every
+default it shows is the model's default; the crontab line uses only real options."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import yaml
 
 from schemas.probe import GroupConfig, ProbeTarget, TargetsFile
 
-DOC = Path(__file__).parents[3] / "README.md"
+DOC = Path(__file__).parents[3] / "docs" / "probes.md"
 REQUIRED = {"name", "url", "model", "node"}
 
 
 def reference() -> dict:  # type: ignore[type-arg]
-    block = re.search(r"### Targets file\n\n```yaml\n(.*?)```", DOC.read_text(), re.S)
-    assert block, "README lost the probe targets reference"
+    block = re.search(r"#+ Targets file\n\n```yaml\n(.*?)```", DOC.read_text(), re.S)
+    assert block, "docs/probes.md lost the targets file reference"
     return yaml.safe_load(block.group(1))  # type: ignore[no-any-return]
 
 

@@ -69,7 +69,12 @@ def test_audit_appends_never_rewrites(tmp_path: Path) -> None:
     assert [r.result for r in audit.read(path)] == [ActionResult.PLANNED, ActionResult.DONE]
 
 
-def test_prom_textfile(tmp_path: Path) -> None:
+PROM_GOLDEN = Path(__file__).parents[2] / "fixtures" / "probes" / "prom" / "two-targets.prom"
+
+
+def test_prom_textfile(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """The whole textfile against a golden file (`--regen` rewrites it; review the diff).
+    Every name carries the diagctl_ prefix: blackbox_exporter owns `probe_success`."""
     rows = [
         ProbeData(target="a", node="n1", group="g", model="m", verdict=Verdict.HEALTHY,
                   timings=Timings(ttft_ms=12.5, itl_ms_max=3.0, tokens=8, e2e_ms=40)),
@@ -79,11 +84,12 @@ def test_prom_textfile(tmp_path: Path) -> None:
     path = tmp_path / "probe.prom"
     prom.write(path, rows)
     text = path.read_text()
-    assert 'probe_success{group="g",model="m",node="n1",target="a"} 1.0' in text
-    assert 'probe_success{group="g",model="m",node="n2",target="b"} 0.0' in text
-    assert 'probe_ttft_seconds{group="g",model="m",node="n1",target="a"} 0.0125' in text
-    assert 'probe_verdict{group="g",model="m",node="n2",target="b",verdict="zombie"} 1.0' in text
-    assert 'probe_ttft_seconds{group="g",model="m",node="n2"' not in text
+    if request.config.getoption("--regen"):
+        PROM_GOLDEN.write_text(text)
+    assert text == PROM_GOLDEN.read_text()
+    names = {ln.split("{")[0].split(" ")[0] for ln in text.splitlines() if not ln.startswith("#")}
+    assert sorted(n for n in names if not n.startswith("diagctl_probe_")) == []
+    assert "probe_success" not in names
 
 
 def test_state_forgets_unlisted_nodes_but_not_our_cordons(tmp_path: Path) -> None:

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
-from probes import cli_glue, outputs, state
+from diag.cli import cli
+from probes import outputs, state
 from probes.plan import decide, guard
 from schemas.probe import CordonEvent, NodeState, StateFile, TargetsFile, Verdict
 from tests.support.net import free_port
@@ -85,10 +87,24 @@ def test_late_write_failure_still_reports_the_round(
     monkeypatch.setattr(prom, "write", disk_full)
     tf, log = _hook_targets(tmp_path)
     p = tmp_path / "p.prom"
-    code = cli_glue.probe_run(tf, tmp_path / "s.json", tmp_path / "a.jsonl", p, act=True,
-                              human=False, lock_wait_s=5)  # fmt: skip
-    out, err = capsys.readouterr()
-    assert code == 2
+    argv = [
+        "probe",
+        "run",
+        "--targets",
+        str(tf),
+        "--state",
+        str(tmp_path / "s.json"),
+        "--audit",
+        str(tmp_path / "a.jsonl"),
+        "--prom",
+        str(p),
+        "--act",
+        "--lock-wait",
+        "5",
+    ]
+    res = CliRunner().invoke(cli, argv)
+    out, err = res.stdout, res.stderr
+    assert res.exit_code == 2
     assert err == f"Error: {p}: --prom: write failed: No space left on device\n"
     envs = [json.loads(x) for x in out.splitlines()]
     assert [(e["kind"], e["data"]["action"]) for e in envs] == [

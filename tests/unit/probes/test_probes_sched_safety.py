@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from diag.errors import UsageError as ProbeUsageError
+from probes.app import load_targets
 from probes.backends import Outcome
 from probes.backends.command import CommandBackend, expand, quote_script, script_index
 from probes.backends.kube import KubeBackend
 from probes.backends.slurm import SlurmBackend
-from probes.cli_glue import ProbeUsageError, load_targets
 from probes.plan import cordon_limit, decide, guard
 from schemas.probe import (
     ActionKind,

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from probes.cli_glue import ProbeUsageError, load_targets
+from diag.errors import UsageError as ProbeUsageError
+from probes.app import load_targets
 from probes.client import probe
 from schemas.probe import ProbeTarget, check_url
 
@@ -165,10 +166,10 @@ def test_yaml_error_does_not_quote_the_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "data,message",
     [
-        (b"targets: []\n\xff\xfe", "not a UTF-8 text file (invalid byte at offset 12)"),
-        (b"targets:\x00\n", "not a text file (NUL byte at offset 8)"),
-        (bytes(range(256)), "not a text file (NUL byte at offset 0)"),
-        (bytes(range(1, 256)), "not a UTF-8 text file (invalid byte at offset 127)"),
+        (b"targets: []\n\xff\xfe", "not UTF-8 text (byte offset 12)"),
+        (b"targets:\x00\n", "binary file (NUL byte at offset 8)"),
+        (bytes(range(256)), "binary file (NUL byte at offset 0)"),
+        (bytes(range(1, 256)), "not UTF-8 text (byte offset 127)"),
     ],
     ids=["utf8", "nul", "all-bytes", "no-nul"],
 )
@@ -177,7 +178,7 @@ def test_binary_targets_file(tmp_path: Path, data: bytes, message: str) -> None:
     path.write_bytes(data)
     with pytest.raises(ProbeUsageError) as info:
         load_targets(path)
-    assert info.value.message == f"{path}: {message}"
+    assert info.value.message == f"targets {path}: {message}"
 
 
 def test_run_time_failure_is_the_targets_result() -> None:

@@ -1,0 +1,265 @@
+"""One `diagctl health` host: payload out, captures back, checks, one bounded envelope."""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+import diag
+from diag.checks import REGISTRY, Check, Context, sources_for
+from diag.envelope import bound, finalize, utc_now
+from diag.payload import PYTHON_ARGV, build_for
+from diag.policy import Policy
+from diag.transport.base import CommandResult, Target, Transport
+from diag.transport.replay import ReplayTransport
+from schemas.envelope import (
+    Action,
+    Envelope,
+    ErrorCode,
+    ErrorInfo,
+    Finding,
+    HostRef,
+    Replayed,
+    Severity,
+    Status,
+    worst,
+)
+from schemas.health import CheckRun, HealthData, HealthEnvelope, HostFacts
+from schemas.payload import Capture, PayloadOutput
+
+KIND = "health.l1"
+DEFAULT_MAX_BYTES = 64 * 1024
+
+TRANSPORT_HINTS = {
+    "timeout": "host slow or unreachable; raise --timeout or check the network path",
+    "auth": "check --identity / the user, and that the key is in authorized_keys",
+    "host_key_changed": "the host key differs from known_hosts: verify the host, then update "
+    "known_hosts by hand; diagctl never accepts a changed key",
+    "host_key_unknown": "no known_hosts entry: add it, or pass --accept-new to record it",
+    "unreachable": "connection refused or no route; is sshd running and the port right?",
+    "transport": "see the message; rerun with --debug for details",
+    "become_failed": "give the SSH user passwordless sudo (a NOPASSWD sudoers rule) or log in "
+    "as root",
+}
+
+
+@dataclass
+class HealthOptions:
+    policy: Policy
+    checks: list[Check] = field(default_factory=lambda: list(REGISTRY.values()))
+    timeout_s: float = 30.0
+    max_bytes: int = DEFAULT_MAX_BYTES
+    host_class: str = ""
+    command: tuple[str, ...] = PYTHON_ARGV
+    extra: dict[str, object] = field(default_factory=dict)  # Context.extra, e.g. expect_gpus
+
+
+@dataclass
+class HostRun:
+    """What one host produced: its envelope and the raw bytes worth keeping (--out)."""
+
+    envelope: Envelope
+    raw: dict[str, bytes]
+
+
+def _ref(target: Target, facts: Mapping[str, object] | None = None) -> HostRef:
+    ref = HostRef(name=target.name, address=target.address)
+    if facts:
+        ref.hostname = str(facts.get("hostname", ""))
+        # Identity, best first: the board serial survives reinstalls, machine-id does not.
+        for src in ("product_serial", "product_uuid", "machine_id"):
+            val = str(facts.get(src, "")).strip()
+            if val and val.lower() not in (
+                "",
+                "none",
+                "not specified",
+                "default string",
+                "to be filled by o.e.m.",
+                "0",
+            ):
+                ref.host_id, ref.host_id_source = val, src
+                break
+    return ref
+
+
+def _envelope(target: Target, started: str, t0: float, **kw: object) -> HealthEnvelope:
+    return HealthEnvelope.model_validate(
+        {
+            "kind": KIND,
+            "tool_version": diag.__version__,
+            "host": _ref(target),
+            "ok": False,
+            "status": Status.UNKNOWN,
+            "collected_at": started,
+            "duration_ms": int((time.monotonic() - t0) * 1000),
+            **kw,
+        }
+    )
+
+
+def failed_run(
+    target: Target, res: CommandResult, started: str, t0: float, host_class: str = ""
+) -> HealthEnvelope:
+    """The envelope of a host we could not collect from (unreachable, auth, timeout, ...)."""
+    kind = res.error or "transport"
+    err = ErrorInfo(code=ErrorCode(kind), message=res.message or kind, hint=TRANSPORT_HINTS[kind])
+    status = Status.ERROR if kind == "transport" else Status.UNREACHABLE
+    data = HealthData(host_class=host_class or target.host_class)
+    return _envelope(target, started, t0, status=status, errors=[err], data=data)
+
+
+def parse_payload(stdout: bytes) -> tuple[PayloadOutput, bytes]:
+    """The payload's last JSON line (login banners or motd may precede it), and that line."""
+    lines = [ln for ln in stdout.splitlines() if ln.startswith(b"{")]
+    if not lines:
+        raise ValueError("payload printed no JSON document")
+    # The sh fallback passes host bytes through as they are; invalid UTF-8 is replaced here.
+    text = lines[-1].decode("utf-8", "replace")
+    return PayloadOutput.model_validate_json(text), lines[-1]
+
+
+def facts_of(caps: Mapping[str, Capture]) -> dict[str, object]:
+    cap = caps.get("facts")
+    if cap is None or cap.error is not None:
+        return {}
+    try:
+        facts = json.loads(cap.stdout)
+    except (ValueError, RecursionError):  # a hostile host can nest `[` a million deep
+        return {}
+    return facts if isinstance(facts, dict) else {}
+
+
+def _host_facts(facts: Mapping[str, object]) -> HostFacts:
+    pretty = ""
+    for line in str(facts.get("os_release", "")).splitlines():
+        if line.startswith("PRETTY_NAME="):
+            pretty = line.split("=", 1)[1].strip('"')
+    try:
+        uptime = float(str(facts.get("uptime_s", 0)))
+        cpus = int(str(facts.get("cpu_count", 0)))
+    except ValueError:
+        uptime, cpus = 0.0, 0
+    return HostFacts(
+        hostname=str(facts.get("hostname", "")),
+        kernel=str(facts.get("kernel", "")),
+        arch=str(facts.get("arch", "")),
+        python=str(facts.get("python", "")),
+        cpu_count=cpus,
+        boot_id=str(facts.get("boot_id", "")),
+        uptime_s=uptime,
+        os_pretty_name=pretty,
+    )
+
+
+def run_checks(
+    caps: Mapping[str, Capture], opts: HealthOptions, ctx: Context
+) -> tuple[list[Finding], list[CheckRun], list[ErrorInfo]]:
+    """Every enabled check; one that raises becomes an `error` finding, the rest still run."""
+    findings: list[Finding] = []
+    runs: list[CheckRun] = []
+    errors: list[ErrorInfo] = []
+    for check in opts.checks:
+        enabled, rules = opts.policy.check(check.id, ctx.host_class)
+        if not enabled:
+            continue
+        t0 = time.monotonic()
+        try:
+            found = check.evaluate(caps, rules, ctx)
+        except Exception as exc:  # a parser met input it cannot read: report, continue
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            msg = f"{check.id}: {type(exc).__name__}: {str(exc)[:300]}"
+            errors.append(
+                ErrorInfo(
+                    code=ErrorCode.CHECK_CRASHED,
+                    message=msg,
+                    hint=f"at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}",
+                )
+            )
+            found = [
+                Finding(
+                    check_id=check.id,
+                    status=Status.ERROR,
+                    severity=Severity.MEDIUM,
+                    threshold_source=rules.source,
+                    message=msg,
+                    action=Action.MONITOR,
+                )
+            ]
+        findings += found
+        runs.append(
+            CheckRun(
+                check_id=check.id,
+                status=worst((f.status for f in found), Status.UNKNOWN).value,
+                duration_ms=int((time.monotonic() - t0) * 1000),
+            )
+        )
+    return findings, runs, errors
+
+
+async def check_host(transport: Transport, target: Target, opts: HealthOptions) -> HostRun:
+    """Never raises for a host problem: every outcome is an envelope.
+
+    A replayed host keeps its recorded `collected_at` and says it was replayed (`replayed`).
+    """
+    started, t0 = utc_now(), time.monotonic()
+    marker: Replayed | None = None
+    if isinstance(transport, ReplayTransport):
+        started, marker = transport.provenance(target.name, started)
+
+    def done(env: Envelope, raw: dict[str, bytes]) -> HostRun:
+        env.replayed = marker
+        return HostRun(bound(finalize(env), opts.max_bytes), raw)
+
+    build = build_for(opts.command)  # `sh -s` over SSH: python3 or the sh fallback
+    payload = build(sources_for(opts.checks), max(1.0, opts.timeout_s - 2.0))
+    res = await transport.run(target, opts.command, payload, opts.timeout_s)
+    if res.error:
+        return done(failed_run(target, res, started, t0, opts.host_class), {})
+    try:
+        doc, line = parse_payload(res.stdout)
+    except (ValueError, ValidationError) as exc:
+        err = ErrorInfo(
+            code=ErrorCode.PAYLOAD_FAILED,
+            message=f"exit {res.exit_code}: {str(exc).splitlines()[0][:300]}",
+            hint=res.stderr.decode("utf-8", "replace")[-300:].strip(),
+        )
+        env = _envelope(target, started, t0, status=Status.ERROR, errors=[err])
+        raw = {"stdout.bin": res.stdout[: 4 << 20], "stderr.bin": res.stderr[: 1 << 20]}
+        return done(env, raw)
+    facts = facts_of(doc.captures)
+    host_class = opts.host_class or target.host_class
+    hf = _host_facts(facts)
+    ctx = Context(cpu_count=hf.cpu_count, host_class=host_class, extra=opts.extra)
+    findings, runs, errors = run_checks(doc.captures, opts, ctx)
+    env = _envelope(
+        target,
+        started,
+        t0,
+        findings=findings,
+        errors=errors,
+        data=HealthData(
+            host_class=host_class,
+            payload_mode=doc.mode,
+            payload_ms=doc.duration_ms,
+            facts=hf,
+            checks=runs,
+        ),
+    )
+    env.host = _ref(target, facts)
+    env.truncated.captures = {
+        k: c.truncated_bytes for k, c in doc.captures.items() if c.truncated_bytes
+    }
+    if doc.mode == "sh":
+        env.errors.append(
+            ErrorInfo(
+                code=ErrorCode.NO_PYTHON,
+                message="host has no python3: sh fallback ran, checks reduced",
+                hint="install python3 (3.8+) on the host for full checks",
+            )
+        )
+    return done(env, {"payload.json": line + b"\n"})
