@@ -61,6 +61,7 @@ CASES: list[tuple[str, Callable[[], Envelope], int]] = [
     ("hostile", hostile, 11487),  # exact fit after a step
     ("hostile", hostile, 12167),  # findings dropped: the answer is one below a failed probe
     ("strings", long_strings, 1024),  # the skeleton: its note holds the size before
+    ("strings", long_strings, 1751),  # exact fit with the host name cut to 64 bytes
     ("strings", long_strings, 1944),  # every stage runs; the host name is cut last
     ("strings", long_strings, 3616),  # exact fit after a string-cut stage
     ("strings", long_strings, 4430),  # the 257-byte text is cut at 256, then again
@@ -98,6 +99,14 @@ def test_lines_dropped_count_every_line_of_a_string_cut_twice() -> None:
     note = {n.path: n for n in out.truncated.fields}["errors[2].message"]
     kept = out.errors[2].message
     assert (note.original_bytes, note.lines_dropped) == (15000, 3000 - kept.count("\n"))
+
+
+def test_the_host_name_is_cut_to_the_string_floor_before_the_skeleton() -> None:
+    """Under the size with a 256-byte name, the name is cut to STRING_FLOOR bytes (as JSON) and
+    the errors are kept; only under that does the skeleton come out."""
+    out = bound(long_strings(), 1900)
+    assert (out.host.name, len(out.errors)) == ("gpu-" + "n" * 55 + "…", 6)
+    assert bound(long_strings(), 1750).truncated.fields[0].path == "(all)"
 
 
 def test_the_skeleton_keeps_the_replay() -> None:
