@@ -126,3 +126,11 @@ def test_the_skeleton_without_a_readable_replay() -> None:
     del env.__dict__["replayed"]
     out = bound(env, 1024)
     assert out.truncated.fields[0].path == "(all)" and out.replayed is None
+
+
+def test_the_outside_cut_keeps_the_host_name() -> None:
+    """A 9000-byte host name is over OUTSIDE_MAX, but the outside step keeps it whole."""
+    env = hostile()
+    env.host.name = "n" * 9000
+    out = bound(env, size_of(env) - 1)
+    assert out.host.name == "n" * 9000 and len(out.findings) == 6
