@@ -224,13 +224,11 @@ def _bound(env: Envelope, cap: int) -> Envelope:
         if size_of(env) <= cap:
             return env
     # The host's name is what identifies the envelope: it is cut only after everything else.
-    for limit, keep_name in ((1024, True), (256, True), (STRING_FLOOR, True), (256, False)):
+    cuts = ((1024, True), (256, True), (STRING_FLOOR, True), (256, False), (STRING_FLOOR, False))
+    for limit, keep_name in cuts:
         env = _cut_strings(env, limit, skip_findings=False, keep_name=keep_name)
         if size_of(env) <= cap:
             return env
-    env = _cut_strings(env, STRING_FLOOR, skip_findings=False)
-    if size_of(env) <= cap:
-        return env
     return _skeleton(env, cap, f"cap {cap} bytes too small for any finding")
 
 
