@@ -8,6 +8,7 @@ import click
 
 import diag
 from diag.cli.config import CONFIG_KEY, config, default_map
+from diag.cli.export import export
 from diag.cli.health import checks, health
 from diag.cli.options import examples, guarded
 from diag.cli.probe import probe
@@ -123,6 +124,7 @@ cli.add_command(health)
 cli.add_command(checks)
 cli.add_command(probe)
 cli.add_command(config)
+cli.add_command(export)
 
 
 def main() -> None:
