@@ -9,7 +9,13 @@ built by `transformers` with random weights (no download) and run greedily on CU
 The vocabulary is printable ASCII (token id = code point), so no tokenizer is needed.
 Not part of the test suite (CI has no GPU); see docs/benchmarks.md, "Token probe on a real GPU".
 
-Usage: python3 gpu_openai_server.py --port 8090 [--host 127.0.0.1]
+`--size 1b` builds a ~1.1B-parameter Llama (hidden 2048, 16 layers, bf16) instead of the tiny
+default, so prefill and decode cost what a small production model costs; that is the size
+`diagctl mu calibrate` was run against (docs/model-units.md). A request with
+`stream_options: {"include_usage": true}` gets a final chunk with the OpenAI `usage` object
+(one token per prompt character), as vLLM sends it.
+
+Usage: python3 gpu_openai_server.py --port 8090 [--host 127.0.0.1] [--size tiny|1b]
 """
 
 from __future__ import annotations
@@ -27,18 +33,29 @@ MODEL = "tiny-gpu"
 LOCK = threading.Lock()  # one generation at a time, like a single engine step loop
 
 
-def build_model() -> LlamaForCausalLM:
+SIZES = {
+    "tiny": {
+        "hidden_size": 256,
+        "intermediate_size": 512,
+        "num_hidden_layers": 4,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 4,
+    },
+    "1b": {
+        "hidden_size": 2048,
+        "intermediate_size": 5632,
+        "num_hidden_layers": 16,
+        "num_attention_heads": 16,
+        "num_key_value_heads": 16,
+    },
+}
+
+
+def build_model(size: str = "tiny") -> LlamaForCausalLM:
     torch.manual_seed(0)
-    cfg = LlamaConfig(
-        vocab_size=128,
-        hidden_size=256,
-        intermediate_size=512,
-        num_hidden_layers=4,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=512,
-    )
-    return LlamaForCausalLM(cfg).to("cuda", dtype=torch.float16).eval()
+    cfg = LlamaConfig(vocab_size=128, max_position_embeddings=8192, **SIZES[size])
+    dtype = torch.float16 if size == "tiny" else torch.bfloat16
+    return LlamaForCausalLM(cfg).to("cuda", dtype=dtype).eval()
 
 
 def tokens(model: LlamaForCausalLM, prompt: str, max_tokens: int):  # type: ignore[no-untyped-def]
@@ -71,7 +88,9 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
-        if self.path == "/v1/models":
+        if self.path == "/version":
+            self._send_json(200, {"version": f"gpu-openai-server torch {torch.__version__}"})
+        elif self.path == "/v1/models":
             self._send_json(200, {"object": "list", "data": [{"id": MODEL, "object": "model"}]})
         else:
             self._send_json(404, {"error": {"message": "not found"}})
@@ -88,6 +107,7 @@ class Handler(BaseHTTPRequestHandler):
         req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
         prompt = req["messages"][-1]["content"] if chat else req.get("prompt", "")
         n = int(req.get("max_tokens", 16))
+        usage_wanted = bool((req.get("stream_options") or {}).get("include_usage"))
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
@@ -110,10 +130,27 @@ class Handler(BaseHTTPRequestHandler):
             }
             return b"data: " + json.dumps(doc).encode() + b"\n\n"
 
+        sent = 0
         with LOCK:
             for text in tokens(self.model, prompt, n):
                 self._chunk(event(text, None))
+                sent += 1
         self._chunk(event(None, "length"))
+        if usage_wanted:
+            usage = {
+                "prompt_tokens": max(len(prompt), 1),
+                "completion_tokens": sent,
+                "total_tokens": max(len(prompt), 1) + sent,
+            }
+            doc = {
+                "id": rid,
+                "object": kind,
+                "created": created,
+                "model": MODEL,
+                "choices": [],
+                "usage": usage,
+            }
+            self._chunk(b"data: " + json.dumps(doc).encode() + b"\n\n")
         self._chunk(b"data: [DONE]\n\n")
         self.wfile.write(b"0\r\n\r\n")
 
@@ -122,8 +159,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8090)
+    ap.add_argument("--size", choices=sorted(SIZES), default="tiny")
     args = ap.parse_args()
-    Handler.model = build_model()
+    global MODEL
+    MODEL = "tiny-gpu" if args.size == "tiny" else "llama-1b-random"
+    Handler.model = build_model(args.size)
     list(tokens(Handler.model, "warm up", 4))
     ThreadingHTTPServer((args.host, args.port), Handler).serve_forever()
 
