@@ -167,16 +167,22 @@ def _drop_findings(env: Envelope, cap: int) -> None:
         range(len(env.findings)), key=lambda i: (-DROP_ORDER.index(env.findings[i].status), i)
     )
     everything = env.findings
+    before = env.truncated.findings_dropped
+
+    def keep(n: int) -> None:
+        # The count is part of the size: 0 -> 12 dropped is one more byte to fit.
+        env.findings = [everything[i] for i in sorted(ranked[:n])]
+        env.truncated.findings_dropped = before + len(everything) - n
+
     lo, hi = 0, len(ranked)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        env.findings = [everything[i] for i in sorted(ranked[:mid])]
+        keep(mid)
         if size_of(env) <= cap:
             lo = mid
         else:
             hi = mid - 1
-    env.findings = [everything[i] for i in sorted(ranked[:lo])]
-    env.truncated.findings_dropped += len(everything) - lo
+    keep(lo)
 
 
 def bound(env: Envelope, cap: int) -> Envelope:

@@ -134,3 +134,26 @@ def test_the_outside_cut_keeps_the_host_name() -> None:
     env.host.name = "n" * 9000
     out = bound(env, size_of(env) - 1)
     assert out.host.name == "n" * 9000 and len(out.findings) == 6
+
+
+def _many_findings(n: int) -> Envelope:
+    findings = [Finding(check_id=f"c{i:02d}", status=Status.WARN, message="m") for i in range(n)]
+    env = _env(findings, [])
+    env.data = {"facts": "d" * 40}
+    return env
+
+
+def test_the_dropped_count_is_measured_while_choosing_what_to_keep() -> None:
+    """`findings_dropped` going from 0 to 17 adds a byte. Were the findings kept chosen without
+    that byte, the envelope would miss the cap by one, and dropping `data` (whose truncation
+    note is larger than `{}` saves) would not help: the whole envelope became its skeleton at
+    the caps one byte below each step (1161, 1325, ...). Every cap of the range is tried; the
+    result must keep as many findings as the largest smaller cap did."""
+    env = _many_findings(20)
+    kept = []
+    for cap in range(1024, 2400):
+        out = bound(env, cap)
+        assert size_of(out) <= cap
+        kept.append(len(out.findings))
+    assert kept == sorted(kept)  # a larger cap never keeps fewer findings
+    assert (kept[0], kept[1161 - 1024], kept[1162 - 1024], kept[-1]) == (2, 2, 3, 10)
