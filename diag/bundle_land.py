@@ -10,6 +10,7 @@ at most that, or the `.partial`, never a name that looks complete.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import os
 import tarfile
@@ -59,8 +60,7 @@ class Landing:
 
     def write(self, chunk: bytes) -> None:
         """The sink of the stream: raises StopStream on the byte cap or a failed write."""
-        self.bytes += len(chunk)
-        if self.bytes > self.limit:
+        if self.bytes + len(chunk) > self.limit:
             self.error = f"host sent more than {self.limit} bytes; stream stopped"
             raise StopStream(self.error)
         assert self.fh is not None
@@ -70,6 +70,7 @@ class Landing:
             self.error = f"cannot write {self.partial}: {exc.strerror or exc}"
             raise StopStream(self.error) from None
         self.sha.update(chunk)
+        self.bytes += len(chunk)
 
     def _close(self) -> None:
         if self.fh is None:
@@ -132,7 +133,7 @@ def _members(path: Path) -> tuple[dict[str, tuple[str, int]], bytes]:
     seen: dict[str, tuple[str, int]] = {}
     manifest: bytes | None = None
     try:
-        with tarfile.open(path, "r:gz") as tar:
+        with gzip.open(path, "rb") as gz, tarfile.open(fileobj=gz, mode="r:") as tar:
             for m in tar:
                 if manifest is not None:
                     raise BundleInvalid(f"member {m.name!r} after {MANIFEST}")
@@ -145,6 +146,8 @@ def _members(path: Path) -> tuple[dict[str, tuple[str, int]], bytes]:
                     manifest = head
                 else:
                     seen[m.name] = (digest, m.size)
+            while gz.read(1 << 20):  # to the gzip trailer: its CRC and length prove the end
+                pass
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise BundleInvalid(f"cut short or corrupt: {exc}") from None
     if manifest is None:
