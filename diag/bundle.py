@@ -89,8 +89,9 @@ async def bundle_host(
         res = CommandResult(None, error="transport", message=f"--out: {exc.strerror or exc}")
         return failed_envelope(target, res, started, t0)
     try:
-        res = await stream(transport, target, command, program(opts, l1), opts.timeout_s,
-                           landing.write)  # fmt: skip
+        res = await stream(
+            transport, target, command, program(opts, l1), opts.timeout_s, landing.write
+        )
     except asyncio.CancelledError:
         landing.seal("interrupted before the bundle finished")
         raise
@@ -155,4 +156,3 @@ def run_bundles(
     code = exit_code(envelopes, interrupted)
     warnings += write_run_summary(out, envelopes, code, interrupted, started, t0)
     return BundleResult(envelopes, code, interrupted, warnings)
-

@@ -37,7 +37,7 @@ class Landing:
     hdir: Path
     stamp: str
     limit: int
-    bytes: int = 0
+    received: int = 0
     error: str = ""
     sha: Any = field(default_factory=hashlib.sha256)
     fh: IO[bytes] | None = None
@@ -60,7 +60,7 @@ class Landing:
 
     def write(self, chunk: bytes) -> None:
         """The sink of the stream: raises StopStream on the byte cap or a failed write."""
-        if self.bytes + len(chunk) > self.limit:
+        if self.received + len(chunk) > self.limit:
             self.error = f"host sent more than {self.limit} bytes; stream stopped"
             raise StopStream(self.error)
         assert self.fh is not None
@@ -70,7 +70,7 @@ class Landing:
             self.error = f"cannot write {self.partial}: {exc.strerror or exc}"
             raise StopStream(self.error) from None
         self.sha.update(chunk)
-        self.bytes += len(chunk)
+        self.received += len(chunk)
 
     def _close(self) -> None:
         if self.fh is None:
@@ -95,7 +95,7 @@ class Landing:
                 manifest = verify(self.partial)
             except BundleInvalid as exc:
                 problem = str(exc)
-        if manifest is None and self.bytes == 0:
+        if manifest is None and self.received == 0:
             with contextlib.suppress(OSError):
                 self.partial.unlink()
             return None, None, problem or "the host sent nothing"

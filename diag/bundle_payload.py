@@ -22,7 +22,10 @@ PACKAGES = (
     r"|linux-image|kernel-[0-9]|kernel-core"
 )
 # Reset-related UEFI variables (names are Name-<vendor GUID> in efivarfs).
-EFIVARS = r"^(Capsule|OsIndications|BootNext|BootCurrent|BootOrder|Boot[0-9A-F]{4}-|.*Reset|.*Watchdog)"
+EFIVARS = (
+    r"^(Capsule|OsIndications|BootNext|BootCurrent|BootOrder|Boot[0-9A-F]{4}-"
+    r"|.*Reset|.*Watchdog)"
+)
 
 
 @dataclass(frozen=True)
@@ -59,22 +62,57 @@ def plan(opts: BundleOptions, l1: dict[str, str] | None = None) -> list[dict[str
         _cmd("boot/list-boots.txt", "journalctl", "--list-boots", "--no-pager"),
         _cmd("boot/last-x.txt", "last", "-x", "-F"),
         _cmd("boot/uname.txt", "uname", "-a"),
-        _cmd("systemd/failed-units.txt", "systemctl", "list-units", "--failed", "--no-legend",
-             "--plain", "--no-pager"),  # fmt: skip
-        {"path": "pstore/listing.txt", "kind": "listing",
-         "roots": ["/sys/fs/pstore", "/var/lib/systemd/pstore"], "source": "pstore listing"},
-        {"path": "pstore", "kind": "tree", "roots": ["/sys/fs/pstore", "/var/lib/systemd/pstore"],
-         "keep": "tail"},
-        {"path": "kdump/listing.txt", "kind": "listing", "roots": ["/var/crash"],
-         "source": "/var/crash listing (cores are never read)"},
-        {"path": "kdump", "kind": "tree", "roots": ["/var/crash"], "keep": "tail",
-         "match": r"^(vmcore-dmesg.*|dmesg.*)\.txt$"},
-        {"path": "firmware/efivars.txt", "kind": "efivars", "roots": ["/sys/firmware/efi/efivars"],
-         "match": EFIVARS, "source": "/sys/firmware/efi/efivars (reset-related)"},
+        _cmd(
+            "systemd/failed-units.txt",
+            "systemctl",
+            "list-units",
+            "--failed",
+            "--no-legend",
+            "--plain",
+            "--no-pager",
+        ),
+        {
+            "path": "pstore/listing.txt",
+            "kind": "listing",
+            "roots": ["/sys/fs/pstore", "/var/lib/systemd/pstore"],
+            "source": "pstore listing",
+        },
+        {
+            "path": "pstore",
+            "kind": "tree",
+            "roots": ["/sys/fs/pstore", "/var/lib/systemd/pstore"],
+            "keep": "tail",
+        },
+        {
+            "path": "kdump/listing.txt",
+            "kind": "listing",
+            "roots": ["/var/crash"],
+            "source": "/var/crash listing (cores are never read)",
+        },
+        {
+            "path": "kdump",
+            "kind": "tree",
+            "roots": ["/var/crash"],
+            "keep": "tail",
+            "match": r"^(vmcore-dmesg.*|dmesg.*)\.txt$",
+        },
+        {
+            "path": "firmware/efivars.txt",
+            "kind": "efivars",
+            "roots": ["/sys/firmware/efi/efivars"],
+            "match": EFIVARS,
+            "source": "/sys/firmware/efi/efivars (reset-related)",
+        },
         {"path": "pci/aer.txt", "kind": "aer", "source": "/sys/bus/pci/devices/*/aer_dev_*"},
         _cmd("ipmi/sel.txt", "ipmitool", "sel", "elist", keep="tail"),
-        _cmd("packages/dpkg.txt", "dpkg-query", "-W", "-f", "${Package} ${Version}\\n",
-             filter=PACKAGES),  # fmt: skip
+        _cmd(
+            "packages/dpkg.txt",
+            "dpkg-query",
+            "-W",
+            "-f",
+            "${Package} ${Version}\\n",
+            filter=PACKAGES,
+        ),
         _cmd("packages/rpm.txt", "rpm", "-qa", filter=PACKAGES),
         {"path": "gpu/driver-version.txt", "kind": "file", "file": "/proc/driver/nvidia/version"},
         _cmd("gpu/nvidia-smi-q.txt", "nvidia-smi", "-q"),
@@ -82,8 +120,9 @@ def plan(opts: BundleOptions, l1: dict[str, str] | None = None) -> list[dict[str
         _cmd("pci/lspci-ethernet.txt", "lspci", "-vvv", "-d", "::0200"),
         _cmd("pci/lspci-infiniband.txt", "lspci", "-vvv", "-d", "::0207"),
         _cmd("logs/kernel-boot-1.txt", "journalctl", "-k", "-b", "-1", "--no-pager", keep="tail"),
-        _cmd("logs/kernel-boot0.txt", "journalctl", "-k", "-b", "0", since, "--no-pager",
-             keep="tail"),  # fmt: skip
+        _cmd(
+            "logs/kernel-boot0.txt", "journalctl", "-k", "-b", "0", since, "--no-pager", keep="tail"
+        ),
         _cmd("logs/dmesg.txt", "dmesg", keep="tail"),
         _cmd("logs/journal-boot-1.txt", "journalctl", "-b", "-1", "--no-pager", keep="tail"),
         _cmd("logs/journal-boot0.txt", "journalctl", "-b", "0", since, "--no-pager", keep="tail"),
@@ -91,8 +130,14 @@ def plan(opts: BundleOptions, l1: dict[str, str] | None = None) -> list[dict[str
     for path in dict.fromkeys(opts.files):
         arts.append({"path": "files" + path, "kind": "file", "file": path, "keep": "tail"})
     if opts.nvidia_bug_report:
-        arts.append({"path": "gpu/nvidia-bug-report.log", "kind": "bugreport",
-                     "argv": ["nvidia-bug-report.sh"], "source": "nvidia-bug-report.sh"})  # fmt: skip
+        arts.append(
+            {
+                "path": "gpu/nvidia-bug-report.log",
+                "kind": "bugreport",
+                "argv": ["nvidia-bug-report.sh"],
+                "source": "nvidia-bug-report.sh",
+            }
+        )
     return arts
 
 

@@ -56,31 +56,43 @@ def bundle_envelope(
 ) -> BundleEnvelope:
     data = _data(manifest) if manifest is not None else BundleData()
     data.path = str(path or "")
-    data.bytes, data.sha256 = landing.bytes, landing.sha.hexdigest() if landing.bytes else ""
+    data.bytes, data.sha256 = landing.received, landing.sha.hexdigest() if landing.received else ""
     data.complete = manifest is not None and not problem
     host = HostRef(name=target.name, address=target.address)
     if manifest is not None:
         host.hostname = manifest.host.hostname
     if data.complete:
-        finding = Finding(check_id=CHECK, status=Status.PASS, entity=data.path,
-                          message=_message(data))  # fmt: skip
+        finding = Finding(
+            check_id=CHECK, status=Status.PASS, entity=data.path, message=_message(data)
+        )
         errors: list[ErrorInfo] = []
     else:
         data.problem = problem
-        why = f"bundle incomplete ({landing.bytes} bytes kept): {problem}"
+        why = f"bundle incomplete ({landing.received} bytes kept): {problem}"
         finding = Finding(check_id=CHECK, status=Status.ERROR, entity=data.path, message=why)
-        errors = [ErrorInfo(code=ErrorCode.PAYLOAD_FAILED, message=why,
-                            hint="the partial file is kept as *.incomplete.tar.gz; rerun")]  # fmt: skip
-    env = BundleEnvelope(kind=KIND, tool_version=diag.__version__, host=host, ok=False,
-                         status=Status.UNKNOWN, findings=[finding], errors=errors,
-                         collected_at=started, duration_ms=int((time.monotonic() - t0) * 1000),
-                         data=data)  # fmt: skip
+        errors = [
+            ErrorInfo(
+                code=ErrorCode.PAYLOAD_FAILED,
+                message=why,
+                hint="the partial file is kept as *.incomplete.tar.gz; rerun",
+            )
+        ]
+    env = BundleEnvelope(
+        kind=KIND,
+        tool_version=diag.__version__,
+        host=host,
+        ok=False,
+        status=Status.UNKNOWN,
+        findings=[finding],
+        errors=errors,
+        collected_at=started,
+        duration_ms=int((time.monotonic() - t0) * 1000),
+        data=data,
+    )
     return bound(finalize(env), MAX_BYTES)  # type: ignore[return-value]
 
 
-def failed_envelope(
-    target: Target, res: CommandResult, started: str, t0: float
-) -> BundleEnvelope:
+def failed_envelope(target: Target, res: CommandResult, started: str, t0: float) -> BundleEnvelope:
     """A host nothing came from: unreachable, auth, host key, timeout, --out unwritable."""
     env = failed_run(target, res, started, t0)
     kind = res.error or "transport"
@@ -88,19 +100,28 @@ def failed_envelope(
     out = BundleEnvelope.model_validate(
         {**env.model_dump(exclude={"data", "kind"}), "kind": KIND, "data": data.model_dump()}
     )
-    out.errors = [ErrorInfo(code=ErrorCode(kind), message=res.message or kind,
-                            hint=TRANSPORT_HINTS[kind])]  # fmt: skip
+    out.errors = [
+        ErrorInfo(code=ErrorCode(kind), message=res.message or kind, hint=TRANSPORT_HINTS[kind])
+    ]
     return bound(finalize(out), MAX_BYTES)  # type: ignore[return-value]
 
 
 def interrupted_envelope(target: Target) -> BundleEnvelope:
     """Ctrl-C before this host finished: its partial file (if any) is *.incomplete.tar.gz."""
     data = BundleData(problem="interrupted before this host finished")
-    env = BundleEnvelope(kind=KIND, tool_version=diag.__version__,
-                         host=HostRef(name=target.name, address=target.address), ok=False,
-                         status=Status.UNKNOWN, collected_at=utc_now(), duration_ms=0,
-                         errors=[ErrorInfo(code=ErrorCode.INTERRUPTED, message=data.problem,
-                                           hint="rerun for this host")], data=data)  # fmt: skip
+    env = BundleEnvelope(
+        kind=KIND,
+        tool_version=diag.__version__,
+        host=HostRef(name=target.name, address=target.address),
+        ok=False,
+        status=Status.UNKNOWN,
+        collected_at=utc_now(),
+        duration_ms=0,
+        errors=[
+            ErrorInfo(code=ErrorCode.INTERRUPTED, message=data.problem, hint="rerun for this host")
+        ],
+        data=data,
+    )
     finalize(env)
     env.status = Status.UNKNOWN  # we stopped, not the host
     return env

@@ -24,7 +24,9 @@ from diag.transport.local import LocalTransport
 Sink = Callable[[bytes], None]
 STDERR_CAP = 1 << 20
 CHUNK = 1 << 20
-_SINK: contextvars.ContextVar[Sink | None] = contextvars.ContextVar("diag_bundle_sink", default=None)
+_SINK: contextvars.ContextVar[Sink | None] = contextvars.ContextVar(
+    "diag_bundle_sink", default=None
+)
 
 
 class StopStream(Exception):
@@ -149,5 +151,7 @@ async def stream(
             sink(res.stdout)
         except StopStream as exc:
             return CommandResult(None, b"", res.stderr, res.duration_ms, "transport", str(exc))
-        return CommandResult(res.exit_code, b"", res.stderr, res.duration_ms, res.error, res.message)
+        return CommandResult(
+            res.exit_code, b"", res.stderr, res.duration_ms, res.error, res.message
+        )
     return res

@@ -58,9 +58,10 @@ class Manifest(Strict):
 class BundleData(Strict):
     path: str = Field(default="", description="Where the bundle landed; empty if nothing came.")
     complete: bool = Field(
-        default=False, description="True only when the whole bundle arrived and every member "
-        "matched the manifest (then the file is bundle-<ts>.tar.gz, else *.incomplete.tar.gz)."
-    )  # fmt: skip
+        default=False,
+        description="True only when the whole bundle arrived and every member "
+        "matched the manifest (then the file is bundle-<ts>.tar.gz, else *.incomplete.tar.gz).",
+    )
     sha256: str = ""
     bytes: int = 0
     artifacts: int = 0

@@ -105,11 +105,16 @@ def bundle(
     if bad:
         raise CliError(f"--file {bad[0]!r}: give an absolute path on the host")
     opts = BundleOptions(
-        artifact_cap=artifact_cap * MIB, total_cap=max(total_cap, artifact_cap) * MIB,
-        since_hours=since_hours, command_timeout_s=command_timeout, timeout_s=timeout,
-        keep_remote=keep_remote, nvidia_bug_report=nvidia_bug_report, files=files,
+        artifact_cap=artifact_cap * MIB,
+        total_cap=max(total_cap, artifact_cap) * MIB,
+        since_hours=since_hours,
+        command_timeout_s=command_timeout,
+        timeout_s=timeout,
+        keep_remote=keep_remote,
+        nvidia_bug_report=nvidia_bug_report,
+        files=files,
         l1=not no_l1,
-    )  # fmt: skip
+    )
     targets, transport, ssh = bundle_targets(local, fleet)
     from diag.artifacts import check_out_dir, prepare_out
     from diag.cli.render import render_to_stdout

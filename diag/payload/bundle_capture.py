@@ -14,6 +14,7 @@ import time
 
 STDERR_CAP = 2048
 
+
 class Capped:
     """The first (head) or last (tail) `cap` bytes of a stream; counts what it dropped."""
 
@@ -54,8 +55,14 @@ def run_cmd(argv, cap, keep, timeout):
     """(bytes, dropped, exit code or None, error text, stderr) of one command, capped."""
     env = dict(os.environ, LC_ALL="C", LANG="C", TERM="dumb", SYSTEMD_PAGER="", PAGER="cat")
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=env, start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
     except OSError as exc:
         if exc.errno == errno.ENOENT:
             return b"", 0, None, "missing: %s is not installed" % argv[0], b""
@@ -168,7 +175,9 @@ def _bugreport(argv, cap, timeout):
     tmp = tempfile.mkdtemp(prefix="diagctl-nvbug-")
     try:
         out = os.path.join(tmp, "nvidia-bug-report.log")
-        _, _, rc, error, err = run_cmd(list(argv) + ["--output-file", out], 1 << 16, "tail", timeout)
+        _, _, rc, error, err = run_cmd(
+            list(argv) + ["--output-file", out], 1 << 16, "tail", timeout
+        )
         if rc is None or not os.path.exists(out + ".gz"):
             return b"", 0, rc, error or "no report written", err
         with gzip.open(out + ".gz", "rb") as fh:

@@ -77,8 +77,14 @@ class Bundle:
         t0, total = time.monotonic(), self.spec["total_cap"]
         cap = min(int(art.get("cap") or self.spec["artifact_cap"]), max(total - self.used, 0))
         left = deadline - time.monotonic()
-        entry = {"source": source, "keep": art.get("keep", "head"), "exit_code": None,
-                 "truncated_bytes": 0, "redactions": 0, "error": ""}  # fmt: skip
+        entry = {
+            "source": source,
+            "keep": art.get("keep", "head"),
+            "exit_code": None,
+            "truncated_bytes": 0,
+            "redactions": 0,
+            "error": "",
+        }
         if cap <= 0 or left < 1:
             entry.update(status="skipped", error="total cap reached" if cap <= 0 else "deadline")
             entry["duration_ms"] = 0
@@ -89,9 +95,15 @@ class Bundle:
         if len(data) > cap:  # a mask longer than what it hid
             dropped, data = dropped + len(data) - cap, data[:cap]
         err_text = redact_text(err.decode("utf-8", "replace").strip())[0]
-        entry.update(exit_code=rc, truncated_bytes=dropped, redactions=n,
-                     error=(error + ("; " if error and err_text else "") + err_text)[-STDERR_CAP:]
-                     if (error or rc) else "", status=_status(rc, error))  # fmt: skip
+        entry.update(
+            exit_code=rc,
+            truncated_bytes=dropped,
+            redactions=n,
+            error=(error + ("; " if error and err_text else "") + err_text)[-STDERR_CAP:]
+            if (error or rc)
+            else "",
+            status=_status(rc, error),
+        )
         entry["duration_ms"] = int((time.monotonic() - t0) * 1000)
         self.record(art["path"], data, entry)
 
@@ -137,8 +149,12 @@ def _host():
         except OSError:
             return ""
 
-    return {"hostname": socket.gethostname(), "kernel": os.uname().release,
-            "arch": os.uname().machine, "boot_id": first_line("/proc/sys/kernel/random/boot_id")}  # fmt: skip
+    return {
+        "hostname": socket.gethostname(),
+        "kernel": os.uname().release,
+        "arch": os.uname().machine,
+        "boot_id": first_line("/proc/sys/kernel/random/boot_id"),
+    }
 
 
 def main(spec):

@@ -35,8 +35,19 @@ SECRET_FILE = (
 
 
 def args(keys, kh: Path, host, out: Path, *extra: str) -> list[str]:  # type: ignore[no-untyped-def]
-    return ["bundle", "-H", host.entry, "--identity", str(keys.clientkey),
-            "--known-hosts", str(kh), "--out", str(out), "--json", *extra]  # fmt: skip
+    return [
+        "bundle",
+        "-H",
+        host.entry,
+        "--identity",
+        str(keys.clientkey),
+        "--known-hosts",
+        str(kh),
+        "--out",
+        str(out),
+        "--json",
+        *extra,
+    ]
 
 
 @pytest.mark.timeout(90)
@@ -48,14 +59,32 @@ def test_bundle_verified_redacted_and_capped(sshd, ssh_keys, tmp_path, diagctl, 
     flood = tmp_path / "flood.log"
     flood.write_bytes(b"".join(b"flood line %07d\n" % i for i in range(300_000)))  # 5.4 MB
     out = tmp_path / "b"
-    r = diagctl(*args(ssh_keys, kh, host, out, "--file", str(planted), "--file", str(flood),
-                      "--artifact-cap", "1", "--total-cap", "3", "--no-l1"))  # fmt: skip
+    r = diagctl(
+        *args(
+            ssh_keys,
+            kh,
+            host,
+            out,
+            "--file",
+            str(planted),
+            "--file",
+            str(flood),
+            "--artifact-cap",
+            "1",
+            "--total-cap",
+            "3",
+            "--no-l1",
+        )
+    )
     assert r.returncode == 0, r.stderr
     env = json.loads(r.stdout)
     data = env["data"]
     path = Path(data["path"])
     assert (env["kind"], env["status"], data["complete"], data["problem"]) == (
-        "bundle", "pass", True, ""
+        "bundle",
+        "pass",
+        True,
+        "",
     )
     assert path.parent == out / "hosts" / f"root%40127.0.0.1%3A{host.port}"
     assert path.name.startswith("bundle-") and path.name.endswith("Z.tar.gz")
@@ -69,7 +98,10 @@ def test_bundle_verified_redacted_and_capped(sshd, ssh_keys, tmp_path, diagctl, 
         text = b"".join(tar.extractfile(m).read() for m in tar if m.isfile())  # type: ignore[union-attr]
     for value in SECRETS.values():
         assert value.encode() not in text, value
-    assert value.encode() not in (out / "hosts").joinpath(path.parent.name, "envelope.json").read_bytes()
+    assert (
+        value.encode()
+        not in (out / "hosts").joinpath(path.parent.name, "envelope.json").read_bytes()
+    )
     with tarfile.open(path) as tar:
         app = tar.extractfile("files" + str(planted)).read()  # type: ignore[union-attr]
     assert app == (
@@ -78,7 +110,11 @@ def test_bundle_verified_redacted_and_capped(sshd, ssh_keys, tmp_path, diagctl, 
     )
     # Caps: the flooded log kept its last MiB, and the cut is listed.
     f = by["files" + str(flood)]
-    assert (f.bytes, f.truncated_bytes, f.keep) == (1 << 20, flood.stat().st_size - (1 << 20), "tail")
+    assert (f.bytes, f.truncated_bytes, f.keep) == (
+        1 << 20,
+        flood.stat().st_size - (1 << 20),
+        "tail",
+    )
     assert "files" + str(flood) in data["cut"]
     assert sum(x.bytes for x in manifest.files) <= 3 << 20
     assert not any(Path("/var/tmp").glob("diagctl-bundle-*"))  # nothing left on the host
@@ -96,8 +132,12 @@ def test_session_killed_mid_bundle_is_incomplete(sshd, ssh_keys, tmp_path, write
     fifo = tmp_path / "stall.fifo"
     os.mkfifo(fifo)  # the payload blocks reading it: the bundle is mid-stream
     out = tmp_path / "b"
-    cmd = [sys.executable, "-m", "diag.cli", *args(ssh_keys, kh, host, out, "--file", str(fifo),
-                                                   "--no-l1")]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "diag.cli",
+        *args(ssh_keys, kh, host, out, "--file", str(fifo), "--no-l1"),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -130,4 +170,6 @@ def test_session_killed_mid_bundle_is_incomplete(sshd, ssh_keys, tmp_path, write
     assert kept.name.endswith(".incomplete.tar.gz") and kept.stat().st_size == data["bytes"] > 0
     assert not list(kept.parent.glob("bundle-*Z.tar.gz"))  # nothing that looks complete
     assert env["errors"][0]["code"] == "payload_failed"
-    assert env["errors"][0]["message"].startswith(f"bundle incomplete ({data['bytes']} bytes kept): ")
+    assert env["errors"][0]["message"].startswith(
+        f"bundle incomplete ({data['bytes']} bytes kept): "
+    )

@@ -71,7 +71,10 @@ def test_host_redaction_table(line: str, expected: str, count: int) -> None:
 
 
 def test_private_key_block_masked_even_when_cut() -> None:
-    text = "a\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\nz"
+    text = (
+        "a\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n"
+        "-----END OPENSSH PRIVATE KEY-----\nz"
+    )
     assert host.redact_text(text) == ("a\n-----BEGIN OPENSSH PRIVATE KEY----- ***\nz", 1)
     cut = "x\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow"
     assert host.redact_text(cut) == ("x\n-----BEGIN RSA PRIVATE KEY----- ***", 1)
@@ -93,7 +96,9 @@ def test_non_utf8_bytes_pass_through_unchanged() -> None:
         (9, 10, "tail", b"012345678", 0),
     ],
 )
-def test_file_caps(tmp_path: Path, size: int, cap: int, keep: str, kept: bytes, dropped: int) -> None:
+def test_file_caps(
+    tmp_path: Path, size: int, cap: int, keep: str, kept: bytes, dropped: int
+) -> None:
     f = tmp_path / "f"
     f.write_bytes(b"0123456789A"[:size])
     assert payload_ns()["read_file"](str(f), cap, keep) == (kept, dropped, "")
@@ -105,20 +110,26 @@ def test_command_tail_cap_and_missing_tool() -> None:
     assert (data, rc, error) == (b"99999\n100000\n"[-12:], 0, "")
     assert dropped == len(b"".join(b"%d\n" % i for i in range(1, 100001))) - 12
     assert ns["run_cmd"](["no-such-tool-xyz"], 10, "head", 5)[:4] == (
-        b"", 0, None, "missing: no-such-tool-xyz is not installed"
+        b"",
+        0,
+        None,
+        "missing: no-such-tool-xyz is not installed",
     )
 
 
 def test_command_that_hangs_is_killed_and_recorded() -> None:
-    data, _, rc, error, _ = payload_ns()["run_cmd"](["sh", "-c", "echo hi; sleep 30"], 100, "head", 1)
+    data, _, rc, error, _ = payload_ns()["run_cmd"](
+        ["sh", "-c", "echo hi; sleep 30"], 100, "head", 1
+    )
     assert (data, rc, error) == (b"hi\n", None, "timed out after 1s; kept what it printed")
 
 
 def run_program(tmp_path: Path, opts: BundleOptions) -> Path:
     out = tmp_path / "b.tar.gz"
     with out.open("wb") as fh:
-        subprocess.run([sys.executable, "-I", "-"], input=program(opts), stdout=fh, check=True,
-                       timeout=120)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-I", "-"], input=program(opts), stdout=fh, check=True, timeout=120
+        )
     return out
 
 
@@ -132,7 +143,11 @@ def test_whole_program_caps_total_and_lists_what_was_cut(tmp_path: Path) -> None
     by = {f.path: f for f in m.files}
     app = by["files" + str(secret)]
     assert (app.bytes, app.redactions, app.status) == (len("API_TOKEN=***\nok=1\n"), 1, "ok")
-    assert m.caps.model_dump() == {"artifact_cap": 4096, "total_cap": 6000, "command_timeout_s": 30.0}
+    assert m.caps.model_dump() == {
+        "artifact_cap": 4096,
+        "total_cap": 6000,
+        "command_timeout_s": 30.0,
+    }
     assert sum(f.bytes for f in m.files) <= 6000
     assert all(f.bytes <= 4096 for f in m.files)
     flood = by["files" + str(big)]
@@ -153,17 +168,30 @@ def _tar(members: list[tuple[str, bytes]]) -> bytes:
 
 
 def _manifest(files: list[tuple[str, bytes]], complete: bool = True) -> bytes:
-    entry = {"source": "x", "status": "ok", "exit_code": 0, "duration_ms": 1, "keep": "head",
-             "truncated_bytes": 0, "redactions": 0, "error": ""}  # fmt: skip
+    entry = {
+        "source": "x",
+        "status": "ok",
+        "exit_code": 0,
+        "duration_ms": 1,
+        "keep": "head",
+        "truncated_bytes": 0,
+        "redactions": 0,
+        "error": "",
+    }
     doc = {
         "manifest_version": 1,
         "host": {"hostname": "h", "kernel": "k", "arch": "x86_64", "boot_id": "b"},
-        "created_at": "2026-01-01T00:00:00Z", "duration_ms": 5,
+        "created_at": "2026-01-01T00:00:00Z",
+        "duration_ms": 5,
         "caps": {"artifact_cap": 10, "total_cap": 20, "command_timeout_s": 1.0},
-        "since_hours": 24.0, "remote_path": "", "complete": complete,
-        "files": [{**entry, "path": p, "bytes": len(d), "sha256": hashlib.sha256(d).hexdigest()}
-                  for p, d in files],
-    }  # fmt: skip
+        "since_hours": 24.0,
+        "remote_path": "",
+        "complete": complete,
+        "files": [
+            {**entry, "path": p, "bytes": len(d), "sha256": hashlib.sha256(d).hexdigest()}
+            for p, d in files
+        ],
+    }
     return json.dumps(doc).encode()
 
 
@@ -176,17 +204,26 @@ GOOD = [("a.txt", b"alpha"), ("b/c.txt", b"beta")]
         ([*GOOD, ("manifest.json", _manifest(GOOD))], ""),
         ([GOOD[0], ("manifest.json", _manifest(GOOD))], "b/c.txt: missing from the tar"),
         ([*GOOD, ("manifest.json", _manifest(GOOD[:1]))], "b/c.txt: not in the manifest"),
-        ([("a.txt", b"alphX"), GOOD[1], ("manifest.json", _manifest(GOOD))],
-         "a.txt: sha256/size differ from the manifest"),
-        ([*GOOD, ("manifest.json", _manifest(GOOD, complete=False))],
-         "manifest.json says the bundle is not complete"),
+        (
+            [("a.txt", b"alphX"), GOOD[1], ("manifest.json", _manifest(GOOD))],
+            "a.txt: sha256/size differ from the manifest",
+        ),
+        (
+            [*GOOD, ("manifest.json", _manifest(GOOD, complete=False))],
+            "manifest.json says the bundle is not complete",
+        ),
         ([*GOOD], "no manifest.json: the stream ended before it"),
         ([("manifest.json", _manifest([])), ("late", b"x")], "member 'late' after manifest.json"),
-        ([("../x", b""), ("manifest.json", _manifest([]))], "member '../x' is not a plain relative file"),
+        (
+            [("../x", b""), ("manifest.json", _manifest([]))],
+            "member '../x' is not a plain relative file",
+        ),
         ([*GOOD, ("manifest.json", b'{"manifest_version": 1, "bogus": 1}')], None),
     ],
-)  # fmt: skip
-def test_verify_table(tmp_path: Path, members: list[tuple[str, bytes]], problem: str | None) -> None:
+)
+def test_verify_table(
+    tmp_path: Path, members: list[tuple[str, bytes]], problem: str | None
+) -> None:
     path = tmp_path / "b.tar.gz"
     path.write_bytes(_tar(members))
     if problem == "":
