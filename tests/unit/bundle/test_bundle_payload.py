@@ -269,3 +269,40 @@ def test_stream_over_the_byte_limit_is_stopped(tmp_path: Path) -> None:
         land.write(b"x" * 11)
     path, manifest, problem = land.seal("")
     assert (path, manifest, problem) == (None, None, "host sent more than 10 bytes; stream stopped")
+
+
+def test_full_disk_leaves_nothing_that_looks_complete(tmp_path: Path) -> None:
+    """/dev/full answers every write with ENOSPC, like a full --out disk."""
+    from diag.bundle_stream import StopStream
+
+    land = Landing(tmp_path, "T", 1 << 20)
+    land.open()
+    assert land.fh is not None
+    land.fh.close()
+    land.fh = open("/dev/full", "wb", buffering=0)  # noqa: SIM115 - closed by seal()
+    with pytest.raises(StopStream, match="No space left on device"):
+        land.write(b"x" * 100)
+    path, manifest, problem = land.seal("")
+    assert manifest is None and path is None
+    assert problem == f"cannot write {land.partial}: No space left on device"
+    assert not land.final.exists()
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["bundle", "--local"], "--out DIR is required: bundles land in DIR/hosts/<host>/"),
+        (["bundle", "--local", "--out", "OUT", "--file", "rel.log"],
+         "--file 'rel.log': give an absolute path on the host"),
+        (["bundle", "--out", "OUT"], "say which hosts: -H HOST[,HOST...], -i INVENTORY or --local"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, argv: list[str], message: str) -> None:
+    from click.testing import CliRunner
+
+    from diag.cli.main import cli
+
+    argv = [str(tmp_path / "o") if a == "OUT" else a for a in argv]
+    r = CliRunner().invoke(cli, argv)
+    assert r.exit_code == 2
+    assert r.output.strip().splitlines()[-1].endswith(message)
