@@ -25,17 +25,17 @@ Signal = tuple[str, float]  # (reason, weight in the confidence formula)
 #                     `systemd[1]: Shutting down.` / `systemd-journald[402]: Journal stopped`
 #   sysvinit:         `shutdown[4242]: shutting down for system reboot` / `... for system halt`
 _REBOOT = re.compile(
-    r"Reached target (System )?Reboot\b|Reached target (Reboot via )?[Kk]exec|"
-    r"Finished (System )?Reboot\b|System is rebooting|systemd-shutdown\S*: Rebooting|"
+    r"Reached target (System )?Reboot\.|Reached target (Reboot via )?[Kk]exec|"
+    r"Finished (System )?Reboot\.|System is rebooting|systemd-shutdown\S*: Rebooting|"
     r"reboot: Restarting system|shutting down for system reboot"
 )
 _POWEROFF = re.compile(
-    r"Reached target (System )?Power[- ]Off\b|Reached target (System )?Halt\b|"
+    r"Reached target (System )?Power[- ]Off\.|Reached target (System )?Halt\.|"
     r"System is powering down|System is halting|systemd-shutdown\S*: Powering off|"
     r"reboot: Power down|shutting down for system halt|shutting down for system poweroff"
 )
 _GENERIC_STOP = re.compile(
-    r"Reached target (System )?Shutdown\b|^Shutting down\.$|Journal stopped|"
+    r"Reached target (System )?Shutdown\.|^Shutting down\.$|Journal stopped|"
     r"Stopped target (Multi-User System|Graphical Interface)"
 )
 
