@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (tables of real log lines and whole messages)
 """Boundary tables for the correlation thresholds and the time windows, the line rules, the
 intents writer and the CLI's bad input."""
 
