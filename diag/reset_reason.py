@@ -14,22 +14,38 @@ from pydantic import ValidationError
 
 import diag
 from diag.envelope import bound, finalize, utc_now
-from diag.exitcodes import DEFAULT_POLICY, ExitPolicy, exit_code
+from diag.errors import UsageError
+from diag.exitcodes import DEFAULT_POLICY, Exit, ExitPolicy, exit_code
+from diag.fleet.args import FleetArgs
 from diag.fleet.fanout import run_fleet
-from diag.hostcheck import TRANSPORT_HINTS, HostRun, parse_payload
 from diag.payload import PYTHON_ARGV
 from diag.reset.correlate import Thresholds, rate_finding, reason_finding, repeat_findings, timeline
 from diag.reset.evidence import HostEvidence, gather
 from diag.reset.sources import build_payload
-from diag.session import SessionResult, crashed_run, write_run_summary
 from diag.transport.base import CommandResult, Target, Transport
 from diag.transport.replay import ReplayTransport
-from schemas.envelope import ErrorCode, ErrorInfo, Finding, HostRef, Replayed, Status
-from schemas.payload import Capture
+from schemas.envelope import Envelope, ErrorCode, ErrorInfo, Finding, HostRef, Replayed, Status
+from schemas.payload import Capture, PayloadOutput
 from schemas.reset import BootWindow, ResetData, ResetEnvelope
 
 KIND = "reset_reason"
 DEFAULT_SINCE_S = 7 * 86400
+
+
+@dataclass
+class HostRun:
+    """What one host produced: its envelope and the raw bytes worth keeping (--out)."""
+
+    envelope: Envelope
+    raw: dict[str, bytes]
+
+
+@dataclass
+class ResetResult:
+    envelopes: list[Envelope]
+    exit: Exit
+    interrupted: bool
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -41,9 +57,19 @@ class ResetOptions:
     command: tuple[str, ...] = PYTHON_ARGV
 
 
+def parse_payload(stdout: bytes) -> tuple[PayloadOutput, bytes]:
+    """The payload's last JSON line (login banners or motd may precede it), and that line."""
+    lines = [ln for ln in stdout.splitlines() if ln.startswith(b"{")]
+    if not lines:
+        raise ValueError("payload printed no JSON document")
+    return PayloadOutput.model_validate_json(lines[-1].decode("utf-8", "replace")), lines[-1]
+
+
 @cache
 def gpu_fault_xids() -> tuple[frozenset[int], dict[int, str]]:
-    """Xid codes whose shipped class needs a GPU reset or more, and every code's name."""
+    """Xid codes whose shipped class needs a GPU reset or more, and every code's name.
+
+    Loaded only for a host whose kernel log has an Xid line (the table is YAML: ~60 ms)."""
     from diag.checks.gpu.xid_table import load_table
 
     table = load_table()
@@ -71,7 +97,8 @@ def judge_captures(
 ) -> tuple[ResetData, list[Finding]]:
     """Captures -> the envelope's data and findings (pure; the fixtures test exactly this)."""
     ev: HostEvidence = gather(caps, opts.since_s)
-    hard, names = gpu_fault_xids()
+    has_xid = any(k.startswith("kernel:") and "NVRM: Xid" in c.stdout for k, c in caps.items())
+    hard, names = gpu_fault_xids() if has_xid else (frozenset(), {})
     verdict, entries = timeline(ev, hard)
     prev = next((b for b in ev.boots if b.index == -1), None)
     from diag.reset.parse import iso
@@ -100,6 +127,8 @@ def judge_captures(
 
 
 def _failed(target: Target, res: CommandResult, started: str, t0: float) -> ResetEnvelope:
+    from diag.hostcheck import TRANSPORT_HINTS
+
     kind = res.error or "transport"
     err = ErrorInfo(code=ErrorCode(kind), message=res.message or kind, hint=TRANSPORT_HINTS[kind])
     status = Status.ERROR if kind == "transport" else Status.UNREACHABLE
@@ -161,7 +190,7 @@ def run_reset(
     out: Path | None = None,
     forks: int = 64,
     exits: ExitPolicy = DEFAULT_POLICY,
-) -> SessionResult:
+) -> ResetResult:
     """reset-reason on every target, `emit` each envelope as it finishes, keep --out artifacts."""
     from diag.artifacts import write_host
 
@@ -172,7 +201,10 @@ def run_reset(
         try:
             return await reset_host(transport, target, opts)
         except Exception as exc:  # one host's bug must not end the run for every other host
-            run = crashed_run(target, exc, t1, at, opts.max_bytes)
+            from diag.session import crashed_run
+
+            crashed = crashed_run(target, exc, t1, at, opts.max_bytes)
+            run = HostRun(crashed.envelope, crashed.raw)
             run.envelope.kind = KIND
             return run
 
@@ -208,5 +240,33 @@ def run_reset(
     envelopes = [r.envelope for r in runs]
     code = exit_code(envelopes, was_interrupted, exits)
     if out is not None:
+        from diag.session import write_run_summary
+
         warnings += write_run_summary(out, envelopes, code, was_interrupted, started, t0)
-    return SessionResult(envelopes, code, was_interrupted, warnings)
+    return ResetResult(envelopes, code, was_interrupted, warnings)
+
+
+def reset_targets(
+    local: bool, replay: Path | None, fleet: FleetArgs, timeout_s: float = 30.0
+) -> tuple[list[Target], Transport]:
+    """The hosts of a run and the transport to reach them (-H/-i, --replay DIR or --local)."""
+    if sum(map(bool, (local, replay, fleet.wanted))) > 1:
+        raise UsageError("--local, --replay and -H/-i exclude each other")
+    if fleet.become and not fleet.wanted:
+        raise UsageError("--become needs -H or -i: it runs the payload through sudo on SSH hosts")
+    if fleet.wanted:
+        from diag.fleet.args import load_targets, ssh_transport
+
+        return load_targets(fleet), ssh_transport(fleet, timeout_s)
+    if replay is not None:
+        from diag.session import replay_targets
+
+        rt = ReplayTransport(replay)
+        return replay_targets(rt, fleet.limit), rt
+    if local:
+        import socket
+
+        from diag.transport.local import LocalTransport
+
+        return [Target(name=socket.gethostname())], LocalTransport()
+    raise UsageError("say which hosts: -H HOST[,HOST...], -i INVENTORY, --local or --replay DIR")

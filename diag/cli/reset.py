@@ -6,6 +6,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,9 @@ from diag.cli.options import (
 )
 from diag.fleet.args import FleetArgs
 
+if TYPE_CHECKING:
+    from schemas.envelope import Envelope
+
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_SINCE_S = 366 * 86400
 
@@ -33,6 +37,11 @@ def since_seconds(ctx: click.Context, param: click.Parameter, value: str) -> int
     if seconds > MAX_SINCE_S:
         raise CliError(f"--since {value!r}: at most 366 days")
     return seconds
+
+
+def _jsonl(env: Envelope) -> None:
+    sys.stdout.write(env.model_dump_json() + "\n")
+    sys.stdout.flush()
 
 
 @click.command(
@@ -105,14 +114,12 @@ def reset_reason(
 
     Hosts: --local, --replay DIR, or over SSH with -H HOST[,HOST...] / -i INVENTORY.
     """
-    from diag.cli.render import colour_wanted, render_to_stdout
     from diag.exitcodes import ExitPolicy
-    from diag.health import health_targets
     from diag.reset.correlate import Thresholds
-    from diag.reset_reason import ResetOptions, run_reset
+    from diag.reset_reason import ResetOptions, reset_targets, run_reset
 
     opts = ResetOptions(since_s, timeout, thresholds=Thresholds(repeat_after, unplanned_max))
-    targets, transport = health_targets(local, replay, fleet)
+    targets, transport = reset_targets(local, replay, fleet, timeout)
     opts.command = ("python3", "-I", "-") if fleet.wanted else (sys.executable, "-I", "-")
     if out is not None:
         from diag.artifacts import check_out_dir, prepare_out
@@ -120,8 +127,13 @@ def reset_reason(
         prepare_out(out, overwrite, reads=replay)
         check_out_dir(out)
     readable = wants_human(human)
-    colour = readable and colour_wanted(os.environ, sys.stdout.isatty())
-    emit = render_to_stdout(readable, verbose, len(targets), colour)
+    if readable:  # the table view; JSON lines need none of its imports
+        from diag.cli.render import colour_wanted, render_to_stdout
+
+        colour = colour_wanted(os.environ, sys.stdout.isatty())
+        emit = render_to_stdout(readable, verbose, len(targets), colour)
+    else:
+        emit = _jsonl
     result = run_reset(targets, transport, opts, emit, out, fleet.forks, ExitPolicy(strict))
     for warning in result.warnings:
         click.echo(one_line_error(f"diagctl: {warning}"), err=True)
