@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-STAND_IN = r'''
+STAND_IN = r"""
 import json, os, subprocess
 def run(argv):
     try:
@@ -42,7 +42,7 @@ elif "reboot" in text.lower():
 else:
     reason, conf = "power_loss", 0.5
 print(json.dumps({"reason": reason, "confidence": conf}))
-'''
+"""
 
 
 def median_ms(argv: list[str], runs: int) -> float:
