@@ -13,6 +13,7 @@ from schemas.health import HealthEnvelope, RunSummary
 from schemas.payload import PayloadOutput
 from schemas.policy import PolicyFile
 from schemas.probe import AuditEnvelope, AuditRecord, ProbeEnvelope, StateFile, TargetsFile
+from schemas.reset import RebootIntent, ResetEnvelope
 
 # A plain dict: document kind → model. New kinds (probe results, audit events) add a line.
 DOCUMENTS: dict[str, type[BaseModel]] = {
@@ -29,6 +30,8 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "config": ConfigFile,
     "bundle": BundleEnvelope,
     "bundle.manifest": Manifest,
+    "reset_reason": ResetEnvelope,
+    "reset.intent": RebootIntent,
 }
 
 

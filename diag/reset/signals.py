@@ -1,0 +1,154 @@
+"""What one log line or record says about why a boot ended: (reason, weight) or nothing.
+
+The patterns match the wordings real systems print; each is quoted next to its rule. Lines that
+merely mention a subsystem are NOT evidence, e.g. at every boot:
+    `NMI watchdog: Enabled. Permanently consumes one hw-PMU counter.`
+    `watchdog: Disabling watchdog on nohz_full cores by default`
+    `iTCO_wdt iTCO_wdt: Found a Intel PCH TCO device (Version=6, TCOBASE=0x0400)`
+    `sbsa-gwdt 2a450000.watchdog: Initialized with 10s timeout @ 100000000 Hz, action=0.` (arm64)
+    `mce: CPU0: Thermal monitoring enabled (TM1)`
+    `EDAC MC0: 1 CE memory read error ...` (corrected, the host carried on)
+"""
+
+from __future__ import annotations
+
+import re
+
+Signal = tuple[str, float]  # (reason, weight in the confidence formula)
+
+# Clean shutdown markers in the ended boot's journal. systemd renamed its targets' descriptions:
+#   older (e.g. 245): `systemd[1]: Reached target Reboot.` / `Reached target Power-Off.`
+#                     `systemd[1]: Reached target Shutdown.`
+#   newer (e.g. 252): `systemd[1]: Reached target System Reboot.` / `System Power Off.`
+#                     `systemd[1]: Reached target System Shutdown.`
+#   every version:    `systemd-logind[812]: System is rebooting.` / `System is powering down.`
+#                     `systemd[1]: Shutting down.` / `systemd-journald[402]: Journal stopped`
+#   sysvinit:         `shutdown[4242]: shutting down for system reboot` / `... for system halt`
+_REBOOT = re.compile(
+    r"Reached target (System )?Reboot\.|Reached target (Reboot via )?[Kk]exec|"
+    r"Finished (System )?Reboot\.|System is rebooting|systemd-shutdown\S*: Rebooting|"
+    r"reboot: Restarting system|shutting down for system reboot"
+)
+_POWEROFF = re.compile(
+    r"Reached target (System )?Power[- ]Off\.|Reached target (System )?Halt\.|"
+    r"System is powering down|System is halting|systemd-shutdown\S*: Powering off|"
+    r"reboot: Power down|shutting down for system halt|shutting down for system poweroff"
+)
+_GENERIC_STOP = re.compile(
+    r"Reached target (System )?Shutdown\.|^Shutting down\.$|Journal stopped|"
+    r"Stopped target (Multi-User System|Graphical Interface)"
+)
+
+
+def shutdown_signal(ident: str, msg: str) -> Signal | None:
+    text = f"{ident}: {msg}"
+    if _POWEROFF.search(text):
+        return ("planned_shutdown", 0.6)
+    if _REBOOT.search(text):
+        return ("planned_reboot", 0.6)
+    if _GENERIC_STOP.search(msg):
+        return ("planned_reboot", 0.3)  # a clean stop; reboot or power-off is not said
+    return None
+
+
+# Kernel log lines (`journalctl -k`), x86 and arm64 shapes:
+#   `Kernel panic - not syncing: Fatal exception in interrupt`
+#   `Kernel panic - not syncing: Fatal machine check`            -> hardware
+#   `Kernel panic - not syncing: Fatal hardware error!`          -> hardware (APEI GHES)
+#   `Oops: 0002 [#1] PREEMPT SMP NOPTI`                          x86
+#   `Internal error: Oops: 0000000096000004 [#1] PREEMPT SMP`   arm64
+#   `BUG: kernel NULL pointer dereference, address: 0000000000000008`
+#   `watchdog: Watchdog detected hard LOCKUP on cpu 12`          (`NMI watchdog: ...` before 4.x)
+#   `watchdog: BUG: soft lockup - CPU#3 stuck for 23s! [kworker/3:1:123]`
+#   `INFO: task kworker/u16:2:123 blocked for more than 122 seconds.`
+#   `watchdog: watchdog0: watchdog did not stop!`                 a hardware watchdog left armed
+#   `mce: [Hardware Error]: CPU 0: Machine Check Exception: 5 Bank 4: b200000000070f0f`
+#   `{1}[Hardware Error]: event severity: fatal`                  APEI GHES (x86, arm64)
+#   `EDAC MC0: 1 UE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0`
+#   `SError Interrupt on CPU3, code 0x00000000be000011 -- SError` arm64 asynchronous abort
+#   `thermal thermal_zone0: critical temperature reached (105 C), shutting down`
+_KERNEL: list[tuple[re.Pattern[str], str, float]] = [
+    (re.compile(r"Kernel panic - not syncing: .*(machine check|hardware error)", re.I),
+     "hardware_fault", 0.8),
+    (re.compile(r"Kernel panic - not syncing"), "kernel_panic", 0.8),
+    (re.compile(r"(^|: )Oops: [0-9a-fx]+ \[#\d+\]|Internal error: Oops"), "kernel_panic", 0.4),
+    (re.compile(r"BUG: (kernel NULL pointer|unable to handle)|kernel BUG at "),
+     "kernel_panic", 0.4),
+    (re.compile(r"Watchdog detected hard LOCKUP"), "watchdog_reset", 0.5),
+    (re.compile(r"BUG: soft lockup - CPU#\d+ stuck"), "watchdog_reset", 0.3),
+    (re.compile(r"blocked for more than \d+ seconds"), "watchdog_reset", 0.2),
+    (re.compile(r"watchdog\d*: watchdog did not stop!"), "watchdog_reset", 0.3),
+    (re.compile(r"Machine Check Exception|\[Hardware Error\]: event severity: fatal"),
+     "hardware_fault", 0.7),
+    (re.compile(r"EDAC MC\d+: \d+ UE "), "hardware_fault", 0.5),
+    (re.compile(r"SError Interrupt on CPU"), "hardware_fault", 0.5),
+    (re.compile(r"critical temperature reached.*shutting down", re.I), "hardware_fault", 0.7),
+]  # fmt: skip
+
+# `NVRM: Xid (PCI:0000:3b:00): 79, pid=0, name=..., GPU has fallen off the bus.`
+XID = re.compile(r"NVRM: Xid \((?:PCI:)?([0-9a-fA-F:.]+)\): (\d+),")
+
+# What the collector keeps of a kernel log (filtered on the host): everything the rules above,
+# the shutdown markers or the Xid pattern could match.
+KERNEL_KEEP = (
+    r"panic|Oops|BUG|LOCKUP|lockup|blocked for more than|watchdog|Hardware Error|"
+    r"Machine Check|EDAC|SError|critical temperature|NVRM: Xid|reboot:|Restarting system|"
+    r"Power down"
+)
+
+
+def kernel_signal(msg: str) -> Signal | None:
+    for rx, reason, weight in _KERNEL:
+        if rx.search(msg):
+            return (reason, weight)
+    return None
+
+
+# pstore records are named by the reason the kernel dumped its log (kmsg_dump):
+#   `dmesg-ramoops-0`, `dmesg-efi-171234567801001`, `dmesg-erst-7357925394432163841`; the text
+#   starts `Panic#1 Part1` or `Oops#1 Part1` (also `Emergency#`, `Restart#`, `Halt#`, ...).
+_PSTORE_HEAD = re.compile(r"^(Panic|Oops)#\d+ Part\d+", re.M)
+
+
+def pstore_signal(name: str, head: str) -> Signal | None:
+    m = _PSTORE_HEAD.search(head)
+    if m:
+        return ("kernel_panic", 0.7 if m.group(1) == "Panic" else 0.4)
+    if name.startswith("dmesg-") and not head:
+        return ("kernel_panic", 0.3)  # a dmesg dump whose header we could not read
+    return None
+
+
+# IPMI SEL descriptions (`ipmitool sel elist`, the fields after the time):
+#   `Power Unit #0x01 | AC lost | Asserted`   `Power Supply #0x51 | Power Supply AC lost | Asserted`
+#   `Watchdog2 #0x00 | Hard reset | Asserted` `Processor #0x01 | IERR | Asserted`
+#   `Memory #0x02 | Uncorrectable ECC | Asserted`
+#   `Temperature #0x30 | Upper Critical going high | Asserted`
+_SEL: list[tuple[re.Pattern[str], str, float]] = [
+    (re.compile(r"AC lost|Power Supply AC lost|Under-Voltage|Power input lost", re.I),
+     "power_loss", 0.7),
+    (re.compile(r"Watchdog.*\|\s*(Hard reset|Power cycle|Power down|Timer expired)", re.I),
+     "watchdog_reset", 0.7),
+    (re.compile(r"IERR|Uncorrectable (ECC|machine check)|Critical Interrupt|Bus Fatal|"
+                r"Upper (Critical|Non-recoverable) going high|Failure detected", re.I),
+     "hardware_fault", 0.6),
+]  # fmt: skip
+
+
+def sel_signal(text: str) -> Signal | None:
+    if "Deasserted" in text:
+        return None
+    for rx, reason, weight in _SEL:
+        if rx.search(text):
+            return (reason, weight)
+    return None
+
+
+# Watchdog bootstatus bits (linux/watchdog.h WDIOF_*): why the watchdog last reset the board.
+WDIOF: dict[int, tuple[str, str, float]] = {
+    0x0001: ("OVERHEAT", "hardware_fault", 0.6),
+    0x0002: ("FANFAULT", "hardware_fault", 0.6),
+    0x0010: ("POWERUNDER", "power_loss", 0.6),
+    0x0020: ("CARDRESET", "watchdog_reset", 0.8),
+    0x0040: ("POWEROVER", "hardware_fault", 0.5),
+}
