@@ -12,6 +12,7 @@ from schemas.health import HealthEnvelope, RunSummary
 from schemas.payload import PayloadOutput
 from schemas.policy import PolicyFile
 from schemas.probe import AuditEnvelope, AuditRecord, ProbeEnvelope, StateFile, TargetsFile
+from schemas.siem import EcsEvent, HecEvent, OcsfEvent, SyslogMessage
 
 # A plain dict: document kind → model. New kinds (probe results, audit events) add a line.
 DOCUMENTS: dict[str, type[BaseModel]] = {
@@ -26,6 +27,10 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "probe.targets": TargetsFile,
     "probe.state": StateFile,
     "config": ConfigFile,
+    "siem.ecs": EcsEvent,
+    "siem.ocsf": OcsfEvent,
+    "siem.hec": HecEvent,
+    "siem.syslog": SyslogMessage,
 }
 
 
