@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from schemas.envelope import (
-    Action, Envelope, ErrorCode, ErrorInfo, Finding, HostRef, Severity, Status, Summary,
+    Action,
+    Envelope,
+    ErrorCode,
+    ErrorInfo,
+    Finding,
+    HostRef,
+    Severity,
+    Status,
+    Summary,
 )  # fmt: skip
 from tests.support.envelopes import envelope
 
