@@ -58,12 +58,3 @@ def finish_source(stats: SourceStats) -> None:
 @click.group(epilog=examples("diagctl export --help"))
 def export() -> None:
     """Envelopes (stdin, or --from run directories) to Prometheus, SIEM and CMDB formats."""
-
-
-def _register() -> None:
-    from diag.cli.export_siem import siem
-
-    export.add_command(siem)
-
-
-_register()

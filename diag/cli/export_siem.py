@@ -47,7 +47,7 @@ def read_token(token_file: Path | None) -> str:
 @click.command(
     "siem",
     epilog=examples(
-        "diagctl health --local --json | diagctl export siem --format ecs",
+        "diagctl export siem --format ecs --from health.jsonl",
         "diagctl export siem --format ocsf --from run1",
         "diagctl export siem --format hec --from run1 --send https://splunk:8088 "
         "--token-file hec.token",

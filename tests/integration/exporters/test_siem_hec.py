@@ -40,7 +40,7 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         srv = self.server
         srv.requests += 1
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -90,8 +90,8 @@ def hec() -> Iterator[Hec]:
 
 def send(url: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     (tmp / "token").write_text(TOKEN + "\n")
-    argv = [sys.executable, "-m", "diag.cli", "export", "siem", "--format", "hec", "--send",
-            url, "--token-file", str(tmp / "token"), "--spool", str(tmp / "spool"), *args]  # fmt: skip
+    argv = [sys.executable, "-m", "diag.cli", "export", "siem", "--format", "hec", "--send", url,
+            "--token-file", str(tmp / "token"), "--spool", str(tmp / "spool"), *args]  # fmt: skip
     out = subprocess.run(argv, input=cases.jsonl(), capture_output=True, timeout=60)
     text = subprocess.CompletedProcess(
         argv, out.returncode, out.stdout.decode(), out.stderr.decode()
