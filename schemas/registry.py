@@ -14,6 +14,7 @@ from schemas.payload import PayloadOutput
 from schemas.policy import PolicyFile
 from schemas.probe import AuditEnvelope, AuditRecord, ProbeEnvelope, StateFile, TargetsFile
 from schemas.reset import RebootIntent, ResetEnvelope
+from schemas.siem import EcsEvent, HecEvent, OcsfEvent, SyslogMessage
 
 # A plain dict: document kind → model. New kinds (probe results, audit events) add a line.
 DOCUMENTS: dict[str, type[BaseModel]] = {
@@ -32,6 +33,10 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "bundle.manifest": Manifest,
     "reset_reason": ResetEnvelope,
     "reset.intent": RebootIntent,
+    "siem.ecs": EcsEvent,
+    "siem.ocsf": OcsfEvent,
+    "siem.hec": HecEvent,
+    "siem.syslog": SyslogMessage,
 }
 
 

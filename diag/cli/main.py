@@ -10,6 +10,7 @@ import diag
 from diag.cli.bundle import bundle
 from diag.cli.config import CONFIG_KEY, config, default_map
 from diag.cli.export import export
+from diag.cli.export_siem import siem
 from diag.cli.health import checks, health
 from diag.cli.options import examples, guarded
 from diag.cli.probe import probe
@@ -129,6 +130,7 @@ cli.add_command(config)
 cli.add_command(export)
 cli.add_command(bundle)
 cli.add_command(reset_reason)
+export.add_command(siem)
 
 
 def main() -> None:
