@@ -9,6 +9,7 @@ import click
 import diag
 from diag.cli.config import CONFIG_KEY, config, default_map
 from diag.cli.export import export
+from diag.cli.export_prometheus import prometheus
 from diag.cli.health import checks, health
 from diag.cli.options import examples, guarded
 from diag.cli.probe import probe
@@ -125,6 +126,7 @@ cli.add_command(checks)
 cli.add_command(probe)
 cli.add_command(config)
 cli.add_command(export)
+export.add_command(prometheus)  # subcommands import diag.cli.export's helpers
 
 
 def main() -> None:
