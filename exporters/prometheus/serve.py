@@ -8,6 +8,7 @@ input limits of exporters/source.py. Anything else is 404.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -53,7 +54,10 @@ def make_server(host: str, port: int, load: Callable[[], bytes], interval_s: flo
         def log_message(self, format: str, *args: object) -> None:
             pass  # a library never prints; scrapes are Prometheus' to log
 
-    return HTTPServer((host, port), Handler)
+    class Server(HTTPServer):
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+    return Server((host, port), Handler)
 
 
 def parse_listen(value: str) -> tuple[str, int]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from exporters.prometheus.push import group_path
+from exporters.prometheus.serve import Cache, parse_listen
 from exporters.prometheus.spool import Spool, Spooled
 from tests.support.prom_inputs import health_envelopes, jsonl
 
@@ -113,3 +114,29 @@ def test_unwritable_spool_drops_new_push_and_says_so(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_group_path(job: str, instance: str, path: str) -> None:
     assert group_path(job, instance) == path
+
+
+@pytest.mark.parametrize(
+    "value,parsed",
+    [("127.0.0.1:9105", ("127.0.0.1", 9105)), (":9105", ("0.0.0.0", 9105)),
+     ("[::1]:9105", ("::1", 9105)), ("h:1", ("h", 1)), ("h:65535", ("h", 65535)),
+     ("h:0", None), ("h:65536", None), ("9105", None), ("h:x", None), ("h:", None)],
+)  # fmt: skip
+def test_parse_listen(value: str, parsed: tuple[str, int] | None) -> None:
+    if parsed is None:
+        with pytest.raises(ValueError, match="expected HOST:PORT"):
+            parse_listen(value)
+    else:
+        assert parse_listen(value) == parsed
+
+
+def test_serve_caches_between_rereads() -> None:
+    calls: list[int] = []
+
+    def load() -> bytes:
+        calls.append(1)
+        return str(len(calls)).encode()
+
+    cache = Cache(load, 3600)
+    assert (cache.body(), cache.body()) == (b"1", b"1")
+    assert Cache(load, 0).body() == b"2"
