@@ -3,7 +3,6 @@ bounded with the oldest dropped and counted, drained in order."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,12 +53,11 @@ def test_bad_options_one_line_exit_2(tmp_path: Path, args: list[str], error: str
     assert res.stderr == f"Error: {error.replace('{missing}', sub['{missing}'])}\n"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
-def test_textfile_dir_not_writable(tmp_path: Path) -> None:
-    tmp_path.chmod(0o500)
-    res = run(b"", "--textfile", str(tmp_path))
-    tmp_path.chmod(0o700)
-    assert res.returncode == 2 and "--textfile: not writable: Permission denied" in res.stderr
+def test_textfile_dir_not_writable() -> None:
+    """sysfs refuses new files even to root (a read-only directory would not stop root)."""
+    res = run(b"", "--textfile", "/sys/kernel")
+    assert res.returncode == 2
+    assert res.stderr == "Error: /sys/kernel: --textfile: not writable: Permission denied\n"
 
 
 def test_spool_bounded_drops_oldest_and_counts(tmp_path: Path) -> None:
@@ -140,3 +138,42 @@ def test_serve_caches_between_rereads() -> None:
     cache = Cache(load, 3600)
     assert (cache.body(), cache.body()) == (b"1", b"1")
     assert Cache(load, 0).body() == b"2"
+
+
+@pytest.mark.parametrize(
+    "status,rc,spooled,line",
+    [(400, 2, 0, "Error: --push: refused: {url}: HTTP 400 bad metrics"),
+     (503, 4, 1, "diagctl: export prometheus: spooled in {spool} (1 pending)"),
+     (429, 4, 1, "diagctl: export prometheus: spooled in {spool} (1 pending)")],
+)  # fmt: skip
+def test_push_status_handling(
+    tmp_path: Path, status: int, rc: int, spooled: int, line: str
+) -> None:
+    """A loopback stand-in answering one fixed status: which answers spool, which refuse.
+    (The real Pushgateway path is in tests/integration/exporters.)"""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(status)
+            self.end_headers()
+            self.wfile.write(b"bad metrics")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        spool = tmp_path / "spool"
+        res = run(jsonl(health_envelopes()[:1]), "--push", url, "--spool", str(spool))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert res.returncode == rc
+    assert res.stderr.splitlines()[-1] == line.format(url=url, spool=spool)
+    assert len(list(spool.glob("*.push"))) == spooled
