@@ -1,10 +1,13 @@
 """Prometheus textfile-collector output (`--prom FILE`): per target success, TTFT, ITL.
 
+The series come from the exporter's probe table (exporters/prometheus/kinds/probe.py), so
+`probe run --prom` and `diagctl export prometheus` agree on every name and label.
+
 Every name starts with `diagctl_`: blackbox_exporter already exports `probe_success` and
 `probe_duration_seconds`, and two exporters writing one name with different labels break
 queries and recording rules that aggregate over it.
 
-node_exporter's textfile collector (or the exporters issue) picks the file up; it is written
+node_exporter's textfile collector picks the file up; it is written
 atomically so a scrape never sees half of it.
 """
 
@@ -12,47 +15,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Gauge, generate_latest
-
-from diag import redact
 from diag.files import atomic_write
-from schemas.probe import ProbeData, Verdict
-
-LABELS = ["target", "node", "group", "model"]
-
-
-PREFIX = "diagctl_probe_"
+from exporters.prometheus.kinds.probe import probe_samples
+from exporters.prometheus.metrics import SampleSet
+from exporters.prometheus.render import render as render_samples
+from schemas.probe import ProbeData
 
 
 def render(results: list[ProbeData]) -> bytes:
-    reg = CollectorRegistry()
-
-    def gauge(name: str, doc: str, labels: list[str] = LABELS) -> Gauge:
-        return Gauge(PREFIX + name, doc, labels, registry=reg)
-
-    success = gauge("success", "1 if the probe produced valid tokens in time")
-    verdict = gauge("verdict", "1 for the verdict of the last probe", [*LABELS, "verdict"])
-    ttft = gauge("ttft_seconds", "Time to first token")
-    itl = gauge("itl_max_seconds", "Largest inter-token gap")
-    e2e = gauge("duration_seconds", "Whole probe, connect included")
-    toks = gauge("tokens", "Tokens received")
-    fails = gauge("consecutive_failures", "Hysteresis counter")
-    cordoned = gauge("cordoned", "1 if diagctl holds the node cordoned")
+    """The same series `diagctl export prometheus` writes for these targets' envelopes."""
+    samples = SampleSet()
     for r in results:
-        lab = [redact.text(v) for v in (r.target, r.node, r.group, r.model)]
-        ok = r.verdict in (Verdict.HEALTHY, Verdict.SLOW)
-        success.labels(*lab).set(1 if ok else 0)
-        for v in Verdict:
-            verdict.labels(*lab, v.value).set(1 if r.verdict is v else 0)
-        if r.timings.ttft_ms is not None:
-            ttft.labels(*lab).set(r.timings.ttft_ms / 1000)
-        if r.timings.itl_ms_max is not None:
-            itl.labels(*lab).set(r.timings.itl_ms_max / 1000)
-        e2e.labels(*lab).set(r.timings.e2e_ms / 1000)
-        toks.labels(*lab).set(r.timings.tokens)
-        fails.labels(*lab).set(r.state.consecutive_fail)
-        cordoned.labels(*lab).set(1 if r.state.cordoned_by_us else 0)
-    return generate_latest(reg)
+        probe_samples(r, samples)
+    return render_samples(samples)
 
 
 def write(path: Path, results: list[ProbeData]) -> None:

@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 # probe tests; prometheus: promtool lints the probe textfile; sudo: the --become tests.
 APT_PACKAGES=(openssh-server openssh-client iproute2 gcc g++ cmake libc6-dev
               slurmctld slurmd slurm-client munge prometheus sudo
-              rsyslog)  # rsyslog: the receiver of `export siem --format syslog` tests
+              rsyslog  # rsyslog: the receiver of `export siem --format syslog` tests
+              # export prometheus: node_exporter's textfile collector and a real Pushgateway
+              prometheus-node-exporter prometheus-pushgateway)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

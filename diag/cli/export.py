@@ -55,6 +55,6 @@ def finish_source(stats: SourceStats) -> None:
         sys.exit(SKIPPED_EXIT)
 
 
-@click.group(epilog=examples("diagctl export --help"))
+@click.group(epilog=examples("diagctl export prometheus --from run1"))
 def export() -> None:
     """Envelopes (stdin, or --from run directories) to Prometheus, SIEM and CMDB formats."""

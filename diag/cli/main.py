@@ -11,6 +11,7 @@ from diag.cli.bundle import bundle
 from diag.cli.config import CONFIG_KEY, config, default_map
 from diag.cli.export import export
 from diag.cli.export_siem import siem
+from diag.cli.export_prometheus import prometheus
 from diag.cli.health import checks, health
 from diag.cli.options import examples, guarded
 from diag.cli.probe import probe
@@ -131,6 +132,7 @@ cli.add_command(export)
 cli.add_command(bundle)
 cli.add_command(reset_reason)
 export.add_command(siem)
+export.add_command(prometheus)  # subcommands import diag.cli.export's helpers
 
 
 def main() -> None:
