@@ -10,8 +10,8 @@ import diag
 from diag.cli.bundle import bundle
 from diag.cli.config import CONFIG_KEY, config, default_map
 from diag.cli.export import export
-from diag.cli.export_siem import siem
 from diag.cli.export_prometheus import prometheus
+from diag.cli.export_siem import siem
 from diag.cli.health import checks, health
 from diag.cli.options import examples, guarded
 from diag.cli.probe import probe
