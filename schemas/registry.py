@@ -6,6 +6,7 @@ import json
 
 from pydantic import BaseModel
 
+from schemas.cmdb import AssetRecord, NetboxPayload, PushAudit, SnowPayload
 from schemas.config import ConfigFile
 from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.health import HealthEnvelope, RunSummary
@@ -26,6 +27,10 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "probe.targets": TargetsFile,
     "probe.state": StateFile,
     "config": ConfigFile,
+    "cmdb.asset": AssetRecord,
+    "cmdb.servicenow": SnowPayload,
+    "cmdb.netbox": NetboxPayload,
+    "cmdb.audit_record": PushAudit,
 }
 
 
