@@ -13,6 +13,7 @@ from diag.cli.export import export
 from diag.cli.health import checks, health
 from diag.cli.options import examples, guarded
 from diag.cli.probe import probe
+from diag.cli.report import report
 
 GLOBAL_FLAGS = ("--debug",)
 GLOBAL_VALUED = ("--config",)
@@ -127,6 +128,7 @@ cli.add_command(probe)
 cli.add_command(config)
 cli.add_command(export)
 export.add_command(cmdb)
+cli.add_command(report)
 
 
 def main() -> None:
