@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 import diag
+from diag.assets import host_inventory
 from diag.checks import REGISTRY, Check, Context, sources_for
 from diag.envelope import bound, finalize, utc_now
 from diag.payload import PYTHON_ARGV, build_for
@@ -248,6 +249,7 @@ async def check_host(transport: Transport, target: Target, opts: HealthOptions) 
             payload_ms=doc.duration_ms,
             facts=hf,
             checks=runs,
+            inventory=host_inventory(facts, doc.captures, ctx.memo),
         ),
     )
     env.host = _ref(target, facts)

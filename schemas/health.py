@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from schemas.asset import HostInventory
 from schemas.envelope import Envelope, Strict
 
 
@@ -30,6 +31,9 @@ class HealthData(Strict):
     payload_ms: int = 0
     facts: HostFacts = Field(default_factory=HostFacts)
     checks: list[CheckRun] = Field(default_factory=list)
+    inventory: HostInventory | None = Field(
+        default=None, description="Identity and hardware inventory; null when not collected."
+    )
 
 
 class HealthEnvelope(Envelope):

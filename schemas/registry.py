@@ -7,6 +7,7 @@ import json
 from pydantic import BaseModel
 
 from schemas.bundle import BundleEnvelope, Manifest
+from schemas.cmdb import AssetRecord, NetboxPayload, PushAudit, SnowPayload
 from schemas.config import ConfigFile
 from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.health import HealthEnvelope, RunSummary
@@ -37,6 +38,10 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "siem.ocsf": OcsfEvent,
     "siem.hec": HecEvent,
     "siem.syslog": SyslogMessage,
+    "cmdb.asset": AssetRecord,
+    "cmdb.servicenow": SnowPayload,
+    "cmdb.netbox": NetboxPayload,
+    "cmdb.audit_record": PushAudit,
 }
 
 

@@ -8,6 +8,7 @@ import click
 
 import diag
 from diag.cli.bundle import bundle
+from diag.cli.cmdb import cmdb
 from diag.cli.config import CONFIG_KEY, config, default_map
 from diag.cli.export import export
 from diag.cli.export_prometheus import prometheus
@@ -15,6 +16,7 @@ from diag.cli.export_siem import siem
 from diag.cli.health import checks, health
 from diag.cli.options import examples, guarded
 from diag.cli.probe import probe
+from diag.cli.report import report
 from diag.cli.reset import reset_reason
 
 GLOBAL_FLAGS = ("--debug",)
@@ -133,6 +135,8 @@ cli.add_command(bundle)
 cli.add_command(reset_reason)
 export.add_command(siem)
 export.add_command(prometheus)  # subcommands import diag.cli.export's helpers
+export.add_command(cmdb)
+cli.add_command(report)
 
 
 def main() -> None:

@@ -266,6 +266,11 @@ def cap_facts(spec):
         "product_serial": _read("/sys/class/dmi/id/product_serial"),
         "product_uuid": _read("/sys/class/dmi/id/product_uuid"),
         "machine_id": _read("/etc/machine-id"),
+        # inventory for CMDB exports (world-readable, except board_serial)
+        "sys_vendor": _read("/sys/class/dmi/id/sys_vendor"),
+        "product_name": _read("/sys/class/dmi/id/product_name"),
+        "bios_version": _read("/sys/class/dmi/id/bios_version"),
+        "board_serial": _read("/sys/class/dmi/id/board_serial"),
     }
     return _result("facts", t0, 0, json.dumps(facts).encode())
 

@@ -1,0 +1,1 @@
+"""CMDB exports: envelopes → one asset record per host → ServiceNow, NetBox or CSV."""
