@@ -39,7 +39,8 @@ def main() -> None:
     ap.add_argument("--diagctl", default=shutil.which("diagctl") or "", help="[diagctl on PATH]")
     args = ap.parse_args()
     base = [args.diagctl] if args.diagctl else [sys.executable, "-m", "diag.cli"]
-    py3 = shutil.which("python3") or sys.executable
+    # The interpreter itself (not a pyenv shim, not the venv): what `python3` runs on a host.
+    py3 = getattr(sys, "_base_executable", "") or sys.executable
     cases = {
         "python3 -c pass": [py3, "-c", "pass"],
         "stand-in spark_diagctl.py health": [py3, str(HERE / "nvidia_standin.py"), "health"],

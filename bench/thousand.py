@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fanout import (  # noqa: E402
+from fanout import (
     SSHD,
     run_xargs,
     setup_keys,
@@ -143,7 +143,7 @@ def run_anchor(d: Path, n: int, servers: list[tuple[str, int]], payload: Path) -
 
 def report(rows: list[Result], cpus: int | None) -> None:
     print(f"# jump host: {cpus} cores, python {sys.version.split()[0]}; hosts share those cores")
-    head = f"{'run':<26} {'N':>5} {'ok':>5} {'names':>5} {'wall s':>7} {'CPU ms/host':>11}"
+    head = f"{'run':<30} {'N':>5} {'ok':>5} {'names':>5} {'wall s':>7} {'CPU ms/host':>11}"
     print(head + f" {'vs ssh':>7} {'peak RSS MiB':>12} {'peak fds':>8} {'procs':>5}")
     ssh = next((r for r in rows if r.label.startswith("openssh")), None)
     for r in rows:
@@ -151,7 +151,7 @@ def report(rows: list[Result], cpus: int | None) -> None:
         ratio = f"{per / (1000 * ssh.cpu_s / ssh.n):.2f}x" if ssh else "-"
         mem = f"{r.peak_rss_mib:12.0f} {r.peak_fds:>8} {r.procs:>5}" if r.procs else " " * 12
         print(
-            f"{r.label:<26} {r.n:>5} {r.ok:>5} {r.names:>5} {r.wall_s:>7.1f} {per:>11.2f} "
+            f"{r.label:<30} {r.n:>5} {r.ok:>5} {r.names:>5} {r.wall_s:>7.1f} {per:>11.2f} "
             f"{ratio:>7} {mem}"
         )
     best = min((r for r in rows if r.label.startswith("diagctl")), key=lambda r: r.cpu_s)
