@@ -14,6 +14,7 @@ from diag.errors import PolicyError
 from diag.exitcodes import ExitPolicy
 from diag.fleet.args import FleetArgs
 from diag.hostcheck import HealthOptions
+from diag.payload import PYTHON_ARGV
 from diag.policy import Policy
 from diag.session import SessionResult
 from diag.transport.base import Target, Transport
@@ -41,7 +42,7 @@ def options_for(
         timeout_s=timeout,
         max_bytes=max_bytes,
         host_class=host_class,
-        command=(sys.executable, "-I", "-"),
+        command=(sys.executable, *PYTHON_ARGV[1:]),
         extra={} if expect_gpus is None else {"expect_gpus": expect_gpus},
     )
 
@@ -91,9 +92,9 @@ def health_targets(
             )
         return targets, rt
     if local:
-        from diag.transport.local import LocalTransport
+        from diag.transport.local import BlockingLocal
 
-        return [Target(name=socket.gethostname())], LocalTransport()
+        return [Target(name=socket.gethostname())], BlockingLocal()
     raise PolicyError("say which hosts: -H HOST[,HOST...], -i INVENTORY, --local or --replay DIR")
 
 
@@ -112,14 +113,17 @@ def run_session(
     """
     from diag.artifacts import check_out_dir
     from diag.session import run_health
-    from diag.workers import auto_workers, run_health_workers
 
     if out is not None:
         check_out_dir(out)
-    workers = args.workers or (auto_workers(len(targets)) if args.wanted else 1)
-    workers = min(workers, len(targets)) if args.wanted else 1
-    if workers > 1:
-        return run_health_workers(targets, transport, opts, emit, out, args.forks, workers, exits)
+    if args.wanted:  # an SSH fleet; --local and --replay run in this process
+        from diag.workers import auto_workers, run_health_workers
+
+        workers = min(args.workers or auto_workers(len(targets)), len(targets))
+        if workers > 1:
+            return run_health_workers(
+                targets, transport, opts, emit, out, args.forks, workers, exits
+            )
     return run_health(targets, transport, opts, emit, out, forks=args.forks, exit_policy=exits)
 
 

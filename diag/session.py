@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import shlex
+import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import diag
 from diag.artifacts import RUN_JSON, write_host, write_summary
 from diag.envelope import bound, finalize, utc_now
 from diag.errors import InventoryError
 from diag.exitcodes import DEFAULT_POLICY, Exit, ExitPolicy, exit_code
-from diag.fleet.fanout import run_fleet
-from diag.fleet.inventory import Inventory
-from diag.fleet.limit import select
 from diag.hostcheck import HealthOptions, HostRun, check_host, failed_run
 from diag.transport.base import CommandResult, Target, Transport
 from diag.transport.replay import ReplayTransport
@@ -26,6 +24,7 @@ from schemas.envelope import SCHEMA_VERSION, Envelope, ErrorCode, ErrorInfo, Sta
 from schemas.health import RunSummary
 
 Emit = Callable[[Envelope], None]
+R = TypeVar("R")
 
 
 @dataclass
@@ -40,6 +39,9 @@ def replay_targets(rt: ReplayTransport, limit: str = "") -> list[Target]:
     """The recorded hosts (name, address, class as recorded), narrowed by an Ansible-style
     `--limit` over their names (globs, `~regex`, `a:b`, `!x`, `@file`; no groups are recorded).
     """
+    from diag.fleet.inventory import Inventory
+    from diag.fleet.limit import select
+
     names = rt.hosts()
     if not names:
         raise InventoryError(
@@ -137,19 +139,64 @@ def run_health(
             emit(run.envelope)
 
     async def main() -> tuple[list[HostRun], bool]:
+        from diag.fleet.fanout import run_fleet
+
         try:
             outcome = await run_fleet(targets, job, forks, on_result, _interrupted_run)
         finally:
             await transport.close()
         return outcome.runs, outcome.interrupted
 
-    runs, interrupted = asyncio.run(main())
+    if len(targets) == 1 and getattr(transport, "blocking", False):
+        runs, interrupted = _run_one(targets[0], transport, job, on_result)
+    else:
+        import asyncio
+
+        runs, interrupted = asyncio.run(main())
     envelopes = [r.envelope for r in runs]
     code = exit_code(envelopes, interrupted, exit_policy)
     warnings: list[str] = []
     if out is not None and summary:  # a --workers child leaves run.json to its parent
         warnings += write_run_summary(out, envelopes, code, interrupted, started, t0)
     return SessionResult(envelopes, code, interrupted, warnings)
+
+
+class _Stopped(BaseException):
+    """SIGTERM while the one blocking host runs (Ctrl-C arrives as KeyboardInterrupt)."""
+
+
+def _drive(coro: Coroutine[Any, Any, R]) -> R:
+    """Run a coroutine that never suspends (a blocking transport's) without an event loop."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return cast(R, done.value)
+    coro.close()
+    raise RuntimeError("a blocking transport suspended: it needs an event loop")
+
+
+def _run_one(
+    target: Target,
+    transport: Transport,
+    job: Callable[[Target], Coroutine[Any, Any, HostRun]],
+    on_result: Callable[[Target, HostRun], None],
+) -> tuple[list[HostRun], bool]:
+    """One host through a blocking transport (`--local`): what run_fleet does for a fleet,
+    Ctrl-C and SIGTERM included (the host is then `interrupted`), with no asyncio."""
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise _Stopped
+
+    old = signal.signal(signal.SIGTERM, stop)
+    try:
+        run, interrupted = _drive(job(target)), False
+    except (KeyboardInterrupt, _Stopped):
+        run, interrupted = _interrupted_run(target), True
+    finally:
+        signal.signal(signal.SIGTERM, old)
+        _drive(transport.close())
+    on_result(target, run)
+    return [run], interrupted
 
 
 def write_run_summary(

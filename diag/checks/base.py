@@ -27,6 +27,9 @@ class Source:
     cap: int = 65536
     tail: bool = False
     timeout_s: float = 5.0
+    # Ship only the lines containing this text (after the cap, so truncation is unchanged):
+    # the jump host would discard the rest anyway.
+    grep: str = ""
     # Captures the payload runs only when this one cannot (nvml → nvidia-smi).
     fallback: tuple[Source, ...] = ()
 
@@ -42,6 +45,8 @@ class Source:
             out["tail"] = True
         if self.type == "cmd":
             out["timeout_s"] = self.timeout_s
+        if self.grep:
+            out["grep"] = self.grep
         if self.fallback:
             out["fallback"] = [f.spec() for f in self.fallback]
         return out

@@ -30,11 +30,19 @@ OPTION_OF: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 def default_map(
-    group: click.Group, values: dict[str, Any], path: tuple[str, ...] = ()
+    group: click.Group,
+    values: dict[str, Any],
+    path: tuple[str, ...] = (),
+    only: str | None = None,
 ) -> dict[str, Any]:
-    """click's nested default_map for every command under `group`: flags still win over it."""
+    """click's nested default_map for every command under `group` (or only the one named
+    `only`, so that the root does not import every tool): flags still win over it."""
     out: dict[str, Any] = {}
-    for name, cmd in group.commands.items():
+    names = [only] if only is not None else list(group.commands)
+    for name in names:
+        cmd = group.commands.get(name)
+        if cmd is None:
+            continue
         where = (*path, name)
         if isinstance(cmd, click.Group):
             sub = default_map(cmd, values, where)

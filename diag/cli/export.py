@@ -55,6 +55,22 @@ def finish_source(stats: SourceStats) -> None:
         sys.exit(SKIPPED_EXIT)
 
 
-@click.group(epilog=examples("diagctl export prometheus --from run1"))
+# Subcommand name -> "module:attribute"; loaded on first use (they import this module's helpers).
+SUBCOMMANDS: dict[str, str] = {
+    "prometheus": "diag.cli.export_prometheus:prometheus",
+    "siem": "diag.cli.export_siem:siem",
+    "cmdb": "diag.cli.cmdb:cmdb",
+}
+
+
+class ExportGroup(click.Group):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from diag.cli.lazy import LazyCommands
+
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands(SUBCOMMANDS, self.commands)
+
+
+@click.group(cls=ExportGroup, epilog=examples("diagctl export prometheus --from run1"))
 def export() -> None:
     """Envelopes (stdin, or --from run directories) to Prometheus, SIEM and CMDB formats."""

@@ -106,7 +106,6 @@ def health(
     Hosts: --local, --replay DIR, or over SSH with -H HOST[,HOST...] / -i INVENTORY.
     """
     from diag.cli.render import colour_wanted, recap_text, render_to_stdout
-    from diag.fleet.recap import RecapBuilder
     from diag.health import health_targets, options_for, run_session
 
     opts = options_for(policy, check_ids, timeout, max_bytes, host_class, expect_gpus)
@@ -117,7 +116,11 @@ def health(
         prepare_out(out, overwrite, reads=replay)
     readable = wants_human(human)
     colour = readable and colour_wanted(os.environ, sys.stdout.isatty())
-    recap = RecapBuilder() if readable and len(targets) > 1 else None
+    recap = None
+    if readable and len(targets) > 1:
+        from diag.fleet.recap import RecapBuilder
+
+        recap = RecapBuilder()
     emit = render_to_stdout(readable, verbose, len(targets), colour, recap)
     from diag.exitcodes import ExitPolicy, FailOn
 

@@ -1,23 +1,32 @@
-"""The root of `diagctl`: global options, and one `add_command` per tool."""
+"""The root of `diagctl`: global options, and one `COMMANDS` line per tool.
+
+A tool's command is imported only when it runs, or when `--help` lists the commands: `diagctl
+version` and `diagctl health --local` never pay for the imports of `probe` or `export`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 import diag
-from diag.cli.bundle import bundle
-from diag.cli.cmdb import cmdb
-from diag.cli.config import CONFIG_KEY, config, default_map
-from diag.cli.export import export
-from diag.cli.export_prometheus import prometheus
-from diag.cli.export_siem import siem
-from diag.cli.health import checks, health
+from diag.cli.config import CONFIG_KEY, default_map
+from diag.cli.lazy import LazyCommands
 from diag.cli.options import examples, guarded
-from diag.cli.probe import probe
-from diag.cli.report import report
-from diag.cli.reset import reset_reason
+
+# Command name -> "module:attribute" of its click command. A new tool is one line here.
+COMMANDS: dict[str, str] = {
+    "health": "diag.cli.health:health",
+    "checks": "diag.cli.health:checks",
+    "probe": "diag.cli.probe:probe",
+    "config": "diag.cli.config:config",
+    "export": "diag.cli.export:export",
+    "bundle": "diag.cli.bundle:bundle",
+    "reset-reason": "diag.cli.reset:reset_reason",
+    "report": "diag.cli.report:report",
+}
 
 GLOBAL_FLAGS = ("--debug",)
 GLOBAL_VALUED = ("--config",)
@@ -46,6 +55,12 @@ def hoist_globals(args: list[str]) -> list[str]:
 
 
 class RootGroup(click.Group):
+    """click's Group over a LazyCommands dict: `COMMANDS` entries load on first use."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands(COMMANDS, self.commands)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, hoist_globals(args))
 
@@ -81,7 +96,9 @@ def cli(debug: bool, config_file: Path | None) -> None:
     ctx = click.get_current_context()
     eff = effective(config_file)
     ctx.meta[CONFIG_KEY] = eff
-    ctx.default_map = default_map(cli, eff.layered())
+    values = eff.layered()
+    if values:  # only the command that runs is imported to learn its options
+        ctx.default_map = default_map(cli, values, only=ctx.invoked_subcommand)
 
 
 @cli.command(epilog=examples("diagctl version", "diagctl version --json"))
@@ -124,19 +141,6 @@ def schema_export(directory: Path) -> None:
         path = directory / f"{kind}.schema.json"
         atomic_write(path, render(kind).encode())
         click.echo(str(path))
-
-
-cli.add_command(health)
-cli.add_command(checks)
-cli.add_command(probe)
-cli.add_command(config)
-cli.add_command(export)
-cli.add_command(bundle)
-cli.add_command(reset_reason)
-export.add_command(siem)
-export.add_command(prometheus)  # subcommands import diag.cli.export's helpers
-export.add_command(cmdb)
-cli.add_command(report)
 
 
 def main() -> None:

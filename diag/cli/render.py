@@ -11,11 +11,11 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from diag.fleet.recap import Recap, RecapBuilder, hostlist
 from diag.textsafe import safe_text
 from schemas.envelope import Envelope, Status
 
 if TYPE_CHECKING:  # kept out of `diagctl --help`'s import time
+    from diag.fleet.recap import Recap, RecapBuilder
     from probes.round import RoundResult
     from schemas.probe import ProbeEnvelope
 
@@ -98,6 +98,8 @@ def recap_text(rc: Recap, colour: bool = False) -> str:
 
     `FAIL  gpu.xid                  3 hosts  gpu-[01-03]: Xid 79 ...`
     """
+    from diag.fleet.recap import hostlist
+
     total = sum(len(h) for h in rc.host_status.values())
     lines = ["RECAP"]
     for g in rc.groups:

@@ -11,7 +11,9 @@ from importlib import resources
 from diag.checks.base import Source
 
 # `-I`: isolated mode, so the host's PYTHON* variables and user site cannot change the payload.
-PYTHON_ARGV = ("python3", "-I", "-")
+# `-S`: no `site` either: the payload is stdlib-only, and processing site-packages' .pth files
+# (editable installs, vendor hooks) can cost more than the whole collection.
+PYTHON_ARGV = ("python3", "-I", "-S", "-")
 
 
 @cache
@@ -35,8 +37,8 @@ SH_ARGV = ("sh", "-s")
 _HEREDOC_END = "DIAGCTL_PAYLOAD_END_5f1d2c"
 # Exit status of the version probe when python3 is older than 3.8: the sh fallback runs.
 _TOO_OLD = 86
-# `-E -s` (not `-I`) so that any python3 >= 2.6 can run the probe; sys.path[0] (the current
-# directory) is removed before anything is imported, as `-I` would.
+# `-E -s -S` (not `-I`; -S as in PYTHON_ARGV) so that any python3 >= 2.6 can run the probe;
+# sys.path[0] (the current directory) is removed before anything is imported, as `-I` would.
 _PY_BOOT = (
     "import sys\n"
     "del sys.path[0]\n"
@@ -78,7 +80,7 @@ def build_sh(sources: Sequence[Source], deadline_s: float) -> bytes:
         raise ValueError("payload contains the heredoc delimiter")
     calls = "\n".join("  " + c for c in _sh_calls(sources))
     script = f"""if command -v python3 >/dev/null 2>&1; then
-python3 -E -s -c {shlex.quote(_PY_BOOT)} <<'{_HEREDOC_END}'
+python3 -E -s -S -c {shlex.quote(_PY_BOOT)} <<'{_HEREDOC_END}'
 {py}
 {_HEREDOC_END}
 diag_rc=$?

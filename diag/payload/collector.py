@@ -152,7 +152,24 @@ def cap_cmd(spec):
         error = error or "timeout"
     for stream in (proc.stdout, proc.stderr):
         stream.close()
-    return _result(src, t0, None if error else rc, out.data, err.data, out.dropped, error)
+    res = _result(src, t0, None if error else rc, out.data, err.data, out.dropped, error)
+    if spec.get("grep"):
+        _grep(res, spec["grep"], len(out.data))
+    return res
+
+
+def _grep(res, match, nbytes):
+    # Keep only the lines the jump host reads (a kernel log's Xid lines), split exactly as it
+    # splits them (str.splitlines on the decoded text); count what was there before.
+    lines = res["stdout"].splitlines()
+    kept = [ln for ln in lines if match in ln]
+    res["stdout"] = "".join(ln + "\n" for ln in kept)
+    res["filtered"] = {
+        "match": match,
+        "bytes": nbytes,
+        "lines": sum(1 for ln in lines if ln.strip()),
+        "kept": len(kept),
+    }
 
 
 def cap_statvfs(spec):

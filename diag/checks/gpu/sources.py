@@ -50,6 +50,10 @@ PCI = Source(
     cap=1 << 20,
 )
 
+# Both Xid and SXid lines contain this; the payload ships only such lines of the kernel log
+# (xid_log.parse_kernel_log reads no others).
+XID_MARK = "Xid ("
+
 # The kernel log of this boot and the previous one, newest kept when capped. journalctl first
 # (history across boots); dmesg when the journal is unavailable (no systemd, no permission).
 LOOKBACK = "-72h"
@@ -69,6 +73,7 @@ JOURNAL = Source(
     ),
     cap=1 << 20,
     tail=True,
+    grep=XID_MARK,
     timeout_s=8.0,
 )
 JOURNAL_PREV = Source(
@@ -87,6 +92,7 @@ JOURNAL_PREV = Source(
     ),
     cap=512 * 1024,
     tail=True,
+    grep=XID_MARK,
     timeout_s=8.0,
 )
 DMESG = Source(
@@ -95,6 +101,7 @@ DMESG = Source(
     argv=("dmesg", "--time-format", "iso"),
     cap=1 << 20,
     tail=True,
+    grep=XID_MARK,
     timeout_s=5.0,
 )
 

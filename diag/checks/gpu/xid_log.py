@@ -44,8 +44,8 @@ RECOVERY = {
 def parse_kernel_log(text: str, boot: str = "current") -> list[XidEvent]:
     """Every Xid/SXid line, de-duplicated: one event per (kind, code, GPU, minute, message)."""
     seen, out = set(), []
-    # Both forms contain "Xid (": a substring test skips the other ~99.9% of a kernel log's lines
-    # before any regex runs (the log is the biggest capture a host sends).
+    # Both forms contain "Xid (" (sources.XID_MARK): a substring test skips the other lines
+    # before any regex runs (a log filtered at the source has only these lines anyway).
     for line in (ln for ln in text.splitlines() if "Xid (" in ln):
         for kind, rx in (("xid", XID_RE), ("sxid", SXID_RE)):
             m = rx.search(line)
@@ -82,7 +82,9 @@ def _unreadable(cap: Capture | None, name: str) -> str:
         )
     if cap.rc != 0:
         return f"{cap.source} exited {cap.rc}: {one_line(cap.stderr, 160) or 'no message'}"
-    if not cap.stdout.strip():
+    # A log filtered at the source says how many non-blank lines it had before filtering.
+    empty = cap.filtered.lines == 0 if cap.filtered is not None else not cap.stdout.strip()
+    if empty:
         return f"{name} returned nothing"
     return ""
 

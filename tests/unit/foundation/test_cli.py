@@ -201,15 +201,16 @@ def test_long_host_names_keep_a_prefix_and_a_hash() -> None:
 
 
 def test_disk_full_out_dir_still_gets_the_envelope_on_stdout(tmp_path: Path) -> None:
-    """A real filesystem that fills up mid-run: 32 KiB free passes the up-front --out check
-    (FREE_MIN_BYTES), then the ~50 KB payload.json does not fit."""
+    """A real filesystem that fills up mid-run: 20 KiB free passes the up-front --out check
+    (FREE_MIN_BYTES), then payload.json (~20 KB: the kernel log is filtered at the source) and
+    envelope.json (~10 KB) do not both fit."""
     require_root("mounting a 64 KiB tmpfs")
     require_binaries("mount", why="util-linux's mount(8)")
     mnt = tmp_path / "full"
     mnt.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], check=True)
     try:
-        (mnt / "filler").write_bytes(b"\0" * 32 * 1024)
+        (mnt / "filler").write_bytes(b"\0" * 44 * 1024)
         res = _run("health", "--local", "--out", str(mnt / "run"))
         env = json.loads(res.stdout)
         assert any(e["code"] == "artifact_write_failed" for e in env["errors"])

@@ -1,0 +1,90 @@
+"""What `diagctl version`, `--help` and `health --local` import: a real subprocess runs the CLI
+as `python -m diag.cli` would and prints its `sys.modules` at exit (`-X importtime` would miss
+modules loaded through importlib, as lazy commands are). Each heavy module below costs tens of
+milliseconds to import and is needed only by other commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import click
+import pytest
+
+from diag.cli.main import COMMANDS, cli
+
+# Needed by no command below: SSH, fan-out, exporters, probes, web and data stacks.
+NEVER = (
+    "asyncio",
+    "asyncssh",
+    "fabric",
+    "paramiko",
+    "cryptography",
+    "prometheus_client",
+    "jinja2",
+    "sqlalchemy",
+    "pandas",
+    "httpx",
+    "aiohttp",
+    "probes",
+    "exporters",
+    "diag.workers",
+    "diag.fleet.fanout",
+    "diag.fleet.inventory",
+    "diag.fleet.recap",
+)
+# `health --local` reads the shipped YAML policy and builds pydantic envelopes; `version` and
+# `--help` print text and need neither, nor any check.
+TEXT_ONLY = ("pydantic", "yaml", "schemas", "diag.checks", "diag.health")
+# Other tools' command modules: `--help` imports them to list their one-line help.
+OTHER_TOOLS = ("diag.cli.probe", "diag.cli.export", "diag.cli.health")
+
+WRAPPER = """
+import atexit, json, runpy, sys
+atexit.register(lambda: sys.stderr.write("MODULES " + json.dumps(sorted(sys.modules)) + "\\n"))
+sys.argv = ["diagctl", *sys.argv[1:]]
+runpy.run_module("diag.cli", run_name="__main__")
+"""
+
+
+def imported(*args: str) -> set[str]:
+    """Modules loaded by `diagctl ARGS` with no config file (the config layers validate a file
+    with pydantic when there is one)."""
+    env = {k: v for k, v in os.environ.items() if k != "DIAGCTL_CONFIG"}
+    env["XDG_CONFIG_HOME"] = "/nonexistent/diagctl-test"
+    res = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *args], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert res.returncode in (0, 3, 6), res.stderr[-2000:]
+    (line,) = [ln for ln in res.stderr.splitlines() if ln.startswith("MODULES ")]
+    return set(json.loads(line.removeprefix("MODULES ")))
+
+
+def heavy(names: set[str], banned: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if any(n == b or n.startswith(b + ".") for b in banned))
+
+
+@pytest.mark.parametrize(
+    "args,banned",
+    [
+        (("version",), NEVER + TEXT_ONLY + OTHER_TOOLS),
+        (("version", "--json"), NEVER + TEXT_ONLY + OTHER_TOOLS),
+        (("--help",), NEVER + TEXT_ONLY),
+        (("health", "--local", "--json"), (*NEVER, "diag.cli.probe", "diag.cli.export")),
+    ],
+)
+def test_command_imports_nothing_heavy(args: tuple[str, ...], banned: tuple[str, ...]) -> None:
+    names = imported(*args)
+    assert "diag.cli.main" in names  # the measurement itself works
+    assert heavy(names, banned) == []
+
+
+def test_every_lazy_command_resolves_and_is_listed() -> None:
+    ctx = click.Context(cli)
+    assert set(COMMANDS) <= set(cli.list_commands(ctx))
+    for name, spec in COMMANDS.items():
+        cmd = cli.get_command(ctx, name)
+        assert isinstance(cmd, click.Command), spec
+        assert cmd.name == name, f"{spec} is named {cmd.name!r}, registered as {name!r}"
