@@ -50,9 +50,9 @@ def load_config(req: ActRequest) -> ActConfig:
         return ActConfig.model_validate(merged)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
-        field = ".".join(str(x) for x in err["loc"]) or "(top level)"
+        field = ".".join(str(x) for x in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
-        raise UsageError(f"{where}: {field}: {msg}") from None
+        raise UsageError(f"{where}: {field}: {msg}" if field else f"{where}: {msg}") from None
 
 
 def act_args(req: ActRequest, env: Mapping[str, str] = os.environ) -> ActArgs:

@@ -3,7 +3,7 @@ from the recorded payloads under tests/fixtures/gpu (real nvidia-smi/NVML captur
 
 from __future__ import annotations
 
-import shutil
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +21,8 @@ def record(root: Path, hosts: dict[str, str]) -> Path:
     for host, case in hosts.items():
         raw = root / host / "raw"
         raw.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(GPU / case / "payload.json", raw / "payload.json")
+        doc = json.loads((GPU / case / "payload.json").read_text())
+        (raw / "payload.json").write_text(json.dumps(doc))  # one line, as the payload prints it
     return root
 
 
