@@ -109,3 +109,16 @@ def probe_exit_code(
     if action_failed:
         return Exit.INTERNAL
     return exit_code(envelopes, policy=PROBE_POLICY)
+
+
+def acted_exit_code(table: Exit, breaker_tripped: bool, action_failed: bool) -> Exit:
+    """`diagctl health --act` (and --slurm-hcp): the health table's status, except that a
+    tripped breaker is 5 and a failed drain/release is 1, as for probes; an interrupted run
+    (130) has acted on nothing and keeps its status."""
+    if table is Exit.INTERRUPTED:
+        return table
+    if breaker_tripped:
+        return Exit.BREAKER
+    if action_failed:
+        return Exit.INTERNAL
+    return table

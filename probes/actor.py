@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from diag.transport.base import Transport
 from probes import audit, backends, envelopes, outputs
 from probes.client import probe
-from probes.plan import GroupGuard, NodePlan, node_verdicts
+from probes.plan import GroupGuard, NodePlan, Roster, node_verdicts
 from probes.restart import restart_and_reprobe, ssh_target
-from probes.verdict import FAILING, judge
+from probes.verdict import judge
 from schemas.probe import (
     ActionKind,
     ActionResult,
@@ -34,7 +34,12 @@ class Actor:
     """Carries out (or, without --act, only plans) each node's action, auditing every one."""
 
     def __init__(
-        self, tf: TargetsFile, st: StateFile, opts: RunOptions, result: RoundResult, now: float
+        self,
+        tf: TargetsFile | Roster,
+        st: StateFile,
+        opts: RunOptions,
+        result: RoundResult,
+        now: float,
     ) -> None:
         self.tf, self.st, self.opts, self.result, self.now = tf, st, opts, result, now
         self.who = audit.who()
@@ -101,17 +106,19 @@ class Actor:
         )
 
     async def act(
-        self, p: NodePlan, why: str, timings: dict[str, object]
+        self, p: NodePlan, why: str, timings: dict[str, object], key: str = "probes"
     ) -> tuple[ActionResult, str]:
+        """`timings` is the evidence behind the action, under `key` in the audit record (the
+        probes' measurements; a health run's findings)."""
         if p.action is ActionKind.NONE:
             return ActionResult.NONE, ""
         evidence: dict[str, object] = {
-            "verdict": p.verdict.value,
+            "verdict": p.label,
             "consecutive_fail": p.state.consecutive_fail,
             "consecutive_pass": p.state.consecutive_pass,
-            "probes": timings,
+            key: timings,
         }
-        reason = f"{p.verdict.value} x{p.state.consecutive_fail}: {why}"
+        reason = f"{p.label} x{p.state.consecutive_fail}: {why}"
         if p.blocked:
             res, msg = ActionResult.BLOCKED, "blast-radius breaker tripped"
         elif not self.opts.act:
@@ -127,7 +134,7 @@ class Actor:
             res, msg = self.cordon(p, reason)
         else:
             res, msg = self.uncordon(p)
-        self.record(p.action, p, p.group, why or p.verdict.value, evidence, res, msg)
+        self.record(p.action, p, p.group, why or p.label, evidence, res, msg)
         return res, msg
 
     def cordon(self, p: NodePlan, reason: str) -> tuple[ActionResult, str]:
@@ -161,7 +168,7 @@ class Actor:
         drained: someone resumed it. Report it, let go of it, and plan a new cordon when its
         failures reach the threshold (the breaker counts it like any other). Before guard()."""
         for p in plans:
-            if not (p.state.cordoned_by_us and p.verdict in FAILING):
+            if not (p.state.cordoned_by_us and p.failing):
                 continue
             if self.backend(p.group).drained(p.node) is not False:
                 continue  # still drained, or the backend cannot tell (command hooks)
@@ -170,13 +177,12 @@ class Actor:
             self.st.nodes[p.node] = p.state  # guard() counts held nodes from the state
             again = p.state.consecutive_fail >= self.tf.group(p.group).fail_threshold
             p.action = ActionKind.CORDON if again else ActionKind.NONE
-            msg = (
-                f"resumed outside diagctl while still {p.verdict.value}; diagctl no longer "
-                f"holds it" + ("; cordoning again through the breaker" if again else "")
+            msg = f"resumed outside diagctl while still {p.label}; diagctl no longer holds it" + (
+                "; cordoning again through the breaker" if again else ""
             )
             evidence: dict[str, object] = {"cordoned_at": was.cordoned_at,
                                            "cordon_reason": was.cordon_reason}  # fmt: skip
-            self.record(ActionKind.RESUMED_ELSEWHERE, p, p.group, p.verdict.value, evidence,
+            self.record(ActionKind.RESUMED_ELSEWHERE, p, p.group, p.label, evidence,
                         ActionResult.NONE, msg)  # fmt: skip
 
     def transport(self, group: str) -> Transport | None:

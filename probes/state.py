@@ -81,20 +81,22 @@ def advance(prev: NodeState, verdict: Verdict, now: float) -> NodeState:
     zombie/down extend the failure streak and end the pass streak; healthy does the opposite;
     slow ends the pass streak and leaves the failure streak as it was (slow is not broken).
     """
+    failing = {Verdict.ZOMBIE: True, Verdict.DOWN: True, Verdict.HEALTHY: False}.get(verdict)
+    return count(prev, failing, now).model_copy(update={"last_verdict": verdict})
+
+
+def count(prev: NodeState, failing: bool | None, now: float) -> NodeState:
+    """The counters after one run: True extends the failure streak and ends the pass streak,
+    False the opposite, None (neither: slow, unknown) ends the pass streak only. Pure."""
     fail, ok = prev.consecutive_fail, prev.consecutive_pass
-    if verdict in (Verdict.ZOMBIE, Verdict.DOWN):
+    if failing is True:
         fail, ok = fail + 1, 0
-    elif verdict is Verdict.HEALTHY:
+    elif failing is False:
         fail, ok = 0, ok + 1
     else:
         ok = 0
     return prev.model_copy(
-        update={
-            "consecutive_fail": fail,
-            "consecutive_pass": ok,
-            "last_verdict": verdict,
-            "last_probe_at": now,
-        }
+        update={"consecutive_fail": fail, "consecutive_pass": ok, "last_probe_at": now}
     )
 
 

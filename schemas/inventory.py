@@ -28,6 +28,8 @@ class HostVars(Strict):
     key: Text = Field(default=None, description="Private key file.")
     jump: Text = Field(default=None, description="One jump host, [user@]host[:port].")
     host_class: Text = Field(default=None, description="Selects the policy's per-class overrides.")
+    node: Text = Field(default=None, description="health --act: scheduler node (default: name).")
+    slurm_node: Text = Field(default=None, description="Same as node (NHC-style name); node wins.")
     identity: Text = None
     proxy_jump: Text = None
     ansible_host: Text = None

@@ -11,6 +11,7 @@ from schemas.cmdb import AssetRecord, NetboxPayload, PushAudit, SnowPayload
 from schemas.config import ConfigFile
 from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.health import HealthEnvelope, RunSummary
+from schemas.health_act import ActConfig
 from schemas.payload import PayloadOutput
 from schemas.policy import PolicyFile
 from schemas.probe import AuditEnvelope, AuditRecord, ProbeEnvelope, StateFile, TargetsFile
@@ -42,6 +43,7 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "cmdb.servicenow": SnowPayload,
     "cmdb.netbox": NetboxPayload,
     "cmdb.audit_record": PushAudit,
+    "health.act_config": ActConfig,
 }
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from diag.cli.act import act_options
 from diag.cli.options import (
     comma_list,
     examples,
@@ -19,6 +21,9 @@ from diag.cli.options import (
 )
 from diag.fleet.args import FleetArgs
 
+if TYPE_CHECKING:
+    from diag.health_act_setup import ActRequest
+
 MIN_MAX_BYTES = 1024  # the envelope skeleton alone needs ~600 bytes
 
 
@@ -28,6 +33,8 @@ MIN_MAX_BYTES = 1024  # the envelope skeleton alone needs ~600 bytes
         "diagctl health -H root@10.0.0.7,root@10.0.0.8 --identity ~/.ssh/diag_ed25519 -f 128",
         "diagctl health -i inventory.yaml --limit h100 --check gpu.xid,gpu.memory --out run1",
         "diagctl health --replay run1 --policy site.yaml --human",
+        "diagctl health -i inventory.yaml --act-config act.yaml --act",
+        "diagctl health --slurm-hcp --expect-gpus 8",
     )
 )
 @click.option("--local", is_flag=True, help="Check this machine (no SSH, no inventory).")
@@ -82,8 +89,10 @@ MIN_MAX_BYTES = 1024  # the envelope skeleton alone needs ~600 bytes
 @click.option("--overwrite", is_flag=True, help="Replace the previous run an --out DIR holds.")
 @output_options
 @fleet_options
+@act_options
 @guarded
 def health(
+    acting: ActRequest,
     fleet: FleetArgs,
     local: bool,
     replay: Path | None,
@@ -105,11 +114,13 @@ def health(
 
     Hosts: --local, --replay DIR, or over SSH with -H HOST[,HOST...] / -i INVENTORY.
     """
+    from diag.cli.act import prepare
     from diag.cli.render import colour_wanted, recap_text, render_to_stdout
     from diag.health import health_targets, options_for, run_session
 
     opts = options_for(policy, check_ids, timeout, max_bytes, host_class, expect_gpus)
     targets, transport = health_targets(local, replay, fleet, opts)
+    finish = prepare(acting, targets, local)
     if out is not None:  # before any host: never two runs in one DIR, never into --replay's
         from diag.artifacts import prepare_out
 
@@ -130,7 +141,7 @@ def health(
         click.echo(recap_text(recap.build(), colour))
     for warning in result.warnings:
         click.echo(one_line_error(f"diagctl: {warning}"), err=True)
-    sys.exit(int(result.exit))
+    sys.exit(int(finish(result, readable) if finish else result.exit))
 
 
 @click.group(epilog=examples("diagctl checks list", "diagctl checks list --json"))

@@ -17,7 +17,7 @@ from schemas.envelope import Envelope, Status
 if TYPE_CHECKING:  # kept out of `diagctl --help`'s import time
     from diag.fleet.recap import Recap, RecapBuilder
     from probes.round import RoundResult
-    from schemas.probe import ProbeEnvelope
+    from schemas.probe import AuditEnvelope, ProbeEnvelope
 
 MARK = {
     Status.PASS: "PASS",
@@ -209,7 +209,16 @@ def emit_round(result: RoundResult, human: bool, colour: bool = False) -> None:
     for env in result.probes:
         line = probe_line(env, colour) if human else redact.text(redacted(env).model_dump_json())
         out.write(line + "\n")
-    for aenv in result.audits:
+    emit_audits(result.audits, human)
+
+
+def emit_audits(audits: list[AuditEnvelope], human: bool) -> None:
+    """One `AUDIT action node: result message` line each on a terminal, envelopes as JSONL."""
+    from diag import redact
+    from probes.envelopes import redacted
+
+    out = sys.stdout
+    for aenv in audits:
         rec = aenv.data
         if human and rec is not None:
             line = (

@@ -41,7 +41,7 @@ VAR_ALIASES = {
 }
 
 
-KNOWN_VARS = "address, user, port, key, jump, host_class and their Ansible names"
+KNOWN_VARS = "address, user, port, key, jump, host_class, node, slurm_node and Ansible names"
 
 
 @dataclass

@@ -13,7 +13,7 @@ from diag.cli import cli
 from diag.fleet.formats import MAX_EXPANDED, expand_range, parse_text, range_count
 from diag.fleet.inventory import Inventory
 
-KNOWN = "known: address, user, port, key, jump, host_class and their Ansible names"
+KNOWN = "known: address, user, port, key, jump, host_class, node, slurm_node and Ansible names"
 
 
 def _health(tmp_path: Path, text: str | bytes, name: str = "inv.yaml") -> tuple[int, str]:
