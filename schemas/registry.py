@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from schemas.config import ConfigFile
 from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.health import HealthEnvelope, RunSummary
+from schemas.mu import CalibrationFile, MuDecayEnvelope, MuReportEnvelope, ReservationsFile
 from schemas.payload import PayloadOutput
 from schemas.policy import PolicyFile
 from schemas.probe import AuditEnvelope, AuditRecord, ProbeEnvelope, StateFile, TargetsFile
@@ -26,6 +27,10 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "probe.targets": TargetsFile,
     "probe.state": StateFile,
     "config": ConfigFile,
+    "mu.calibration": CalibrationFile,
+    "mu.reservations": ReservationsFile,
+    "mu.report": MuReportEnvelope,
+    "mu.decay": MuDecayEnvelope,
 }
 
 

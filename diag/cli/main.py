@@ -10,6 +10,7 @@ import diag
 from diag.cli.config import CONFIG_KEY, config, default_map
 from diag.cli.export import export
 from diag.cli.health import checks, health
+from diag.cli.mu import mu
 from diag.cli.options import examples, guarded
 from diag.cli.probe import probe
 
@@ -125,6 +126,7 @@ cli.add_command(checks)
 cli.add_command(probe)
 cli.add_command(config)
 cli.add_command(export)
+cli.add_command(mu)
 
 
 def main() -> None:
