@@ -17,15 +17,23 @@ FIXTURES = Path(__file__).parents[2] / "fixtures" / "mu"
 GOLDEN = FIXTURES / "golden"
 
 
-def report(*usage: Path, by: tuple[str, ...] = ("tenant",), bucket: str | None = None,
-           reservations: bool = False, **ingest: Any) -> dict[str, Any]:  # fmt: skip
+def report(
+    *usage: Path,
+    by: tuple[str, ...] = ("tenant",),
+    bucket: str | None = None,
+    reservations: bool = False,
+    **ingest: Any,
+) -> dict[str, Any]:
     """The envelope as JSON, minus the two fields that change run to run."""
     cal = calibration.load(FIXTURES / "calibration.yaml")
     opts = ReportOptions(
-        usage=usage, calibration_name="calibration.yaml", by=by, bucket=bucket,
+        usage=usage,
+        calibration_name="calibration.yaml",
+        by=by,
+        bucket=bucket,
         ingest=IngestOptions(**ingest),
         reservations=load_reservations(FIXTURES / "reservations.yaml") if reservations else None,
-    )  # fmt: skip
+    )
     doc = run(cal, opts).model_dump(mode="json")
     for key in ("collected_at", "duration_ms", "tool_version"):
         doc.pop(key)

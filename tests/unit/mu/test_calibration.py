@@ -14,6 +14,7 @@ from schemas.mu import CalibrationFile, Pair
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "mu"
 PAIR = "  - {model: m, hardware: h, a_in: 0.1, a_cached: 0.01, a_out: 0.5%s}\n"
+R = "reference: r\npairs:\n  - {model: m, hardware: h, "
 
 
 def _write(tmp_path: Path, text: str, name: str = "cal.yaml") -> Path:
@@ -35,15 +36,15 @@ def _write(tmp_path: Path, text: str, name: str = "cal.yaml") -> Path:
         ),
         ("reference: r\nextra: 1\npairs:\n" + PAIR % "", "extra: unknown key"),
         (
-            "reference: r\npairs:\n  - {model: m, hardware: h, a_in: -0.1, a_cached: 0, a_out: 1}\n",
+            R + "a_in: -0.1, a_cached: 0, a_out: 1}\n",
             "pairs[0] (m × h): a_in: Input should be greater than or equal to 0 (got -0.1)",
         ),
         (
-            "reference: r\npairs:\n  - {model: m, hardware: h, a_in: 0, a_cached: -1e-9, a_out: 1}\n",
+            R + "a_in: 0, a_cached: -1e-9, a_out: 1}\n",
             "pairs[0] (m × h): a_cached: Input should be greater than or equal to 0 (got '-1e-9')",
         ),
         (
-            "reference: r\npairs:\n  - {model: m, hardware: h, a_in: 0, a_cached: 0, a_out: .nan}\n",
+            R + "a_in: 0, a_cached: 0, a_out: .nan}\n",
             "pairs[0] (m × h): a_out: Input should be a finite number (got nan)",
         ),
         (
@@ -52,10 +53,11 @@ def _write(tmp_path: Path, text: str, name: str = "cal.yaml") -> Path:
         ),
         (
             "reference: r\npairs:\n" + PAIR % ", context: {threshold_tokens: 10, factor: 0.9}",
-            "pairs[0] (m × h): context.factor: Input should be greater than or equal to 1 (got 0.9)",
+            "pairs[0] (m × h): context.factor: "
+            "Input should be greater than or equal to 1 (got 0.9)",
         ),
         (
-            "reference: r\npairs:\n  - {model: m, hardware: h, a_in: 0, a_out: 1}\n",
+            R + "a_in: 0, a_out: 1}\n",
             "pairs[0] (m × h): a_cached: Field required",
         ),
         (
@@ -76,8 +78,10 @@ def test_bad_calibration_is_one_line_naming_file_pair_field(
     with pytest.raises(CalibrationError) as exc:
         calibration.load(path)
     assert str(exc.value) == f"calibration {path}: {message}"
-    res = CliRunner().invoke(cli, ["mu", "report", "--usage", str(FIXTURES / "requests.jsonl"),
-                                   "--calibration", str(path)])  # fmt: skip
+    res = CliRunner().invoke(
+        cli,
+        ["mu", "report", "--usage", str(FIXTURES / "requests.jsonl"), "--calibration", str(path)],
+    )
     assert res.exit_code == 2
     assert res.stdout == ""
     assert res.stderr == f"Error: calibration {path}: {message}\n"
@@ -85,8 +89,10 @@ def test_bad_calibration_is_one_line_naming_file_pair_field(
 
 @pytest.mark.parametrize("coef,ok", [(0.0, True), (1e-12, True), (-1e-12, False)])
 def test_coefficient_boundary(coef: float, ok: bool) -> None:
-    raw = {"reference": "r", "pairs": [{"model": "m", "hardware": "h", "a_in": coef,
-                                        "a_cached": coef, "a_out": coef}]}  # fmt: skip
+    raw = {
+        "reference": "r",
+        "pairs": [{"model": "m", "hardware": "h", "a_in": coef, "a_cached": coef, "a_out": coef}],
+    }
     if ok:
         assert calibration.parse(raw, "x").pairs[0].a_in == coef
     else:
@@ -112,8 +118,9 @@ def test_save_then_load_round_trips(tmp_path: Path, name: str) -> None:
 
 def test_merge_replaces_the_same_pair_and_keeps_others() -> None:
     old = calibration.load(FIXTURES / "calibration.yaml")
-    new = CalibrationFile(reference="x", pairs=[Pair(model="llama-8b", hardware="h100",
-                                                     a_in=1, a_cached=0, a_out=2)])  # fmt: skip
+    new = CalibrationFile(
+        reference="x", pairs=[Pair(model="llama-8b", hardware="h100", a_in=1, a_cached=0, a_out=2)]
+    )
     got = calibration.merged(old, new)
     assert [(p.model, p.hardware, p.a_in) for p in got.pairs] == [
         ("llama-70b", "h100", 0.001),

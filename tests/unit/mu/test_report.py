@@ -21,8 +21,13 @@ def test_jsonl_openai_usage_objects(request: pytest.FixtureRequest) -> None:
     check_golden(request, "requests_tenant_model_1h", got)
     d = got["data"]
     assert (d["rows_read"], d["rows_counted"], d["duplicates"]) == (11, 5, 1)
-    assert d["rejected"] == {"bad_json": 1, "cached_exceeds_prompt": 1, "missing_tokens": 1,
-                             "naive_timestamp": 1, "negative_tokens": 1}  # fmt: skip
+    assert d["rejected"] == {
+        "bad_json": 1,
+        "cached_exceeds_prompt": 1,
+        "missing_tokens": 1,
+        "naive_timestamp": 1,
+        "negative_tokens": 1,
+    }
 
 
 def test_reservations_and_unknown_tenants(request: pytest.FixtureRequest) -> None:
@@ -47,8 +52,9 @@ def test_csv_parquet_and_jsonl_agree(tmp_path: Path) -> None:
 def test_chunk_size_changes_nothing(chunk_rows: int) -> None:
     """Duplicates across chunk boundaries still count once; sums are the same."""
     whole = report(FIXTURES / "requests.jsonl", by=("tenant",), bucket="1h")
-    chunked = report(FIXTURES / "requests.jsonl", by=("tenant",), bucket="1h",
-                     chunk_rows=chunk_rows)  # fmt: skip
+    chunked = report(
+        FIXTURES / "requests.jsonl", by=("tenant",), bucket="1h", chunk_rows=chunk_rows
+    )
     assert chunked["data"] == whole["data"]
 
 
@@ -88,9 +94,20 @@ def test_vllm_counter_deltas_with_a_reset(request: pytest.FixtureRequest) -> Non
 )
 def test_timestamp_rule(tmp_path: Path, stamp: str, naive_tz: str | None, utc: str | None) -> None:
     f = tmp_path / "u.jsonl"
-    f.write_text(json.dumps({"request_id": "a", "timestamp": stamp, "tenant": "t",
-                             "model": "llama-8b", "node": "n", "hardware": "h100",
-                             "usage": {"prompt_tokens": 1, "completion_tokens": 1}}) + "\n")  # fmt: skip
+    f.write_text(
+        json.dumps(
+            {
+                "request_id": "a",
+                "timestamp": stamp,
+                "tenant": "t",
+                "model": "llama-8b",
+                "node": "n",
+                "hardware": "h100",
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+            }
+        )
+        + "\n"
+    )
     got = report(f, bucket="1h", naive_tz=naive_tz)["data"]
     assert [g["bucket"] for g in got["groups"]] == ([utc] if utc else [])
     assert got["window_start"] == utc
@@ -109,14 +126,29 @@ def test_timestamp_rule(tmp_path: Path, stamp: str, naive_tz: str | None, utc: s
         (None, 0, 1, "missing_tokens"),
     ],
 )
-def test_token_count_table(tmp_path: Path, prompt: object, cached: object, output: object,
-                           reason: str | None) -> None:  # fmt: skip
-    usage = {"prompt_tokens": prompt, "completion_tokens": output,
-             "prompt_tokens_details": {"cached_tokens": cached}}  # fmt: skip
+def test_token_count_table(
+    tmp_path: Path, prompt: object, cached: object, output: object, reason: str | None
+) -> None:
+    usage = {
+        "prompt_tokens": prompt,
+        "completion_tokens": output,
+        "prompt_tokens_details": {"cached_tokens": cached},
+    }
     f = tmp_path / "u.jsonl"
-    f.write_text(json.dumps({"request_id": "a", "timestamp": "2026-12-01T10:00:00Z",
-                             "tenant": "t", "model": "llama-8b", "node": "n",
-                             "hardware": "h100", "usage": usage}) + "\n")  # fmt: skip
+    f.write_text(
+        json.dumps(
+            {
+                "request_id": "a",
+                "timestamp": "2026-12-01T10:00:00Z",
+                "tenant": "t",
+                "model": "llama-8b",
+                "node": "n",
+                "hardware": "h100",
+                "usage": usage,
+            }
+        )
+        + "\n"
+    )
     got = report(f)["data"]
     assert got["rejected"] == ({reason: 1} if reason else {})
     assert got["rows_counted"] == (0 if reason else 1)
@@ -132,8 +164,18 @@ def test_token_count_table(tmp_path: Path, prompt: object, cached: object, outpu
     ],
 )
 def test_bad_options_are_one_line_exit_2(args: list[str], message: str | None) -> None:
-    res = CliRunner().invoke(cli, ["mu", "report", "--usage", str(FIXTURES / "requests.jsonl"),
-                                   "--calibration", str(FIXTURES / "calibration.yaml"), *args])  # fmt: skip
+    res = CliRunner().invoke(
+        cli,
+        [
+            "mu",
+            "report",
+            "--usage",
+            str(FIXTURES / "requests.jsonl"),
+            "--calibration",
+            str(FIXTURES / "calibration.yaml"),
+            *args,
+        ],
+    )
     assert res.exit_code == 2, res.output
     assert res.stdout == ""
     lines = res.stderr.splitlines()
@@ -153,8 +195,16 @@ def test_unknown_usage_format_names_the_file(tmp_path: Path) -> None:
 
 
 def test_cli_json_is_one_envelope_and_human_is_a_table() -> None:
-    base = ["mu", "report", "--usage", str(FIXTURES / "requests.jsonl"),
-            "--calibration", str(FIXTURES / "calibration.yaml"), "--by", "tenant"]  # fmt: skip
+    base = [
+        "mu",
+        "report",
+        "--usage",
+        str(FIXTURES / "requests.jsonl"),
+        "--calibration",
+        str(FIXTURES / "calibration.yaml"),
+        "--by",
+        "tenant",
+    ]
     res = CliRunner().invoke(cli, [*base, "--json"])
     assert res.exit_code == 0, res.output
     (line,) = res.stdout.splitlines()
@@ -171,10 +221,31 @@ def test_cli_json_is_one_envelope_and_human_is_a_table() -> None:
 
 def test_hostile_cell_is_escaped_on_the_terminal(tmp_path: Path) -> None:
     f = tmp_path / "u.jsonl"
-    f.write_text(json.dumps({"request_id": "a", "timestamp": "2026-12-01T10:00:00Z",
-                             "tenant": "evil\x1b[2J", "model": "llama-8b", "node": "n",
-                             "hardware": "h100", "usage": {"prompt_tokens": 1, "completion_tokens": 1}}) + "\n")  # fmt: skip
-    res = CliRunner().invoke(cli, ["mu", "report", "--usage", str(f), "--calibration",
-                                   str(FIXTURES / "calibration.yaml"), "--human"])  # fmt: skip
+    f.write_text(
+        json.dumps(
+            {
+                "request_id": "a",
+                "timestamp": "2026-12-01T10:00:00Z",
+                "tenant": "evil\x1b[2J",
+                "model": "llama-8b",
+                "node": "n",
+                "hardware": "h100",
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+            }
+        )
+        + "\n"
+    )
+    res = CliRunner().invoke(
+        cli,
+        [
+            "mu",
+            "report",
+            "--usage",
+            str(f),
+            "--calibration",
+            str(FIXTURES / "calibration.yaml"),
+            "--human",
+        ],
+    )
     assert "\x1b" not in res.stdout
     assert "evil\\x1b[2J" in res.stdout
