@@ -278,3 +278,112 @@ def mu_calibrate(
             f"{pair.provenance.r2_prefill}, decode {pair.provenance.r2_decode})"
         )
     )
+
+
+@mu.command(
+    "decay",
+    epilog=examples(
+        "diagctl mu decay --url http://10.0.0.7:8000 --model llama-8b --hardware h100 "
+        "--node gpu-7 --calibration mu.yaml",
+        "diagctl mu decay --probes probe-results.jsonl --hardware h100 --calibration mu.yaml "
+        "--threshold 0.7 --human",
+    ),
+)
+@click.option(
+    "--calibration",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Calibration file (YAML or JSON).",
+)
+@click.option("--url", help="Endpoint to time with a short sweep (needs --model and --node).")
+@click.option(
+    "--probes",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="JSONL of probe.result envelopes (decode timings) instead of a sweep.",
+)
+@click.option("--model", default="", help="Model served at --url.")
+@click.option("--node", default="", help="Node name of --url.")
+@click.option("--hardware", required=True, help="Hardware of the node(s).")
+@click.option(
+    "--threshold",
+    default=0.8,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Below this fraction of calibrated MU/s: warn.",
+)
+@click.option(
+    "--prompt-words",
+    default="32,128",
+    show_default=True,
+    callback=_int_list,
+    help="Prompt lengths of the --url sweep, in words.",
+)
+@click.option(
+    "--output-tokens",
+    default="16,64",
+    show_default=True,
+    callback=_int_list,
+    help="Output lengths of the --url sweep.",
+)
+@click.option("--repeat", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option("--api-key-env", default="", help="Env var holding the endpoint's bearer token.")
+@format_options
+@guarded
+def mu_decay(
+    calibration: Path,
+    url: str | None,
+    probes: Path | None,
+    model: str,
+    node: str,
+    hardware: str,
+    threshold: float,
+    prompt_words: tuple[int, ...],
+    output_tokens: tuple[int, ...],
+    repeat: int,
+    api_key_env: str,
+    human: bool | None,
+) -> None:
+    """Compare the MU/s a node delivers now with its calibration (gray-failure signal)."""
+    need_extra()
+    from diag.cli.mu_render import decay_table
+    from diag.exitcodes import PROBE_POLICY, exit_code
+    from lifecycle.accounting import calibration as cal_file
+    from lifecycle.accounting.decay import judge, probe_points
+
+    if (url is None) == (probes is None):
+        raise CliError("give exactly one of --url, --probes")
+    if url is not None and not (model and node):
+        raise CliError("--url needs --model and --node")
+    cal = cal_file.load(calibration)
+    pairs = cal_file.pair_index(cal)
+    if url is not None:
+        from lifecycle.accounting.sweep import SweepSpec, run_sweep
+
+        spec = SweepSpec(
+            url=url.rstrip("/"),
+            model=model,
+            prompt_words=prompt_words,
+            output_tokens=output_tokens,
+            repeat=repeat,
+            api_key_env=api_key_env,
+        )
+        series = {(node, model): run_sweep(spec)}
+    else:
+        assert probes is not None
+        series, skipped = probe_points(probes)
+        if skipped:
+            click.echo(
+                f"diagctl: {probes}: {skipped} lines were not usable probe results", err=True
+            )
+    envs = [
+        judge(n, m, hardware, pairs.get((m, hardware)), pts, str(calibration), threshold)
+        for (n, m), pts in sorted(series.items())
+    ]
+    if not envs:
+        raise CliError(f"{probes}: no probe.result envelope with two or more tokens")
+    if wants_human(human):
+        click.echo(decay_table(envs))
+    else:
+        for env in envs:
+            emit_json(env.model_dump_json())
+    sys.exit(int(exit_code(envs, policy=PROBE_POLICY)))

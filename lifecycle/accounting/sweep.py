@@ -94,21 +94,37 @@ def _target(spec: SweepSpec, prompt: str, out: int) -> ProbeTarget:
     )
 
 
+def unique_prompt(i: int, words: int) -> str:
+    """`words` words that start differently for every request `i`: engines with a prefix cache
+    (vLLM, SGLang, llama.cpp) would otherwise serve a repeated prompt from the cache and the
+    prefill would look free."""
+    head = "".join(chr(97 + (i // 26**k) % 26) for k in range(3))
+    return f"{head} " + WORD * max(words - 1, 0)
+
+
+def measure(spec: SweepSpec, prompt: str, out: int) -> Point | str:
+    """One streamed request, then its prompt counted (after, so the count cannot warm a cache
+    for the timed request): a Point, or why there is none."""
+    res = asyncio.run(probe(_target(spec, prompt, out), spec.deadline_s, 10.0))
+    tm = res.timings
+    if tm.error or tm.ttft_ms is None:
+        return tm.error or "no token streamed"
+    n = tm.usage_completion_tokens or tm.tokens
+    e2e_s = (tm.e2e_ms - (tm.connect_ms or 0)) / 1000
+    return Point(prompt_tokens(spec, prompt), n, tm.ttft_ms / 1000, e2e_s)
+
+
 def run_sweep(spec: SweepSpec, progress: Callable[[str], None] = lambda _: None) -> list[Point]:
     """Every prompt length × output length, `repeat` times, sequentially (concurrency 1)."""
     points: list[Point] = []
+    i = 0
     for words in spec.prompt_words:
-        prompt = WORD * words
-        ptoks = prompt_tokens(spec, prompt)
         for out in spec.output_tokens:
             for _ in range(spec.repeat):
-                res = asyncio.run(probe(_target(spec, prompt, out), spec.deadline_s, 10.0))
-                tm = res.timings
-                if tm.error or tm.ttft_ms is None:
-                    progress(f"prompt {ptoks} / output {out}: skipped: {tm.error or 'no token'}")
-                    continue
-                n = tm.usage_completion_tokens or tm.tokens
-                points.append(
-                    Point(ptoks, n, tm.ttft_ms / 1000, (tm.e2e_ms - (tm.connect_ms or 0)) / 1000)
-                )
+                got = measure(spec, unique_prompt(i, words), out)
+                i += 1
+                if isinstance(got, str):
+                    progress(f"prompt {words} words / output {out}: skipped: {got}")
+                else:
+                    points.append(got)
     return points
