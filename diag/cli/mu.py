@@ -387,3 +387,38 @@ def mu_decay(
         for env in envs:
             emit_json(env.model_dump_json())
     sys.exit(int(exit_code(envs, policy=PROBE_POLICY)))
+
+
+@mu.command(
+    "sql",
+    epilog=examples(
+        "diagctl mu sql --dialect duckdb --calibration mu.yaml --table usage --by tenant,model",
+        "diagctl mu sql --dialect spark --calibration mu.yaml --table lake.llm.usage --bucket 1h",
+        "diagctl mu sql --dialect trino --calibration mu.yaml --table hive.llm.usage "
+        "--by tenant --bucket 1d",
+    ),
+)
+@click.option("--dialect", required=True, type=click.Choice(["duckdb", "spark", "trino"]))
+@click.option(
+    "--calibration",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Calibration file (YAML or JSON): inlined as a VALUES table.",
+)
+@click.option(
+    "--table", default="usage", show_default=True, help="The usage table ([catalog.][schema.]name)."
+)
+@click.option("--by", default="tenant", show_default=True, help=BY_HELP)
+@click.option("--bucket", default=None, help="Time bucket, e.g. 15min, 1h, 1d [default: none].")
+@guarded
+def mu_sql(dialect: str, calibration: Path, table: str, by: str, bucket: str | None) -> None:
+    """Print `mu report`'s aggregation as SQL for a warehouse (DuckDB, Spark, Trino)."""
+    need_extra()
+    from lifecycle.accounting import calibration as cal_file
+    from lifecycle.accounting.report import bucket_seconds
+    from lifecycle.accounting.sqlgen import render
+
+    cal = cal_file.load(calibration)
+    keys = tuple(k.strip() for k in by.split(",") if k.strip())
+    secs = int(bucket_seconds(bucket)) if bucket else 0
+    click.echo(render(cal, dialect, table, keys, secs, str(calibration)), nl=False)  # type: ignore[arg-type]
