@@ -79,12 +79,18 @@ class Partials:
         )
         named = {c: (c, "sum") for c in SUMS}
         named.update(capacity=("capacity", "max"), ts_min=("ts", "min"), ts_max=("ts", "max"))
-        self.groups.append(m.groupby(self.node_keys, dropna=False).agg(**named).reset_index())
+        self.groups.append(
+            m.groupby(self.node_keys, dropna=False, observed=True).agg(**named).reset_index()
+        )
         un = m[m["unpriced_requests"] > 0]
         if not un.empty:
             cols = ["requests", "prompt_tokens", "output_tokens"]
-            self.unpriced.append(un.groupby(["model", "hardware"])[cols].sum().reset_index())
-        self.tenants.append(m.groupby(["tenant", "bucket"], dropna=False)["mu"].sum().reset_index())
+            self.unpriced.append(
+                un.groupby(["model", "hardware"], observed=True)[cols].sum().reset_index()
+            )
+        self.tenants.append(
+            m.groupby(["tenant", "bucket"], dropna=False, observed=True)["mu"].sum().reset_index()
+        )
 
 
 def combine(p: Partials) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -96,12 +102,12 @@ def combine(p: Partials) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     g = pd.concat(p.groups, ignore_index=True)
     named: dict[str, Any] = {c: (c, "sum") for c in SUMS}
     named.update(capacity=("capacity", "max"), ts_min=("ts_min", "min"), ts_max=("ts_max", "max"))
-    g = g.groupby(p.node_keys, dropna=False).agg(**named).reset_index()
+    g = g.groupby(p.node_keys, dropna=False, observed=True).agg(**named).reset_index()
     un = pd.concat(p.unpriced, ignore_index=True) if p.unpriced else pd.DataFrame()
     if not un.empty:
-        un = un.groupby(["model", "hardware"]).sum().reset_index()
+        un = un.groupby(["model", "hardware"], observed=True).sum().reset_index()
     t = pd.concat(p.tenants, ignore_index=True)
-    t = t.groupby(["tenant", "bucket"], dropna=False)["mu"].sum().reset_index()
+    t = t.groupby(["tenant", "bucket"], dropna=False, observed=True)["mu"].sum().reset_index()
     return g, un, t
 
 
@@ -118,7 +124,7 @@ def roll_up(g: pd.DataFrame, by: tuple[str, ...], seconds: float) -> pd.DataFram
         ts_min=("ts_min", "min"),
         ts_max=("ts_max", "max"),
     )
-    r = g.groupby([*by, "bucket"], dropna=False).agg(**named).reset_index()
+    r = g.groupby([*by, "bucket"], dropna=False, observed=True).agg(**named).reset_index()
     cap = r["capacity"] * seconds
     r["capacity_mu"] = np.where(r["cap_missing"] | (cap <= 0), np.nan, cap)
     r["utilisation"] = r["mu"] / r["capacity_mu"]

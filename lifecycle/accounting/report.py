@@ -93,7 +93,7 @@ def _tenants(t: pd.DataFrame, secs: float, opts: ReportOptions) -> list[TenantUs
         else {}
     )
     out = []
-    for tenant, part in t.groupby("tenant", sort=True):
+    for tenant, part in t.groupby("tenant", sort=True, observed=True):
         peak = float(part["mu"].max()) / secs if secs > 0 else None
         out.append(
             TenantUsage(

@@ -9,6 +9,7 @@ that zone (daylight-saving changes) is rejected as `bad_timestamp`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from diag.errors import UsageError
@@ -19,16 +20,18 @@ if TYPE_CHECKING:
 AWARE = r"(?:[Zz]|[+-]\d{2}:?\d{2})$"
 
 
+Mark = Callable[[Any, str], None]
+
+
 def parse_timestamps(
-    raw: pd.Series[Any] | None, index: pd.Index[Any], naive_tz: str | None, bad: pd.Series[Any]
-) -> tuple[pd.Series[Any], pd.Series[Any]]:
-    """(UTC timestamps, updated reasons): NaT where the row is rejected."""
+    raw: pd.Series[Any] | None, index: pd.Index[Any], naive_tz: str | None, mark: Mark
+) -> pd.Series[Any]:
+    """UTC timestamps; rows rejected for their timestamp are marked (and NaT)."""
     import pandas as pd
 
     if raw is None:
-        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]"), bad.mask(
-            bad.eq(""), "missing_timestamp"
-        )
+        mark(pd.Series(True, index=index), "missing_timestamp")
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
         ts = raw.dt.tz_convert("UTC")
         naive = pd.Series(False, index=index)
@@ -44,14 +47,14 @@ def parse_timestamps(
         if naive.any():
             local = pd.to_datetime(text.where(naive), errors="coerce", format="ISO8601")
             ts = ts.where(~naive, _localise(local, naive_tz))
+    mark(raw.isna(), "missing_timestamp")
     if naive.any() and naive_tz is None:
-        bad = bad.mask(bad.eq("") & naive & raw.notna(), "naive_timestamp")
+        mark(naive, "naive_timestamp")
     elif naive.any() and pd.api.types.is_datetime64_dtype(ts.dtype):
         ts = _localise(ts, naive_tz)
     ts = pd.to_datetime(ts, utc=True, errors="coerce")
-    bad = bad.mask(bad.eq("") & raw.isna(), "missing_timestamp")
-    bad = bad.mask(bad.eq("") & ts.isna(), "bad_timestamp")
-    return ts.astype("datetime64[ns, UTC]"), bad
+    mark(ts.isna(), "bad_timestamp")
+    return ts.astype("datetime64[ns, UTC]")
 
 
 def _localise(local: pd.Series[Any], naive_tz: str | None) -> pd.Series[Any]:

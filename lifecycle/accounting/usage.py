@@ -27,7 +27,6 @@ from lifecycle.accounting import counters
 from lifecycle.accounting.timestamps import parse_timestamps
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
 TOKENS = ("prompt_tokens", "cached_tokens", "output_tokens")
@@ -48,6 +47,37 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "output_tokens": ("completion_tokens", "usage.completion_tokens", "output_tokens"),
 }
+# Why a row is rejected: its code in the per-row array of `Reasons`; 0 is a good row.
+REASONS = ("", "bad_json", "missing_timestamp", "naive_timestamp", "bad_timestamp",
+           "missing_model", "missing_hardware", "missing_tokens", "bad_tokens",
+           "negative_tokens", "cached_exceeds_prompt")  # fmt: skip
+
+
+class Reasons:
+    """The first reason each row is rejected for (numpy int8 codes: fast on 10M rows)."""
+
+    def __init__(self, n: int) -> None:
+        import numpy as np
+
+        self.code = np.zeros(n, np.int8)
+
+    def mark(self, mask: Any, reason: str) -> None:
+        import numpy as np
+
+        m = np.asarray(mask, dtype=bool)
+        self.code[(self.code == 0) & m] = REASONS.index(reason)
+
+    @property
+    def good(self) -> Any:
+        return self.code == 0
+
+    def counts(self) -> dict[str, int]:
+        import numpy as np
+
+        values, n = np.unique(self.code[self.code > 0], return_counts=True)
+        return {REASONS[int(v)]: int(c) for v, c in zip(values, n, strict=True)}
+
+
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
 
@@ -128,9 +158,9 @@ def _column(df: pd.DataFrame, name: str) -> pd.Series[Any] | None:
     return None
 
 
-def _tokens(df: pd.DataFrame, out: pd.DataFrame, bad: pd.Series[Any]) -> pd.Series[Any]:
+def _tokens(df: pd.DataFrame, out: pd.DataFrame, bad: Reasons) -> None:
     """Token columns as int64 in `out`; marks what is missing, non-integer, negative, or
-    cached > prompt in the returned reason column (first reason wins)."""
+    cached > prompt (first reason wins)."""
     import numpy as np
     import pandas as pd
 
@@ -140,16 +170,18 @@ def _tokens(df: pd.DataFrame, out: pd.DataFrame, bad: pd.Series[Any]) -> pd.Seri
             raw = pd.Series(0 if name == "cached_tokens" else np.nan, index=df.index)
         elif name == "cached_tokens":  # OpenAI omits prompt_tokens_details when nothing was cached
             raw = raw.fillna(0)
+        if pd.api.types.is_integer_dtype(raw.dtype):  # typed input (Parquet): nothing to parse
+            bad.mark(raw.to_numpy() < 0, "negative_tokens")
+            out[name] = raw.clip(lower=0).astype("int64")
+            continue
         num = pd.to_numeric(raw, errors="coerce")
-        bad = bad.mask(bad.eq("") & raw.isna(), "missing_tokens")
-        bad = bad.mask(bad.eq("") & num.isna(), "bad_tokens")
-        bad = bad.mask(bad.eq("") & (num % 1).ne(0) & num.notna(), "bad_tokens")
-        bad = bad.mask(bad.eq("") & num.lt(0), "negative_tokens")
+        bad.mark(raw.isna(), "missing_tokens")
+        bad.mark(num.isna() | ((num % 1).ne(0) & num.notna()), "bad_tokens")
+        bad.mark(num.lt(0), "negative_tokens")
         out[name] = num.fillna(0).clip(lower=0).astype("int64")
-    bad = bad.mask(
-        bad.eq("") & out["cached_tokens"].gt(out["prompt_tokens"]), "cached_exceeds_prompt"
+    bad.mark(
+        out["cached_tokens"].to_numpy() > out["prompt_tokens"].to_numpy(), "cached_exceeds_prompt"
     )
-    return bad
 
 
 def normalise(
@@ -166,23 +198,33 @@ def normalise(
         if df.empty:
             return empty_frame()
     out = pd.DataFrame(index=df.index)
-    bad = pd.Series("", index=df.index, dtype=object)
-    ts = _column(df, "timestamp")
-    out["ts"], bad = parse_timestamps(ts, df.index, opts.naive_tz, bad)
+    bad = Reasons(len(df))
+    out["ts"] = parse_timestamps(_column(df, "timestamp"), df.index, opts.naive_tz, bad.mark)
     for name in TEXT:
         col = _column(df, name)
-        out[name] = "" if col is None else col.fillna("").astype(str)
+        out[name] = "" if col is None else _text(col)
     if opts.default_hardware:
         out["hardware"] = out["hardware"].mask(out["hardware"].eq(""), opts.default_hardware)
-    bad = bad.mask(bad.eq("") & out["model"].eq(""), "missing_model")
-    bad = bad.mask(bad.eq("") & out["hardware"].eq(""), "missing_hardware")
-    bad = _tokens(df, out, bad)
+    bad.mark(out["model"].eq(""), "missing_model")
+    bad.mark(out["hardware"].eq(""), "missing_hardware")
+    _tokens(df, out, bad)
     out["requests"] = df["requests"].astype("int64") if "requests" in df.columns else 1
     ids = _column(df, "request_id")
-    keep = bad.eq("")
-    stats.rejected.update({str(k): int(v) for k, v in bad[~keep].value_counts().items()})
+    keep = bad.good
+    stats.rejected.update(bad.counts())
     out, ids = out[keep], (ids[keep] if ids is not None else None)
     return _dedup(out, ids, stats)
+
+
+def _text(col: pd.Series[Any]) -> pd.Series[Any]:
+    """A text column with "" for missing values; categoricals (Parquet dictionaries) stay
+    categorical, which groups and merges much faster than Python strings."""
+    import pandas as pd
+
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.cat.add_categories([""]) if "" not in col.cat.categories else col
+        return col.fillna("").cat.rename_categories(lambda c: str(c))
+    return col.fillna("").astype(str)
 
 
 def _dedup(out: pd.DataFrame, ids: pd.Series[Any] | None, stats: IngestStats) -> pd.DataFrame:
@@ -195,17 +237,37 @@ def _dedup(out: pd.DataFrame, ids: pd.Series[Any] | None, stats: IngestStats) ->
 
     if ids is None:
         return out
-    has = ids.notna() & ids.astype(str).ne("")
-    h = pd.util.hash_pandas_object(ids[has].astype(str), index=False).to_numpy(np.uint64)
-    first = ~pd.Series(h).duplicated().to_numpy()
-    seen: np.ndarray[Any, np.dtype[np.uint64]] = (
-        stats.seen if stats.seen is not None else np.empty(0, np.uint64)
-    )
-    new = first & ~np.isin(h, seen, assume_unique=False)
+    text = ids.astype(str)
+    has = ids.notna().to_numpy() & (text != "").to_numpy()
+    h = pd.util.hash_pandas_object(text[has], index=False).to_numpy(np.uint64)
+    seen = stats.seen if stats.seen is not None else np.empty(0, np.uint64)
+    new = _first_occurrence(h) & ~_in_sorted(seen, h)
     stats.duplicates += int((~new).sum())
-    stats.seen = np.union1d(seen, h[new])
+    # both sorted: a stable sort of the two runs is a linear merge
+    stats.seen = np.sort(np.concatenate([seen, np.sort(h[new])]), kind="stable")
     drop = ids[has].index[~new]
     return out.drop(index=drop)
+
+
+def _first_occurrence(h: Any) -> Any:
+    """True at the first position of each value of `h` (sorting, not hashing: fast in numpy)."""
+    import numpy as np
+
+    first = np.zeros(len(h), bool)
+    if len(h):
+        order = np.argsort(h, kind="stable")
+        hs = h[order]
+        first[order[np.r_[True, hs[1:] != hs[:-1]]]] = True
+    return first
+
+
+def _in_sorted(seen: Any, h: Any) -> Any:
+    import numpy as np
+
+    if not len(seen):
+        return np.zeros(len(h), bool)
+    at = np.minimum(np.searchsorted(seen, h), len(seen) - 1)
+    return seen[at] == h
 
 
 def empty_frame() -> pd.DataFrame:
