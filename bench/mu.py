@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -134,7 +135,9 @@ def child(kind: str, path: Path, limit: int) -> None:
         else run_loop(path, limit)
     )
     out["seconds"] = time.perf_counter() - t0
-    out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    out["cpu_s"] = use.ru_utime + use.ru_stime  # every thread; imports included
+    out["peak_mib"] = use.ru_maxrss / 1024
     print(json.dumps(out))
 
 
@@ -166,18 +169,23 @@ def main() -> None:
             f"in {time.perf_counter() - t0:.1f} s"
         )
         res = {k: measure(k, path, a.loop_rows) for k in ("report", "duckdb", "loop")}
-    anchor = res["duckdb"]["rows"] / res["duckdb"]["seconds"]
+    anchor = res["duckdb"]["rows"] / res["duckdb"]["cpu_s"]
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall time is shared)")
     for kind, r in res.items():
-        rate = r["rows"] / r["seconds"]
+        rate = r["rows"] / r["cpu_s"]
         print(
-            f"{kind:<7} {r['rows']:>12,.0f} rows  {r['seconds']:7.1f} s  {rate:>12,.0f} rows/s "
-            f"({rate / anchor:.2f}x duckdb)  peak {r['peak_mib']:,.0f} MiB  MU {r['mu']:,.1f}"
+            f"{kind:<7} {r['rows']:>12,.0f} rows  wall {r['seconds']:6.1f} s  "
+            f"CPU {r['cpu_s']:6.1f} s  {rate:>10,.0f} rows/CPU-s ({rate / anchor:.2f}x duckdb)  "
+            f"peak {r['peak_mib']:,.0f} MiB  MU {r['mu']:,.1f}"
         )
-    ok = res["report"]["seconds"] < 30 * a.rows / 1e7 and res["report"]["peak_mib"] < 2048
-    print(
-        f"target mu report ({a.rows:,} rows in < {30 * a.rows / 1e7:g} s, peak < 2 GiB): "
-        f"{'met' if ok else 'MISSED'}"
-    )
+    budget = 30 * a.rows / 1e7
+    rep = res["report"]
+    for what, secs in (("wall", rep["seconds"]), ("CPU", rep["cpu_s"])):
+        ok = secs < budget and rep["peak_mib"] < 2048
+        print(
+            f"target mu report ({a.rows:,} rows < {budget:g} s {what}, peak < 2 GiB): "
+            f"{'met' if ok else 'MISSED'}"
+        )
 
 
 if __name__ == "__main__":

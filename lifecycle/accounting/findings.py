@@ -95,7 +95,8 @@ def _tenants(data: MuReportData, res: ReservationsFile | None) -> list[Finding]:
 
 
 def _spikes(data: MuReportData, factor: float, min_buckets: int) -> list[Finding]:
-    """A bucket whose MU exceeds `factor` × the median bucket of its series (same keys)."""
+    """A bucket whose MU exceeds `factor` × the median bucket of its series (same keys); the
+    1e-9 keeps float rounding (0.15 × 6 vs 3 × 0.3) from making equality a spike."""
     if data.bucket is None:
         return []
     series: dict[tuple[tuple[str, str], ...], list[MuGroup]] = defaultdict(list)
@@ -119,7 +120,7 @@ def _spikes(data: MuReportData, factor: float, min_buckets: int) -> list[Finding
                 threshold_source=f"--spike-factor {factor:g} × median of {len(groups)} buckets",
             )
             for g in groups
-            if median > 0 and g.mu > factor * median
+            if median > 0 and g.mu > factor * median * (1 + 1e-9)
         ]
     return out
 
