@@ -36,16 +36,29 @@ def pair_frame(cal: CalibrationFile) -> pd.DataFrame:
 
 
 def price(df: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
-    """`mu` per row (NaN where the model × hardware pair has no calibration) and `capacity`."""
+    """`mu` per row (NaN where the model × hardware pair has no calibration) and `capacity`.
+
+    One boolean mask per calibrated pair instead of a join: calibrations hold tens of pairs,
+    and comparing categorical columns is a comparison of small integer codes."""
     import numpy as np
 
-    m = df.merge(pairs, on=["model", "hardware"], how="left", validate="many_to_one")
-    uncached = m["prompt_tokens"] - m["cached_tokens"]
-    mu = m["a_in"] * uncached + m["a_cached"] * m["cached_tokens"] + m["a_out"] * m["output_tokens"]
-    factor = np.where(m["prompt_tokens"] > m["ctx_threshold"], m["ctx_factor"], 1.0)
-    m["mu"] = mu * factor
-    m["unpriced_requests"] = np.where(m["a_in"].isna(), m["requests"], 0)
-    return m
+    cols = ("a_in", "a_cached", "a_out", "ctx_threshold", "ctx_factor", "capacity")
+    coef = {c: np.full(len(df), np.nan) for c in cols}
+    model, hardware = df["model"], df["hardware"]
+    for pair in pairs.to_dict("records"):
+        mask = ((model == pair["model"]) & (hardware == pair["hardware"])).to_numpy()
+        for name in cols:
+            coef[name][mask] = np.nan if pair[name] is None else pair[name]
+    p, c, o = (
+        df[k].to_numpy(np.float64) for k in ("prompt_tokens", "cached_tokens", "output_tokens")
+    )
+    mu = coef["a_in"] * (p - c) + coef["a_cached"] * c + coef["a_out"] * o
+    factor = np.where(p > coef["ctx_threshold"], coef["ctx_factor"], 1.0)
+    return df.assign(
+        mu=mu * factor,
+        capacity=coef["capacity"],
+        unpriced_requests=np.where(np.isnan(coef["a_in"]), df["requests"].to_numpy(), 0),
+    )
 
 
 @dataclass

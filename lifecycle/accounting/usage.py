@@ -239,7 +239,8 @@ def _dedup(out: pd.DataFrame, ids: pd.Series[Any] | None, stats: IngestStats) ->
         return out
     text = ids.astype(str)
     has = ids.notna().to_numpy() & (text != "").to_numpy()
-    h = pd.util.hash_pandas_object(text[has], index=False).to_numpy(np.uint64)
+    # categorize=False: ids are mostly unique, factorizing them first only costs time
+    h = pd.util.hash_pandas_object(text[has], index=False, categorize=False).to_numpy(np.uint64)
     seen = stats.seen if stats.seen is not None else np.empty(0, np.uint64)
     new = _first_occurrence(h) & ~_in_sorted(seen, h)
     stats.duplicates += int((~new).sum())
