@@ -251,14 +251,16 @@ def _dedup(out: pd.DataFrame, ids: pd.Series[Any] | None, stats: IngestStats) ->
 
 
 def _first_occurrence(h: Any) -> Any:
-    """True at the first position of each value of `h` (sorting, not hashing: fast in numpy)."""
+    """True at the first position of each value of `h`: sort, then the smallest position in
+    each run of equal values (sorting is faster than hashing in numpy)."""
     import numpy as np
 
     first = np.zeros(len(h), bool)
     if len(h):
-        order = np.argsort(h, kind="stable")
+        order = np.argsort(h)
         hs = h[order]
-        first[order[np.r_[True, hs[1:] != hs[:-1]]]] = True
+        starts = np.flatnonzero(np.r_[True, hs[1:] != hs[:-1]])
+        first[np.minimum.reduceat(order, starts)] = True
     return first
 
 

@@ -249,3 +249,28 @@ def test_hostile_cell_is_escaped_on_the_terminal(tmp_path: Path) -> None:
     )
     assert "\x1b" not in res.stdout
     assert "evil\\x1b[2J" in res.stdout
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 2, 1000])
+def test_the_first_row_read_of_a_duplicate_id_counts(tmp_path: Path, chunk_rows: int) -> None:
+    f = tmp_path / "u.jsonl"
+    rows = [("b", 7), ("a", 1), ("b", 2), ("a", 3), ("c", 5), ("a", 4)]
+    f.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "request_id": rid,
+                    "timestamp": "2026-12-01T10:00:00Z",
+                    "tenant": "t",
+                    "model": "llama-8b",
+                    "node": "n",
+                    "hardware": "h100",
+                    "usage": {"prompt_tokens": p, "completion_tokens": 0},
+                }
+            )
+            + "\n"
+            for rid, p in rows
+        )
+    )
+    got = report(f, chunk_rows=chunk_rows)["data"]
+    assert (got["duplicates"], got["groups"][0]["input_tokens"]) == (3, 7 + 1 + 5)
