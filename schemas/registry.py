@@ -12,6 +12,7 @@ from schemas.config import ConfigFile
 from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.health import HealthEnvelope, RunSummary
 from schemas.health_act import ActConfig
+from schemas.mu import CalibrationFile, MuDecayEnvelope, MuReportEnvelope, ReservationsFile
 from schemas.payload import PayloadOutput
 from schemas.policy import PolicyFile
 from schemas.probe import AuditEnvelope, AuditRecord, ProbeEnvelope, StateFile, TargetsFile
@@ -44,6 +45,10 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "cmdb.netbox": NetboxPayload,
     "cmdb.audit_record": PushAudit,
     "health.act_config": ActConfig,
+    "mu.calibration": CalibrationFile,
+    "mu.reservations": ReservationsFile,
+    "mu.report": MuReportEnvelope,
+    "mu.decay": MuDecayEnvelope,
 }
 
 

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "bundle": "diag.cli.bundle:bundle",
     "reset-reason": "diag.cli.reset:reset_reason",
     "report": "diag.cli.report:report",
+    "mu": "diag.cli.mu:mu",
 }
 
 GLOBAL_FLAGS = ("--debug",)
