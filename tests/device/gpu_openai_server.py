@@ -99,6 +99,28 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
 
+    def _whole(self, chat: bool, prompt: str, n: int) -> None:
+        """A non-streamed answer with its `usage` (what clients use to count prompt tokens)."""
+        with LOCK:
+            text = "".join(tokens(self.model, prompt, n))
+        choice: dict[str, object] = {"index": 0, "finish_reason": "length"}
+        if chat:
+            choice["message"] = {"role": "assistant", "content": text}
+        else:
+            choice["text"] = text
+        p = max(len(prompt), 1)
+        usage = {"prompt_tokens": p, "completion_tokens": len(text), "total_tokens": p + len(text)}
+        kind = "chat.completion" if chat else "text_completion"
+        doc = {
+            "id": f"cmpl-{time.monotonic_ns()}",
+            "object": kind,
+            "created": int(time.time()),
+            "model": MODEL,
+            "choices": [choice],
+            "usage": usage,
+        }
+        self._send_json(200, doc)
+
     def do_POST(self) -> None:
         chat = self.path == "/v1/chat/completions"
         if self.path not in ("/v1/completions", "/v1/chat/completions"):
@@ -108,6 +130,9 @@ class Handler(BaseHTTPRequestHandler):
         prompt = req["messages"][-1]["content"] if chat else req.get("prompt", "")
         n = int(req.get("max_tokens", 16))
         usage_wanted = bool((req.get("stream_options") or {}).get("include_usage"))
+        if not req.get("stream"):
+            self._whole(chat, prompt, n)
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
