@@ -8,10 +8,15 @@ set -uo pipefail
 OUT=${OUT:-/tmp/h200-out}; W=/tmp/h200; rm -rf "$W"; mkdir -p "$W" "$OUT"
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
   --target /tmp/site .whl/*.whl || exit 1
-export PYTHONPATH=/tmp/site PYTHONUNBUFFERED=1 PYDANTIC_DISABLE_PLUGINS=1
-# A venv over the image's python3 (torch, numpy, pandas...) with diagctl installed editable.
-python3 -m venv --system-site-packages /tmp/v || exit 1
-/tmp/v/bin/pip install -q --no-index --no-deps --no-build-isolation -e . || exit 1
+export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1 PYDANTIC_DISABLE_PLUGINS=1
+# The image's python3 is itself a venv (torch, numpy, pandas, click...): a venv made from it
+# would not see those, so `diagctl` is a two-line launcher over it, like the console script.
+mkdir -p /tmp/v/bin
+printf '#!%s
+from diag.cli import main
+main()
+' "$(command -v python3)" > /tmp/v/bin/diagctl
+chmod +x /tmp/v/bin/diagctl
 export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
 D=/tmp/v/bin/diagctl
 NG=$(nvidia-smi -L | grep -c '^GPU ')
