@@ -2,7 +2,9 @@
 # Called by bench/device/h200.sh with the work directory and the GPU count. Each step is
 # bounded by `timeout`; a failing step is logged and the next one runs.
 W=$1; NG=$2; D=/tmp/v/bin/diagctl
+ONLY=${ONLY:-}  # ONLY=mu: the Model-Unit steps alone
 step() { echo; echo "== $* ($(date +%T))"; }
+if [ -z "$ONLY" ]; then
 step speed: health --local, --help, version next to python3 -c pass and the stand-in
 timeout 120 python3 bench/health_local.py --runs 15 --diagctl "$D"
 step speed: reset-reason --local next to its stand-in
@@ -13,23 +15,24 @@ head -c 2000 "$W/bundle.jsonl"; echo
 step reset-reason --local
 timeout 60 "$D" reset-reason --local --json --out "$W/reset" > "$W/reset.jsonl"; echo "exit $?"
 head -c 3000 "$W/reset.jsonl"; echo
-step mu: GPU token server, 1B-parameter Llama, bf16
-python3 tests/device/gpu_openai_server.py --port 8090 --size 1b > "$W/server.log" 2>&1 &
+fi
+step mu: GPU token server, 8B-parameter Llama shape, bf16, random weights
+python3 tests/device/gpu_openai_server.py --port 8090 --size 8b > "$W/server.log" 2>&1 &
 SRV=$!
 GET='import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())'
-for _ in $(seq 1 120); do python3 -c "$GET" http://127.0.0.1:8090/v1/models >/dev/null 2>&1 && break; sleep 1; done
+for _ in $(seq 1 240); do python3 -c "$GET" http://127.0.0.1:8090/v1/models >/dev/null 2>&1 && break; sleep 1; done
 python3 -c "$GET" http://127.0.0.1:8090/version
 step mu calibrate
-timeout 240 "$D" mu calibrate --url http://127.0.0.1:8090 --model llama-1b-random \
-  --hardware h200 --reference h200 --prompt-words 16,128,512,1536 --output-tokens 8,64,192 \
+timeout 240 "$D" mu calibrate --url http://127.0.0.1:8090 --model llama-8b-random \
+  --hardware h200 --reference h200 --prompt-words 256,1024,4096,8192 --output-tokens 8,48,128 \
   --repeat 2 --out "$W/mu-h200.yaml"; echo "exit $?"
 cat "$W/mu-h200.yaml"
 step mu decay against the same endpoint
-timeout 120 "$D" mu decay --url http://127.0.0.1:8090 --model llama-1b-random --hardware h200 \
+timeout 120 "$D" mu decay --url http://127.0.0.1:8090 --model llama-8b-random --hardware h200 \
   --node dev-h200 --calibration "$W/mu-h200.yaml" --json > "$W/mu-decay.jsonl"; echo "exit $?"
 head -c 1500 "$W/mu-decay.jsonl"; echo
 kill $SRV; wait $SRV 2>/dev/null
-if [ "$NG" -ge 2 ]; then
+if [ "$NG" -ge 2 ] && [ -z "$ONLY" ]; then
   step health under NCCL all-reduce load on $NG GPUs
   nvidia-smi nvlink -e > "$W/nvlink-e-before.txt" 2>&1
   timeout 150 python3 bench/device/nccl_load.py --seconds 60 > "$W/nccl.log" 2>&1 &

@@ -9,9 +9,10 @@ built by `transformers` with random weights (no download) and run greedily on CU
 The vocabulary is printable ASCII (token id = code point), so no tokenizer is needed.
 Not part of the test suite (CI has no GPU); see docs/benchmarks.md, "Token probe on a real GPU".
 
-`--size 1b` builds a ~1.1B-parameter Llama (hidden 2048, 16 layers, bf16) instead of the tiny
-default, so prefill and decode cost what a small production model costs; that is the size
-`diagctl mu calibrate` was run against (docs/model-units.md). A request with
+`--size 1b` / `--size 8b` build a ~1.1B / ~8B-parameter Llama (bf16; the 8B one shaped like
+Llama-3-8B: hidden 4096, 32 layers, 8 KV heads) instead of the tiny default, so prefill and
+decode cost what a production model costs; the 8B one is what `diagctl mu calibrate` was run
+against on the H200 (docs/model-units.md). A request with
 `stream_options: {"include_usage": true}` gets a final chunk with the OpenAI `usage` object
 (one token per prompt character), as vLLM sends it.
 
@@ -53,9 +54,12 @@ SIZES = {
 
 def build_model(size: str = "tiny") -> LlamaForCausalLM:
     torch.manual_seed(0)
-    cfg = LlamaConfig(vocab_size=128, max_position_embeddings=8192, **SIZES[size])
+    cfg = LlamaConfig(vocab_size=128, max_position_embeddings=32768, **SIZES[size])
     dtype = torch.float16 if size == "tiny" else torch.bfloat16
-    return LlamaForCausalLM(cfg).to("cuda", dtype=dtype).eval()
+    torch.set_default_dtype(dtype)
+    with torch.device("cuda"):  # random weights made on the GPU: an 8B model in seconds
+        model = LlamaForCausalLM(cfg)
+    return model.eval()
 
 
 def tokens(model: LlamaForCausalLM, prompt: str, max_tokens: int):  # type: ignore[no-untyped-def]
@@ -187,7 +191,7 @@ def main() -> None:
     ap.add_argument("--size", choices=sorted(SIZES), default="tiny")
     args = ap.parse_args()
     global MODEL
-    MODEL = "tiny-gpu" if args.size == "tiny" else "llama-1b-random"
+    MODEL = "tiny-gpu" if args.size == "tiny" else f"llama-{args.size}-random"
     Handler.model = build_model(args.size)
     list(tokens(Handler.model, "warm up", 4))
     ThreadingHTTPServer((args.host, args.port), Handler).serve_forever()
