@@ -49,6 +49,13 @@ SIZES = {
         "num_attention_heads": 16,
         "num_key_value_heads": 16,
     },
+    "8b": {
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_hidden_layers": 32,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 8,
+    },
 }
 
 
