@@ -6,6 +6,7 @@ import json
 
 from pydantic import BaseModel
 
+from schemas.airgap import BundleManifest, CloudInitValues
 from schemas.config import ConfigFile
 from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.health import HealthEnvelope, RunSummary
@@ -26,6 +27,8 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "probe.targets": TargetsFile,
     "probe.state": StateFile,
     "config": ConfigFile,
+    "airgap.manifest": BundleManifest,
+    "airgap.values": CloudInitValues,
 }
 
 

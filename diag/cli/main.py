@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 import diag
+from diag.cli.airgap import airgap
 from diag.cli.config import CONFIG_KEY, config, default_map
 from diag.cli.export import export
 from diag.cli.health import checks, health
@@ -125,6 +126,7 @@ cli.add_command(checks)
 cli.add_command(probe)
 cli.add_command(config)
 cli.add_command(export)
+cli.add_command(airgap)
 
 
 def main() -> None:
