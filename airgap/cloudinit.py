@@ -4,7 +4,8 @@ and `templates/user-data.yaml.j2`.
 Every value reaches the YAML through the `q` filter (a JSON string, which YAML reads as a
 double-quoted scalar), and every shell word through `shlex.quote`: a value cannot add keys or
 commands. cloud-init runs `bootcmd` on every boot before `write_files`, and `runcmd` once, at
-the end of the first boot (after `packages`).
+the end of the first boot (after `packages`), without stopping at a failed command: the bundle
+download, its check, the install and the registration are therefore one `set -e` chain.
 """
 
 from __future__ import annotations
@@ -52,10 +53,17 @@ def context(values: CloudInitValues, name: str) -> dict[str, Any]:
         known = ", ".join(sorted(values.classes))
         raise UsageError(f"--class {name!r}: not in the values file (classes: {known})")
     b = values.bundle
-    install = (
-        f"{BUNDLE_DIR}/*/install.sh --expect-sha256 {shlex.quote(b.sums_sha256)} "
-        "--prefix /opt/diagctl --bin-dir /usr/local/bin"
-    )
+    q = shlex.quote
+    steps = [
+        "set -e",
+        f"mkdir -p {BUNDLE_DIR}",
+        f"curl -fsS --retry 5 -o {ARCHIVE} {q(b.url)}",
+        f"echo {q(b.sha256 + '  ' + ARCHIVE)} | sha256sum -c -",
+        f"tar -xzf {ARCHIVE} -C {BUNDLE_DIR}",
+        f"{BUNDLE_DIR}/diagctl-*-airgap/install.sh --expect-sha256 {b.sums_sha256} "
+        "--prefix /opt/diagctl --bin-dir /usr/local/bin",
+        " ".join(q(w) for w in ["env", f"DIAGCTL_NODE_CLASS={name}", *node.register_hook]),
+    ]
     return {
         "name": name,
         "node": node,
@@ -70,13 +78,17 @@ def context(values: CloudInitValues, name: str) -> dict[str, Any]:
         "fwupd": m.fwupd_remote(values.mirrors.fwupd),
         "policy": _dump(node.policy),
         "config": _dump(node.config),
-        "verify_archive": f"echo {shlex.quote(b.sha256 + '  ' + ARCHIVE)} | sha256sum -c -",
-        "install": install,
+        "install": "; ".join(steps),
     }
 
 
-def render(values: CloudInitValues, name: str) -> str:
-    """The user-data text; it is parsed back as YAML before it is returned."""
+def template_text() -> str:
+    return (files("airgap") / "templates" / "user-data.yaml.j2").read_text(encoding="utf-8")
+
+
+def render(values: CloudInitValues, name: str, source: str | None = None) -> str:
+    """The user-data text (from `source`, a template text, else the shipped template); it is
+    parsed back as YAML before it is returned."""
     import jinja2
 
     env = jinja2.Environment(
@@ -87,7 +99,6 @@ def render(values: CloudInitValues, name: str) -> str:
         lstrip_blocks=True,
     )
     env.filters["q"] = _q
-    source = (files("airgap") / "templates" / "user-data.yaml.j2").read_text(encoding="utf-8")
-    text = env.from_string(source).render(context(values, name))
+    text = env.from_string(source or template_text()).render(context(values, name))
     yaml.safe_load(text)  # a template bug fails here, not on a node at first boot
     return text
