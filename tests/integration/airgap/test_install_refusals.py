@@ -168,9 +168,9 @@ def test_second_install_at_once(tree: Path) -> None:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         line = _refused(tree, b)
     opt = tree / "opt"
-    assert (
-        line
-        == f"install.sh: refused: another install.sh is running on {opt} (it holds {opt}/.install.lock)"
+    assert line == (
+        f"install.sh: refused: another install.sh is running on {opt} "
+        f"(it holds {opt}/.install.lock)"
     )
 
 
