@@ -7,8 +7,11 @@ cd "$(dirname "$0")/.."
 
 # gcc/libc6-dev: the NVML stub library (tests/unit/gpu); g++/cmake: llama-cpp-python; slurm*: the real Slurm cluster of the
 # probe tests; prometheus: promtool lints the probe textfile; sudo: the --become tests.
+# cloud-init: `cloud-init schema` validates the airgap user-data; util-linux: unshare, flock,
+# runuser for the offline install tests.
 APT_PACKAGES=(openssh-server openssh-client iproute2 gcc g++ cmake libc6-dev
-              slurmctld slurmd slurm-client munge prometheus sudo)
+              slurmctld slurmd slurm-client munge prometheus sudo
+              cloud-init util-linux)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -142,12 +142,17 @@ def mirror_config(
     "cloud-init",
     epilog=examples(
         "diagctl airgap cloud-init --class gpu-h100 --values site-values.yaml --out user-data",
-        "diagctl airgap cloud-init --class gpu-h100 --values site-values.yaml --out -",
+        "diagctl airgap cloud-init --class cpu-only --values site-values.yaml --out cpu.yaml",
     ),
 )
 @click.option("--class", "node_class", required=True, help="A node class of the values file.")
 @click.option("--values", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The user-data file to write; - for stdout.",
+)
 @guarded
 def cloud_init(node_class: str, values: Path, out: Path) -> None:
     """cloud-init user-data for one node class: mirrors, drivers, diagctl, registration."""

@@ -54,8 +54,7 @@ APPLY = (
     "/etc/apt/sources.list.d/diagctl-mirror.sources\n"
     'install -D -m 0644 "$here/pip/pip.conf" /etc/pip.conf\n'
     'install -D -m 0644 "$here/fwupd/diagctl-mirror.conf" '
-    "/etc/fwupd/remotes.d/diagctl-mirror.conf\n"
-    + DISABLE
+    "/etc/fwupd/remotes.d/diagctl-mirror.conf\n" + DISABLE
 )
 
 
