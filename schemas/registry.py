@@ -6,6 +6,7 @@ import json
 
 from pydantic import BaseModel
 
+from schemas.airgap import BundleManifest, CloudInitValues
 from schemas.bundle import BundleEnvelope, Manifest
 from schemas.cmdb import AssetRecord, NetboxPayload, PushAudit, SnowPayload
 from schemas.config import ConfigFile
@@ -49,6 +50,8 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "mu.reservations": ReservationsFile,
     "mu.report": MuReportEnvelope,
     "mu.decay": MuDecayEnvelope,
+    "airgap.manifest": BundleManifest,
+    "airgap.values": CloudInitValues,
 }
 
 

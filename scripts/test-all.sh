@@ -7,12 +7,15 @@ cd "$(dirname "$0")/.."
 
 # gcc/libc6-dev: the NVML stub library (tests/unit/gpu); g++/cmake: llama-cpp-python; slurm*: the real Slurm cluster of the
 # probe tests; prometheus: promtool lints the probe textfile; sudo: the --become tests.
+# cloud-init: `cloud-init schema` validates the airgap user-data; util-linux: unshare, flock,
+# runuser for the offline install tests.
 APT_PACKAGES=(openssh-server openssh-client iproute2 gcc g++ cmake libc6-dev
               slurmctld slurmd slurm-client munge prometheus sudo
               rsyslog  # rsyslog: the receiver of `export siem --format syslog` tests
               # export prometheus: node_exporter's textfile collector and a real Pushgateway
               prometheus-node-exporter prometheus-pushgateway
-              chromium)  # chromium: `diagctl report --html` is screenshotted headless in tests
+              chromium  # chromium: `diagctl report --html` is screenshotted headless in tests
+              cloud-init util-linux)  # airgap: `cloud-init schema`; `unshare -n` for offline installs
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

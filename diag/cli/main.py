@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "reset-reason": "diag.cli.reset:reset_reason",
     "report": "diag.cli.report:report",
     "mu": "diag.cli.mu:mu",
+    "airgap": "diag.cli.airgap:airgap",
 }
 
 GLOBAL_FLAGS = ("--debug",)

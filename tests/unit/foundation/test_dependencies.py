@@ -18,7 +18,7 @@ from diag.cli import cli
 from diag.fleet.args import FABRIC_MISSING
 
 ROOT = Path(__file__).parents[3]
-PACKAGES = ("diag", "probes", "lifecycle", "schemas", "exporters")
+PACKAGES = ("diag", "probes", "lifecycle", "schemas", "exporters", "airgap")
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[3]
-PACKAGES = ("diag", "probes", "lifecycle", "schemas", "exporters")
+PACKAGES = ("diag", "probes", "lifecycle", "schemas", "exporters", "airgap")
 
 
 def _module(path: Path) -> str:
