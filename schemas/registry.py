@@ -10,6 +10,8 @@ from schemas.bundle import BundleEnvelope, Manifest
 from schemas.config import ConfigFile
 from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.health import HealthEnvelope, RunSummary
+from schemas.lifecycle import AssetEnvelope, HistoryEnvelope, ReceiveEnvelope
+from schemas.lifecycle import Manifest as ExpectedManifest
 from schemas.payload import PayloadOutput
 from schemas.policy import PolicyFile
 from schemas.probe import AuditEnvelope, AuditRecord, ProbeEnvelope, StateFile, TargetsFile
@@ -37,6 +39,11 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "siem.ocsf": OcsfEvent,
     "siem.hec": HecEvent,
     "siem.syslog": SyslogMessage,
+    "lifecycle.manifest": ExpectedManifest,
+    "lifecycle.asset": AssetEnvelope,
+    "lifecycle.transition": HistoryEnvelope,
+    "lifecycle.action": HistoryEnvelope,
+    "lifecycle.receive": ReceiveEnvelope,
 }
 
 

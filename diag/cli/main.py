@@ -13,6 +13,8 @@ from diag.cli.export import export
 from diag.cli.export_prometheus import prometheus
 from diag.cli.export_siem import siem
 from diag.cli.health import checks, health
+from diag.cli.lifecycle import lifecycle
+from diag.cli.lifecycle_receive import receive
 from diag.cli.options import examples, guarded
 from diag.cli.probe import probe
 from diag.cli.reset import reset_reason
@@ -133,6 +135,8 @@ cli.add_command(bundle)
 cli.add_command(reset_reason)
 export.add_command(siem)
 export.add_command(prometheus)  # subcommands import diag.cli.export's helpers
+cli.add_command(lifecycle)
+lifecycle.add_command(receive)
 
 
 def main() -> None:
