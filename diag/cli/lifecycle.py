@@ -200,11 +200,13 @@ def move_cmd(
     from lifecycle.evidence import evidence_of
     from lifecycle.phases import Phase, Verdict, decide, next_phases
     from lifecycle.registry.errors import RegistryError
-    from lifecycle.registry.store import actor
+    from lifecycle.registry.store import actor, conflict
 
     pointers = [pointer_for(p) for p in evidence]
     reg = open_reg(registry, lock_wait)
     asset = reg.get(host)
+    if if_version is not None and asset.version != if_version:
+        raise conflict(asset, if_version)
     cur, target = Phase(asset.phase), Phase(to)
     d = decide(cur, target, evidence_of(reg.history(asset.host_id)), force, reason)
     if d.verdict is Verdict.ILLEGAL:

@@ -158,11 +158,7 @@ class Registry:
                 .values(phase=to.value, version=assets.c.version + 1, updated_at=utc_now())
             )
             if done.rowcount != 1:
-                raise ConflictError(
-                    f"asset {host_id}: changed by another writer (read version "
-                    f"{expected_version}, now {now.version} in phase {now.phase}); nothing "
-                    "written: re-read and retry"
-                )
+                raise conflict(now, expected_version)
             row = _row(
                 host_id, "transition", who, reason=reason, forced=decision.verdict.value == "forced"
             )
@@ -173,6 +169,13 @@ class Registry:
             return _append(c, row)
 
         return self._write(run)
+
+
+def conflict(now: Asset, expected_version: int) -> ConflictError:
+    return ConflictError(
+        f"asset {now.host_id}: changed by another writer (read version {expected_version}, "
+        f"now {now.version} in phase {now.phase}); nothing written: re-read and retry"
+    )
 
 
 def _find(c: Connection, key: str) -> Asset:
