@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from diag.cli.lifecycle import emitter, open_reg, registry_options
-from diag.cli.options import examples, fleet_options, format_options, guarded
+from diag.cli.options import comma_list, examples, fleet_options, format_options, guarded
 from diag.fleet.args import FleetArgs
 
 
@@ -17,6 +17,7 @@ from diag.fleet.args import FleetArgs
     epilog=examples(
         "diagctl lifecycle receive -i delivery.yaml --manifest po-117.csv",
         "diagctl lifecycle receive -i delivery.yaml --manifest po-117.yaml --act --out recv1",
+        "diagctl lifecycle receive -i new.yaml --manifest po.csv --policy accept.yaml --strict",
         "diagctl lifecycle receive -H root@10.0.0.7 --manifest po.csv --burn-in 'dcgmi diag -r 3'",
     ),
 )
@@ -47,6 +48,19 @@ from diag.fleet.args import FleetArgs
     type=click.FloatRange(min=2),
     help="Per-host deadline of the L1 health run, in seconds.",
 )
+@click.option(
+    "--policy",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Policy YAML for the L1 run (the site's acceptance thresholds).",
+)
+@click.option(
+    "--check",
+    "check_ids",
+    multiple=True,
+    callback=comma_list,
+    metavar="ID[,ID...]",
+    help="Run only these L1 check ids.",
+)
 @click.option("--strict", is_flag=True, help="An unknown L1 finding fails acceptance too.")
 @click.option(
     "--out",
@@ -65,6 +79,8 @@ def receive(
     act: bool,
     host_class: str,
     timeout: float,
+    policy: Path | None,
+    check_ids: tuple[str, ...],
     strict: bool,
     out: Path | None,
     human: bool | None,
@@ -88,7 +104,7 @@ def receive(
         load_manifest(manifest), burn_in, burn_in_timeout, act, ExitPolicy(strict), out
     )
     reg = open_reg(registry, lock_wait) if act else None
-    hopts = options_for(None, (), timeout, 256 * 1024, "")
+    hopts = options_for(policy, check_ids, timeout, 256 * 1024, "")
     targets, transport = health_targets(False, None, fleet, hopts)
     if host_class:
         targets = [t if t.host_class else replace(t, host_class=host_class) for t in targets]

@@ -29,8 +29,8 @@ def reg(tmp_path: Path) -> Registry:
 
 
 def test_migration_head_is_the_scripts_head_and_reopening_is_a_no_op(tmp_path: Path) -> None:
-    from alembic.script import ScriptDirectory
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(eng.MIGRATIONS))
@@ -50,14 +50,21 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
         db.execute("UPDATE alembic_version SET version_num = 'r9999'")
     with pytest.raises(RegistryError) as err:
         open_registry(r.url)
-    assert str(err.value) == (f"registry {r.url}: schema revision r9999 is newer than this "
-                              "diagctl knows (r0001); upgrade diagctl")  # fmt: skip
+    assert str(err.value) == (
+        f"registry {r.url}: schema revision r9999 is newer than this "
+        "diagctl knows (r0001); upgrade diagctl"
+    )
 
 
 def test_register_then_refresh_keeps_phase_and_bumps_version(reg: Registry) -> None:
     a = reg.get("gpu-1")
     assert (a.host_id, a.phase, a.version, a.serials, a.inventory.gpu_count) == (
-        "SN1", "receive", 1, ["SN1"], 8)  # fmt: skip
+        "SN1",
+        "receive",
+        1,
+        ["SN1"],
+        8,
+    )
     reg.move("SN1", Phase.PROVISION, 1, MOVE, "op@j pid 1")
     b = reg.register(AssetInfo("SN1", "gpu-1b", "h100", ["SN1"], Inventory(gpu_count=7)), "x")
     assert (b.name, b.phase, b.version, b.inventory.gpu_count) == ("gpu-1b", "provision", 3, 7)
@@ -70,24 +77,59 @@ def test_history_is_append_only_and_in_order(reg: Registry) -> None:
     reg.move("SN1", Phase.RETIRE, 1, Decision(Verdict.FORCED, ("x",)), "op@j pid 3", "RMA")
     rows = [e.model_dump(exclude={"at"}) for e in reg.history("SN1")]
     assert rows == [
-        {"id": 1, "host_id": "SN1", "entry": "transition", "who": "op@j pid 1", "from_phase": None,
-         "to_phase": "receive", "action": "", "outcome": "pass", "reason": "registered",
-         "forced": False, "missing": [], "evidence": []},
-        {"id": 2, "host_id": "SN1", "entry": "action", "who": "op@j pid 2", "from_phase": None,
-         "to_phase": None, "action": "l1", "outcome": "fail", "reason": "gpu.memory fail",
-         "forced": False, "missing": [], "evidence": [ptr.model_dump()]},
-        {"id": 3, "host_id": "SN1", "entry": "transition", "who": "op@j pid 3",
-         "from_phase": "receive", "to_phase": "retire", "action": "", "outcome": "pass",
-         "reason": "RMA", "forced": True, "missing": ["x"], "evidence": []},
-    ]  # fmt: skip
+        {
+            "id": 1,
+            "host_id": "SN1",
+            "entry": "transition",
+            "who": "op@j pid 1",
+            "from_phase": None,
+            "to_phase": "receive",
+            "action": "",
+            "outcome": "pass",
+            "reason": "registered",
+            "forced": False,
+            "missing": [],
+            "evidence": [],
+        },
+        {
+            "id": 2,
+            "host_id": "SN1",
+            "entry": "action",
+            "who": "op@j pid 2",
+            "from_phase": None,
+            "to_phase": None,
+            "action": "l1",
+            "outcome": "fail",
+            "reason": "gpu.memory fail",
+            "forced": False,
+            "missing": [],
+            "evidence": [ptr.model_dump()],
+        },
+        {
+            "id": 3,
+            "host_id": "SN1",
+            "entry": "transition",
+            "who": "op@j pid 3",
+            "from_phase": "receive",
+            "to_phase": "retire",
+            "action": "",
+            "outcome": "pass",
+            "reason": "RMA",
+            "forced": True,
+            "missing": ["x"],
+            "evidence": [],
+        },
+    ]
 
 
 def test_a_stale_version_is_a_conflict_and_writes_nothing(reg: Registry) -> None:
     reg.move("SN1", Phase.PROVISION, 1, MOVE, "a")
     with pytest.raises(ConflictError) as err:
         reg.move("SN1", Phase.RETIRE, 1, MOVE, "b")
-    assert str(err.value) == ("asset SN1: changed by another writer (read version 1, now 2 in "
-                              "phase provision); nothing written: re-read and retry")  # fmt: skip
+    assert str(err.value) == (
+        "asset SN1: changed by another writer (read version 1, now 2 in "
+        "phase provision); nothing written: re-read and retry"
+    )
     assert reg.get("SN1").phase == "provision" and len(reg.history("SN1")) == 2
 
 
@@ -99,10 +141,14 @@ def test_a_refused_decision_is_never_recorded(reg: Registry) -> None:
 
 def test_unknown_and_ambiguous_names(reg: Registry) -> None:
     reg.register(AssetInfo("SN2", "gpu-1"), "x")
-    with pytest.raises(UnknownAsset, match=r"^'gpu-1' names 2 assets \(SN1, SN2\): give the host_id$"):
+    with pytest.raises(
+        UnknownAsset, match=r"^'gpu-1' names 2 assets \(SN1, SN2\): give the host_id$"
+    ):
         reg.get("gpu-1")
     assert reg.get("SN2").host_id == "SN2"
-    with pytest.raises(UnknownAsset, match=r"^no asset with host_id or name 'nope' in the registry$"):
+    with pytest.raises(
+        UnknownAsset, match=r"^no asset with host_id or name 'nope' in the registry$"
+    ):
         reg.history("nope")
     with pytest.raises(UnknownAsset):
         reg.record("nope", "l1", "pass", "x")
@@ -116,14 +162,18 @@ def test_locked_registry_is_one_line_and_nothing_is_written(reg: Registry, tmp_p
     try:
         with pytest.raises(RegistryError) as err:
             reg.move("SN1", Phase.PROVISION, 1, MOVE, "a")
-        assert str(err.value) == f"registry {reg.url}: locked by another process (gave up after 0.5 s)"
+        assert (
+            str(err.value) == f"registry {reg.url}: locked by another process (gave up after 0.5 s)"
+        )
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert reg.get("SN1").version == 1 and len(reg.history("SN1")) == 1
 
 
-def test_read_only_registry_is_one_line_and_nothing_is_written(reg: Registry, tmp_path: Path) -> None:
+def test_read_only_registry_is_one_line_and_nothing_is_written(
+    reg: Registry, tmp_path: Path
+) -> None:
     ro = open_registry(f"sqlite:///file:{tmp_path / 'r.db'}?mode=ro&uri=true", wait_s=0.5)
     assert ro.get("SN1").phase == "receive"  # reading works
     with pytest.raises(RegistryError) as err:

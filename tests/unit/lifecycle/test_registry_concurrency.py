@@ -70,15 +70,19 @@ def test_two_operators_moving_one_asset_one_wins_the_other_gets_a_conflict(tmp_p
     reg.move("SN1", Phase.PROVISION, 1, Decision(Verdict.MOVE), "setup")
     reg.move("SN1", Phase.MONITOR, 2, Decision(Verdict.MOVE), "setup")
     barrier, out = CTX.Barrier(2), CTX.Queue()
-    procs = [CTX.Process(target=_mover, args=(url, to, barrier, out)) for to in ("maintain", "incident")]
+    procs = [
+        CTX.Process(target=_mover, args=(url, to, barrier, out)) for to in ("maintain", "incident")
+    ]
     for p in procs:
         p.start()
     assert _join(procs) == [0, 0]
     results = dict(out.get(timeout=10) for _ in procs)
     winner = next(k for k, v in results.items() if v == "won")
     loser = next(k for k in results if k != winner)
-    assert results[loser] == (f"asset SN1: changed by another writer (read version 3, now 4 in "
-                              f"phase {winner}); nothing written: re-read and retry")  # fmt: skip
+    assert results[loser] == (
+        f"asset SN1: changed by another writer (read version 3, now 4 in "
+        f"phase {winner}); nothing written: re-read and retry"
+    )
     after = open_registry(url)
     assert after.get("SN1").phase == winner
     assert [e.to_phase for e in after.history("SN1")] == ["receive", "provision", "monitor", winner]
@@ -90,14 +94,33 @@ def test_two_cli_moves_with_if_version_one_wins(tmp_path: Path) -> None:
     reg = open_registry(f"sqlite:///{db}")
     reg.register(AssetInfo("SN1", "gpu-1"), "setup")
     env = {**os.environ, "DIAGCTL_REGISTRY": str(db)}
-    argv = [sys.executable, "-m", "diag.cli", "lifecycle", "move", "gpu-1", "--if-version", "1",
-            "--json", "--to"]  # fmt: skip
-    procs = [subprocess.Popen([*argv, to], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for to in ("retire", "retire")]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "diag.cli",
+        "lifecycle",
+        "move",
+        "gpu-1",
+        "--if-version",
+        "1",
+        "--json",
+        "--to",
+    ]
+    procs = [
+        subprocess.Popen(
+            [*argv, to], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for to in ("retire", "retire")
+    ]
     outs = [p.communicate(timeout=60) for p in procs]
     codes = sorted(p.returncode for p in procs)
     assert codes == [0, 2], outs
     errs = [e for (_, e), p in zip(outs, procs, strict=True) if p.returncode == 2]
-    assert errs == ["Error: asset SN1: changed by another writer (read version 1, now 2 in phase "
-                    "retire); nothing written: re-read and retry\n"]  # fmt: skip
-    assert [e.to_phase for e in open_registry(f"sqlite:///{db}").history("SN1")] == ["receive", "retire"]
+    assert errs == [
+        "Error: asset SN1: changed by another writer (read version 1, now 2 in phase "
+        "retire); nothing written: re-read and retry\n"
+    ]
+    assert [e.to_phase for e in open_registry(f"sqlite:///{db}").history("SN1")] == [
+        "receive",
+        "retire",
+    ]
