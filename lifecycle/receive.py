@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 BURN_IN = "lifecycle.burn_in"
 L1 = "lifecycle.l1"
-OUTPUT_TAIL = 400  # bytes of burn-in output quoted in the finding
+OUTPUT_TAIL = 400  # bytes of burn-in output quoted in the finding...
+TAIL_LINES = 5  # ...as at most this many lines
 
 
 @dataclass
@@ -81,7 +82,8 @@ def run_burn_in(
 
 def burn_in_step(cmd: str, res: CommandResult) -> tuple[Step, Finding]:
     output = res.stdout + res.stderr
-    tail = safe_text(redact_text(output[-OUTPUT_TAIL:].decode("utf-8", "replace")))
+    text = redact_text(output[-OUTPUT_TAIL:].decode("utf-8", "replace"))
+    lines = [safe_text(line) for line in text.splitlines() if line.strip()][-TAIL_LINES:]
     outcome: Outcome
     if res.exit_code is None:
         outcome, status = "unknown", Status.UNKNOWN
@@ -90,9 +92,8 @@ def burn_in_step(cmd: str, res: CommandResult) -> tuple[Step, Finding]:
         ok = res.exit_code == 0
         outcome, status = ("pass", Status.PASS) if ok else ("fail", Status.FAIL)
         msg = f"burn-in exited {res.exit_code} after {res.duration_ms} ms"
-    note = f"{msg}; output tail: {tail}" if tail else msg
+    note = f"{msg}; output tail: {' | '.join(lines)}" if lines else msg
     ptr = EvidencePointer(kind="output", sha256=sha256(output), note=note[:1000])
-    evidence = [tail] if tail else []
     finding = Finding(
         check_id=BURN_IN,
         status=status,
@@ -103,7 +104,7 @@ def burn_in_step(cmd: str, res: CommandResult) -> tuple[Step, Finding]:
             "duration_ms": res.duration_ms,
             "output_sha256": ptr.sha256,
         },
-        evidence=evidence,
+        evidence=lines,
     )
     return Step("burn_in", outcome, cmd, [ptr]), finding
 
