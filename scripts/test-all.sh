@@ -11,7 +11,8 @@ APT_PACKAGES=(openssh-server openssh-client iproute2 gcc g++ cmake libc6-dev
               slurmctld slurmd slurm-client munge prometheus sudo
               rsyslog  # rsyslog: the receiver of `export siem --format syslog` tests
               # export prometheus: node_exporter's textfile collector and a real Pushgateway
-              prometheus-node-exporter prometheus-pushgateway)
+              prometheus-node-exporter prometheus-pushgateway
+              postgresql)  # postgresql: initdb/pg_ctl for the lifecycle registry's PostgreSQL tests
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

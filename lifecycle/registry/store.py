@@ -158,7 +158,7 @@ class Registry:
                 .values(phase=to.value, version=assets.c.version + 1, updated_at=utc_now())
             )
             if done.rowcount != 1:
-                raise conflict(now, expected_version)
+                raise conflict(_find(c, host_id), expected_version)  # as committed now
             row = _row(
                 host_id, "transition", who, reason=reason, forced=decision.verdict.value == "forced"
             )
