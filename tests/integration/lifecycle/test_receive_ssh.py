@@ -23,8 +23,17 @@ def _local_host_id(diagctl) -> str:  # type: ignore[no-untyped-def]
 
 
 def _ssh(host, ssh_keys, kh: Path) -> list[str]:  # type: ignore[no-untyped-def]
-    return ["--identity", str(ssh_keys.clientkey), "--known-hosts", str(kh),
-            "--connect-timeout", "3", "--check", CHECKS, "--json"]  # fmt: skip
+    return [
+        "--identity",
+        str(ssh_keys.clientkey),
+        "--known-hosts",
+        str(kh),
+        "--connect-timeout",
+        "3",
+        "--check",
+        CHECKS,
+        "--json",
+    ]
 
 
 @pytest.mark.timeout(90)
@@ -38,9 +47,22 @@ def test_receive_records_the_steps_and_moves_on_a_passing_gate(
     manifest.write_text(f"serial,name,gpu_count\n{host_id},{host.entry},0\n")
     db = tmp_path / "registry.db"
     burn = "echo burn-in ok; test -r /proc/sys/kernel/random/boot_id"
-    res = diagctl("lifecycle", "receive", "-H", host.entry, "--manifest", str(manifest),
-                  "--burn-in", burn, "--act", "--registry", str(db), "--out",
-                  str(tmp_path / "recv"), *_ssh(host, ssh_keys, kh))  # fmt: skip
+    res = diagctl(
+        "lifecycle",
+        "receive",
+        "-H",
+        host.entry,
+        "--manifest",
+        str(manifest),
+        "--burn-in",
+        burn,
+        "--act",
+        "--registry",
+        str(db),
+        "--out",
+        str(tmp_path / "recv"),
+        *_ssh(host, ssh_keys, kh),
+    )
     assert res.returncode == 0, res.stderr
     env = json.loads(res.stdout)
     assert (env["kind"], env["status"], env["host"]["host_id"]) == (
@@ -52,7 +74,7 @@ def test_receive_records_the_steps_and_moves_on_a_passing_gate(
         ("lifecycle.identity", "pass", f"host_id {host_id} (machine_id)"),
         ("lifecycle.manifest", "pass", f"matches manifest entry {host_id}"),
         ("lifecycle.l1", "pass", "health pass: 0 fail, 0 warn, 0 unknown"),
-    ]  # fmt: skip
+    ]
     burn_f = env["findings"][-1]
     assert (burn_f["check_id"], burn_f["status"], burn_f["entity"], burn_f["evidence"]) == (
         "lifecycle.burn_in",
@@ -99,8 +121,17 @@ def test_mismatch_failing_burn_in_and_unreachable_are_refused(
     manifest = tmp_path / "po.yaml"
     manifest.write_text(f"assets:\n  - {{serial: '{host_id}', gpu_count: 8}}\n")
     db = tmp_path / "registry.db"
-    common = ["lifecycle", "receive", "-H", f"{host.entry},{dead}", "--manifest", str(manifest),
-              "--burn-in", "echo burning; exit 3", *_ssh(host, ssh_keys, kh)]  # fmt: skip
+    common = [
+        "lifecycle",
+        "receive",
+        "-H",
+        f"{host.entry},{dead}",
+        "--manifest",
+        str(manifest),
+        "--burn-in",
+        "echo burning; exit 3",
+        *_ssh(host, ssh_keys, kh),
+    ]
     dry = diagctl(*common, "--registry", str(db))
     assert dry.returncode == 4 and not db.exists(), dry.stderr  # no --act: nothing written
     res = diagctl(*common, "--act", "--registry", str(db))
@@ -113,7 +144,7 @@ def test_mismatch_failing_burn_in_and_unreachable_are_refused(
         ("lifecycle.manifest", "fail", "gpu_count 0, manifest says 8"),
         ("lifecycle.l1", "pass", "health pass: 0 fail, 0 warn, 0 unknown"),
         ("lifecycle.burn_in", "fail", live["findings"][3]["message"]),
-    ]  # fmt: skip
+    ]
     assert live["findings"][3]["message"].startswith("burn-in exited 3 after ")
     assert (live["data"]["decision"], live["data"]["phase"], live["data"]["gate_missing"]) == (
         "blocked",

@@ -33,8 +33,13 @@ def _bin(name: str) -> str:
 def _as_owner(argv: list[str], owner: pwd.struct_passwd | None) -> list[str]:
     if owner is None:
         return argv
-    return ["setpriv", f"--reuid={owner.pw_uid}", f"--regid={owner.pw_gid}", "--clear-groups",
-            *argv]  # fmt: skip
+    return [
+        "setpriv",
+        f"--reuid={owner.pw_uid}",
+        f"--regid={owner.pw_gid}",
+        "--clear-groups",
+        *argv,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +66,11 @@ def pg_base() -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://diag@/{{db}}?host={d}&port=5432"
     finally:
-        subprocess.run(_as_owner([pg_ctl, "-D", data, "-m", "immediate", "-w", "stop"], owner),
-                       timeout=60, capture_output=True)  # fmt: skip
+        subprocess.run(
+            _as_owner([pg_ctl, "-D", data, "-m", "immediate", "-w", "stop"], owner),
+            timeout=60,
+            capture_output=True,
+        )
         shutil.rmtree(d, ignore_errors=True)
 
 
@@ -96,8 +104,9 @@ def test_concurrent_first_use_migrates_once_and_loses_nothing(pg_base: str) -> N
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
     reg = open_registry(url)
     assert [a.host_id for a in reg.assets()] == ["SN0", "SN1", "SN2", "SN3"]
-    assert sorted(e.reason for a in reg.assets() for e in reg.history(a.host_id)
-                  if e.action == "note") == sorted(f"{n}:{i}" for n in range(4) for i in range(5))  # fmt: skip
+    assert sorted(
+        e.reason for a in reg.assets() for e in reg.history(a.host_id) if e.action == "note"
+    ) == sorted(f"{n}:{i}" for n in range(4) for i in range(5))
 
 
 def _mover(url: str, to: str, barrier: mp.synchronize.Barrier, out: mp.Queue) -> None:  # type: ignore[name-defined]
@@ -128,8 +137,13 @@ def test_history_and_two_concurrent_moves(pg_base: str) -> None:
     results = dict(out.get(timeout=10) for _ in procs)
     winner = next(k for k, v in results.items() if v == "won")
     loser = next(k for k in results if k != winner)
-    assert results[loser] == (f"asset SN1: changed by another writer (read version 1, now 2 in "
-                              f"phase {winner}); nothing written: re-read and retry")  # fmt: skip
+    assert results[loser] == (
+        f"asset SN1: changed by another writer (read version 1, now 2 in "
+        f"phase {winner}); nothing written: re-read and retry"
+    )
     story = [(e.entry, e.action, e.to_phase, e.who) for e in open_registry(url).history("gpu-1")]
-    assert story == [("transition", "", "receive", "setup"), ("action", "l1", None, "setup"),
-                     ("transition", "", winner, f"op-{winner}")]  # fmt: skip
+    assert story == [
+        ("transition", "", "receive", "setup"),
+        ("action", "l1", None, "setup"),
+        ("transition", "", winner, f"op-{winner}"),
+    ]
