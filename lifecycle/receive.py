@@ -207,6 +207,47 @@ def record(
     return ReceiveData(inventory=inv, decision="move", phase="provision")
 
 
+def judge_host(
+    env: Envelope,
+    host_class: str,
+    res: CommandResult | None,
+    opts: ReceiveOptions,
+    reg: Registry | None,
+    who: str,
+) -> ReceiveEnvelope:
+    """One host: its steps and findings, recorded (and moved) when acting."""
+    from lifecycle.phases import accept_gate
+    from lifecycle.registry.errors import ConflictError
+
+    steps, findings = assess(env, host_class, opts)
+    if res is not None and opts.burn_in:
+        step, finding = burn_in_step(opts.burn_in, res)
+        steps.append(step)
+        findings.append(finding)
+    entry = acc.match(env, opts.manifest)
+    data = ReceiveData(
+        manifest_serial=entry.serial if entry else "",
+        inventory=acc.inventory_of(env),
+        l1_status=env.status.value,
+        burn_in=opts.burn_in,
+        burn_in_exit=res.exit_code if res else None,
+    )
+    errors: list[ErrorInfo] = []
+    if opts.act and reg is not None and env.host.host_id:
+        try:
+            rec = record(reg, env, host_class, steps, who)
+            data = data.model_copy(
+                update=rec.model_dump(include={"decision", "gate_missing", "phase"})
+            )
+        except ConflictError as exc:  # the steps stay recorded; only the move lost the race
+            errors.append(conflict_error(str(exc)))
+    else:
+        data.gate_missing = accept_gate(_dry_evidence(steps))
+    out = receive_envelope(env, findings, data)
+    out.errors += errors
+    return out
+
+
 def receive(
     envs: Sequence[Envelope],
     targets: Sequence[Target],
@@ -216,50 +257,21 @@ def receive(
     emit: Emit,
 ) -> Exit:
     """Judge each health envelope (and burn-in result), record when acting, emit, exit code."""
-    from lifecycle.phases import Evidence, accept_gate
-    from lifecycle.registry.errors import ConflictError
     from lifecycle.registry.store import actor
 
     who = actor()
-    by_name = {t.name: t for t in targets}
+    class_of = {t.name: t.host_class for t in targets}
     burn_of = dict(zip((t.name for t in targets), burns or [], strict=False))
     results: list[Envelope] = []
     for env in envs:
-        host_class = by_name[env.host.name].host_class if env.host.name in by_name else ""
-        steps, findings = assess(env, host_class, opts)
-        res = burn_of.get(env.host.name)
-        if res is not None and opts.burn_in:
-            step, finding = burn_in_step(opts.burn_in, res)
-            steps.append(step)
-            findings.append(finding)
-        entry = acc.match(env, opts.manifest)
-        data = ReceiveData(
-            manifest_serial=entry.serial if entry else "",
-            inventory=acc.inventory_of(env),
-            l1_status=env.status.value,
-            burn_in=opts.burn_in,
-            burn_in_exit=res.exit_code if res else None,
-        )
-        errors: list[ErrorInfo] = []
-        if opts.act and reg is not None and env.host.host_id:
-            try:
-                rec = record(reg, env, host_class, steps, who)
-                data = data.model_copy(
-                    update=rec.model_dump(include={"decision", "gate_missing", "phase"})
-                )
-            except ConflictError as exc:
-                errors.append(conflict_error(str(exc)))
-        else:
-            ev = _dry_evidence(steps, Evidence)
-            data.gate_missing = accept_gate(ev)
-        out = receive_envelope(env, findings, data)
-        out.errors += errors
+        name = env.host.name
+        out = judge_host(env, class_of.get(name, ""), burn_of.get(name), opts, reg, who)
         results.append(out)
         emit(out)
     return exit_code(results, policy=opts.exits)
 
 
-def _dry_evidence(steps: list[Step], cls: type[Evidence]) -> Evidence:
+def _dry_evidence(steps: list[Step]) -> Evidence:
     from lifecycle.evidence import evidence_of
     from schemas.lifecycle import HistoryEntry
 

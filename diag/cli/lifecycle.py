@@ -3,7 +3,6 @@ SQLAlchemy and Alembic are imported inside the commands, never at `diagctl --hel
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -222,7 +221,3 @@ def move_cmd(
     version = asset.version if if_version is None else if_version
     entry = reg.move(asset.host_id, target, version, d, actor(), reason, pointers)
     emitter(human)(history_envelope(reg.get(asset.host_id), entry))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(lifecycle())
