@@ -38,6 +38,7 @@ KEYS: tuple[str, ...] = (
     "connect_timeout",
     "probe_state",
     "probe_audit",
+    "registry",
 )
 PATH_KEYS = frozenset(
     {"inventory", "known_hosts", "identity", "policy", "probe_state", "probe_audit"}
@@ -79,6 +80,7 @@ def builtin_defaults(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "connect_timeout": 10.0,
         "probe_state": str(state_dir(env) / "probe-state.json"),
         "probe_audit": str(state_dir(env) / "probe-audit.jsonl"),
+        "registry": str(state_dir(env) / "registry.db"),
     }
 
 

@@ -37,3 +37,6 @@ class ConfigFile(Strict):
     )
     probe_state: Text | None = Field(default=None, description="probe run --state file.")
     probe_audit: Text | None = Field(default=None, description="probe run --audit log.")
+    registry: Text | None = Field(
+        default=None, description="lifecycle --registry: SQLite file or database URL."
+    )

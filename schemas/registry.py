@@ -13,6 +13,8 @@ from schemas.config import ConfigFile
 from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.health import HealthEnvelope, RunSummary
 from schemas.health_act import ActConfig
+from schemas.lifecycle import AssetEnvelope, HistoryEnvelope, ReceiveEnvelope
+from schemas.lifecycle import Manifest as ExpectedManifest
 from schemas.mu import CalibrationFile, MuDecayEnvelope, MuReportEnvelope, ReservationsFile
 from schemas.payload import PayloadOutput
 from schemas.policy import PolicyFile
@@ -52,6 +54,11 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "mu.decay": MuDecayEnvelope,
     "airgap.manifest": BundleManifest,
     "airgap.values": CloudInitValues,
+    "lifecycle.manifest": ExpectedManifest,
+    "lifecycle.asset": AssetEnvelope,
+    "lifecycle.transition": HistoryEnvelope,
+    "lifecycle.action": HistoryEnvelope,
+    "lifecycle.receive": ReceiveEnvelope,
 }
 
 

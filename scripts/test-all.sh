@@ -15,7 +15,8 @@ APT_PACKAGES=(openssh-server openssh-client iproute2 gcc g++ cmake libc6-dev
               # export prometheus: node_exporter's textfile collector and a real Pushgateway
               prometheus-node-exporter prometheus-pushgateway
               chromium  # chromium: `diagctl report --html` is screenshotted headless in tests
-              cloud-init util-linux)  # airgap: `cloud-init schema`; `unshare -n` for offline installs
+              cloud-init util-linux  # airgap: `cloud-init schema`; `unshare -n` for offline installs
+              postgresql)  # postgresql: initdb/pg_ctl for the lifecycle registry's PostgreSQL tests
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -26,6 +26,7 @@ OPTION_OF: dict[str, tuple[tuple[str, ...], str]] = {
     "connect_timeout": ((), "connect_timeout"),
     "probe_state": (("probe",), "state"),
     "probe_audit": (("probe",), "audit"),
+    "registry": (("lifecycle",), "registry"),
 }
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from diag.cli.lazy import lazy_group
 from diag.cli.options import examples
 
 if TYPE_CHECKING:
@@ -63,14 +64,6 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
-class ExportGroup(click.Group):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from diag.cli.lazy import LazyCommands
-
-        super().__init__(*args, **kwargs)
-        self.commands = LazyCommands(SUBCOMMANDS, self.commands)
-
-
-@click.group(cls=ExportGroup, epilog=examples("diagctl export prometheus --from run1"))
+@click.group(cls=lazy_group(SUBCOMMANDS), epilog=examples("diagctl export prometheus --from run1"))
 def export() -> None:
     """Envelopes (stdin, or --from run directories) to Prometheus, SIEM and CMDB formats."""

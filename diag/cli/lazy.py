@@ -61,3 +61,15 @@ class LazyCommands(dict[str, click.Command]):
     def items(self) -> Any:
         self._load_all()
         return dict.items(self)
+
+
+def lazy_group(specs: Mapping[str, str]) -> type[click.Group]:
+    """A click Group class whose `specs` subcommands load on first use: a subcommand module
+    that imports its group's module (shared options) cannot be imported by it at load time."""
+
+    class LazyGroup(click.Group):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.commands = LazyCommands(specs, self.commands)
+
+    return LazyGroup

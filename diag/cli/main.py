@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "report": "diag.cli.report:report",
     "mu": "diag.cli.mu:mu",
     "airgap": "diag.cli.airgap:airgap",
+    "lifecycle": "diag.cli.lifecycle:lifecycle",
 }
 
 GLOBAL_FLAGS = ("--debug",)

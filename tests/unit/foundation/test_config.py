@@ -181,6 +181,7 @@ def test_config_show_names_every_source(layers: Path) -> None:
         "connect_timeout  10.0                           default",
         "probe_state      /st/diagctl/probe-state.json   default",
         "probe_audit      /st/diagctl/probe-audit.jsonl  default",
+        "registry         /st/diagctl/registry.db        default",
         f"# {sys_f}: read",
         f"# {user_f}: read",
     ]
