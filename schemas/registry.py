@@ -10,6 +10,7 @@ from schemas.bundle import BundleEnvelope, Manifest
 from schemas.config import ConfigFile
 from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.health import HealthEnvelope, RunSummary
+from schemas.ingest import CollectedRecord
 from schemas.payload import PayloadOutput
 from schemas.policy import PolicyFile
 from schemas.probe import AuditEnvelope, AuditRecord, ProbeEnvelope, StateFile, TargetsFile
@@ -37,6 +38,7 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "siem.ocsf": OcsfEvent,
     "siem.hec": HecEvent,
     "siem.syslog": SyslogMessage,
+    "ingest.collected": CollectedRecord,
 }
 
 

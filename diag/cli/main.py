@@ -13,6 +13,7 @@ from diag.cli.export import export
 from diag.cli.export_prometheus import prometheus
 from diag.cli.export_siem import siem
 from diag.cli.health import checks, health
+from diag.cli.ingest import ingest, payload
 from diag.cli.options import examples, guarded
 from diag.cli.probe import probe
 from diag.cli.reset import reset_reason
@@ -131,6 +132,8 @@ cli.add_command(config)
 cli.add_command(export)
 cli.add_command(bundle)
 cli.add_command(reset_reason)
+cli.add_command(ingest)
+cli.add_command(payload)
 export.add_command(siem)
 export.add_command(prometheus)  # subcommands import diag.cli.export's helpers
 
