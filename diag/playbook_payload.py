@@ -42,7 +42,9 @@ def payload_bytes(spec: PayloadSpec) -> bytes:
         unknown = [c for c in spec.check_ids if c not in REGISTRY]
         if unknown:
             raise PolicyError(f"unknown check id(s) {unknown}; see `diagctl checks list`")
-        checks = [REGISTRY[c] for c in spec.check_ids] if spec.check_ids else list(REGISTRY.values())
+        checks = (
+            [REGISTRY[c] for c in spec.check_ids] if spec.check_ids else list(REGISTRY.values())
+        )
         return build_sh(sources_for(checks), deadline)
     from diag.reset.sources import build_payload
 

@@ -137,7 +137,8 @@ def payload_show(
 ) -> None:
     """The bytes `diagctl KIND` sends on stdin over SSH with these options (or, with
     --command-line, the line it hands to the host's login shell), byte for byte."""
-    from diag.playbook_payload import PayloadSpec, command_line as line_of, payload_bytes
+    from diag.playbook_payload import PayloadSpec, payload_bytes
+    from diag.playbook_payload import command_line as line_of
 
     spec = PayloadSpec(kind, timeout, check_ids, since_s, become)  # type: ignore[arg-type]
     data = (line_of(spec) + "\n").encode() if command_line else payload_bytes(spec)

@@ -1,8 +1,9 @@
 """Ansible action `diagctl_payload`: send diagctl's payload to one host, keep its raw result.
 
 Runs on the controller (an action plugin), once per host, under Ansible's own fan-out. It pipes
-the payload file `diagctl payload show` wrote into the remote command line diagctl itself uses,
-as one SSH exec (the line is read from the file `--command-line` wrote), and writes a `diagctl --out`-shaped tree for `diagctl ingest`:
+the payload file `diagctl payload show` wrote into the remote command line diagctl itself uses
+(the file `diagctl payload show --command-line` wrote), as one SSH exec, and writes a
+`diagctl --out`-shaped tree for `diagctl ingest`:
 
     OUT/hosts/<enc>/raw/stdout.bin, raw/stderr.bin   the host's output, byte for byte
     OUT/hosts/<enc>/collected.json                   written last (schemas/ingest.py)
@@ -76,7 +77,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]
     _VALID_ARGS = frozenset(("kind", "out", "payload", "command_file", "failure"))
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        result: dict[str, Any] = super().run(tmp, task_vars)
+        super().run(tmp, task_vars)
         tv = task_vars or {}
         a = self._task.args
         kind = str(a.get("kind", "health"))
