@@ -13,6 +13,7 @@ from schemas.config import ConfigFile
 from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.health import HealthEnvelope, RunSummary
 from schemas.health_act import ActConfig
+from schemas.ingest import CollectedRecord
 from schemas.lifecycle import AssetEnvelope, HistoryEnvelope, ReceiveEnvelope
 from schemas.lifecycle import Manifest as ExpectedManifest
 from schemas.mu import CalibrationFile, MuDecayEnvelope, MuReportEnvelope, ReservationsFile
@@ -59,6 +60,7 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "lifecycle.transition": HistoryEnvelope,
     "lifecycle.action": HistoryEnvelope,
     "lifecycle.receive": ReceiveEnvelope,
+    "ingest.collected": CollectedRecord,
 }
 
 

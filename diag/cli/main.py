@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "mu": "diag.cli.mu:mu",
     "airgap": "diag.cli.airgap:airgap",
     "lifecycle": "diag.cli.lifecycle:lifecycle",
+    "ingest": "diag.cli.ingest:ingest",
+    "payload": "diag.cli.ingest:payload",
 }
 
 GLOBAL_FLAGS = ("--debug",)

@@ -61,7 +61,7 @@ class ReplayTransport:
             collected_at=_text(env, "collected_at"),
         )
 
-    def provenance(self, name: str, now: str) -> tuple[str, Replayed]:
+    def provenance(self, name: str, now: str) -> tuple[str, Replayed | None]:
         """(the recorded collected_at, or `now` where none was recorded; the replay marker)."""
         marker = Replayed(at=now, source=str(self.root.resolve()))
         return self.recorded(name).collected_at or now, marker

@@ -1,0 +1,151 @@
+"""`diagctl ingest` and `diagctl payload show`: the hand-off to and from Ansible/AWX."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from diag.cli.options import (
+    comma_list,
+    examples,
+    guarded,
+    one_line_error,
+    output_options,
+    wants_human,
+)
+
+_KINDS = {"health": "health.l1", "reset-reason": "reset_reason"}
+
+
+@click.command(
+    epilog=examples(
+        "diagctl ingest run1",
+        "diagctl ingest run1 --out judged1 --policy site.yaml",
+        "diagctl ingest resets1 --kind reset-reason --json",
+    )
+)
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice(list(_KINDS)),
+    default=None,
+    help="What the playbook collected (default: as its records say).",
+)
+@click.option("--policy", type=click.Path(dir_okay=False, path_type=Path), help="Policy YAML.")
+@click.option("--host-class", default="", help="Host class whose policy overrides apply.")
+@click.option("--check", "check_ids", multiple=True, callback=comma_list, metavar="ID[,ID...]")
+@click.option("--limit", default="", help="Only these recorded hosts (Ansible --limit syntax).")
+@click.option("--max-bytes", default=64 * 1024, show_default=True, type=click.IntRange(min=1024))
+@click.option("--strict", is_flag=True, help="Exit 3 on unknown findings too.")
+@click.option("--fail-on", type=click.Choice(["warn", "fail"]), default="fail", show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="--human: show passing checks too.")
+@click.option("--overwrite", is_flag=True, help="Replace the previous run an --out DIR holds.")
+@output_options
+@guarded
+def ingest(
+    directory: Path,
+    kind: str | None,
+    policy: Path | None,
+    host_class: str,
+    check_ids: tuple[str, ...],
+    limit: str,
+    max_bytes: int,
+    strict: bool,
+    fail_on: str,
+    verbose: bool,
+    overwrite: bool,
+    human: bool | None,
+    out: Path | None,
+) -> None:
+    """Judge what playbooks/health.yml or reset-reason.yml collected (DIRECTORY holds
+    hosts/<host>/{collected.json, raw/}) with the same parsers and policy as a live run: one
+    envelope per host on stdout (JSONL in a pipe, for `diagctl export`) and in --out.
+    """
+    from diag.cli.render import colour_wanted, render_to_stdout
+    from diag.exitcodes import ExitPolicy, FailOn
+    from diag.ingest import ingest_targets
+
+    envelope_kind, targets, transport = ingest_targets(
+        directory, _KINDS[kind] if kind else None, limit
+    )
+    if out is not None:
+        from diag.artifacts import check_out_dir, prepare_out
+
+        prepare_out(out, overwrite, reads=directory)
+        check_out_dir(out)
+    readable = wants_human(human)
+    colour = readable and colour_wanted(os.environ, sys.stdout.isatty())
+    emit = render_to_stdout(readable, verbose, len(targets), colour)
+    exits = ExitPolicy(strict, FailOn(fail_on))
+    if envelope_kind == "reset_reason":
+        from diag.reset_reason import ResetOptions, run_reset
+
+        opts = ResetOptions(max_bytes=max_bytes)
+        result = run_reset(targets, transport, opts, emit, out, 64, exits)
+        warnings, code = result.warnings, result.exit
+    else:
+        from diag.health import options_for
+        from diag.session import run_health
+
+        hopts = options_for(policy, check_ids, 30.0, max_bytes, host_class)
+        hopts.policy.require_classes(((t.name, t.host_class) for t in targets), str(directory))
+        res = run_health(targets, transport, hopts, emit, out, forks=64, exit_policy=exits)
+        warnings, code = res.warnings, res.exit
+    for warning in warnings:
+        click.echo(one_line_error(f"diagctl: {warning}"), err=True)
+    sys.exit(int(code))
+
+
+@click.group(epilog=examples("diagctl payload show health --timeout 30 --output health.bin"))
+def payload() -> None:
+    """The exact payload diagctl sends to hosts, for other engines (Ansible, AWX) to send."""
+
+
+@payload.command(
+    "show",
+    epilog=examples(
+        "diagctl payload show health --timeout 30 --output run1/payload/health.bin",
+        "diagctl payload show health --timeout 30 --command-line",
+        "diagctl payload show reset-reason --since-s 604800 --become --command-line",
+    ),
+)
+@click.argument("kind", type=click.Choice(list(_KINDS)))
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=2))
+@click.option("--check", "check_ids", multiple=True, callback=comma_list, metavar="ID[,ID...]")
+@click.option("--since-s", default=7 * 86400, show_default=True, type=click.IntRange(min=60))
+@click.option("--become", is_flag=True, help="The command line runs the payload via sudo -n.")
+@click.option(
+    "--command-line", is_flag=True, help="Print the remote command line, not the payload."
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (atomically) instead of stdout.",
+)
+@guarded
+def payload_show(
+    kind: str,
+    timeout: float,
+    check_ids: tuple[str, ...],
+    since_s: int,
+    become: bool,
+    command_line: bool,
+    output: Path | None,
+) -> None:
+    """The bytes `diagctl KIND` sends on stdin over SSH with these options (or, with
+    --command-line, the line it hands to the host's login shell), byte for byte."""
+    from diag.playbook_payload import PayloadSpec, payload_bytes
+    from diag.playbook_payload import command_line as line_of
+
+    spec = PayloadSpec(kind, timeout, check_ids, since_s, become)  # type: ignore[arg-type]
+    data = (line_of(spec) + "\n").encode() if command_line else payload_bytes(spec)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from diag.files import atomic_write
+
+    atomic_write(output, data)
