@@ -91,7 +91,7 @@ def test_spool_drains_in_order_and_stops_at_first_retry(tmp_path: Path) -> None:
 def test_spool_refused_item_is_dropped_and_counted(tmp_path: Path) -> None:
     spool = Spool(tmp_path)
     spool.put("health", "jump1", b"m 0\n")
-    (tmp_path / "00000000000000000000-1-000000.push").write_bytes(b"not json\n")
+    (tmp_path / "00000000000000000000-1.push").write_bytes(b"not json\n")
     assert spool.drain(lambda item: "HTTP 400 bad") == (0, "")
     assert spool.items() == [] and spool.dropped() == 2
 
