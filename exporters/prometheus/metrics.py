@@ -92,6 +92,17 @@ CATALOGUE: dict[str, Metric] = {
         ("host", "reason")),
     "diagctl_reset_reason_confidence": Metric(
         "gauge", "Confidence of that reason, 0 to 1", ("host", "reason")),
+    # lifecycle.transition, lifecycle.action, mu.report
+    "diagctl_lifecycle_phase": Metric(
+        "gauge", "1 for the phase the host's newest lifecycle transition moved it to",
+        ("host", "phase")),
+    "diagctl_lifecycle_actions": Metric(
+        "gauge", "Lifecycle action records in the input by action and result",
+        ("action", "result")),
+    "diagctl_mu_capacity_per_second": Metric(
+        "gauge", "Model Units a group serves per second (newest mu.report)", ("group",)),
+    "diagctl_mu_headroom_ratio": Metric(
+        "gauge", "Share of that capacity left, 0 to 1 (newest mu.report)", ("group",)),
     # the export itself
     "diagctl_export_envelopes": Metric(
         "gauge", "Inputs of this export: exported, skipped_bad (not an envelope), "
