@@ -78,7 +78,8 @@ CATALOGUE: dict[str, Metric] = {
         ("group",)),
     # probe.audit
     "diagctl_probe_actions": Metric(
-        "gauge", "Audit records in the input by action and result", ("group", "action", "result")),
+        "counter", "Cordon, uncordon, restart and breaker records (probe.audit envelopes or "
+        "probe run --audit lines) by action and result", ("group", "action", "result")),
     "diagctl_breaker_last_trip_timestamp_seconds": Metric(
         "gauge", "Unix time of the newest breaker record of this group", ("group",)),
     # bundle
