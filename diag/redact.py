@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import contextvars
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -56,6 +57,7 @@ _PAIR = re.compile(rf"([\"'])({_NAME})\1(\s*:\s*)([\"'])((?:\\.|(?!\4).)*)\4")
 _SCHEME_TOKEN = re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{6,}")
 
 
+@functools.lru_cache(maxsize=4096)  # the same few keys recur in every envelope
 def is_secret_name(name: str) -> bool:
     return name.lower().replace("-", "_") in SECRET_NAMES
 
@@ -116,10 +118,10 @@ def known(secrets: Iterable[str]) -> Iterator[None]:
 
 def text(value: str, secrets: Iterable[str] = ()) -> str:
     """`value` with every known literal secret and every credential shape masked."""
-    literals = set(_known.get())
+    literals: frozenset[str] | set[str] = _known.get()
     for s in secrets:
         if s:
-            literals |= variants(s)
+            literals = set(literals) | variants(s)
     for lit in sorted(literals, key=len, reverse=True):  # longest first: no partial leftovers
         if lit in value:
             value = value.replace(lit, MASK)
@@ -127,10 +129,17 @@ def text(value: str, secrets: Iterable[str] = ()) -> str:
 
 
 def _shapes(value: str) -> str:
-    value = _USERINFO.sub(lambda m: m.group(1) + MASK + "@", value)
-    value = _SCHEME_TOKEN.sub(lambda m: m.group(1) + m.group(2) + MASK, value)
-    value = _PARAM.sub(lambda m: f"{m.group(1)}={MASK}" if is_secret_name(m.group(1))
-                       else m.group(0), value)  # fmt: skip
+    # Each shape needs a character (or word) without which its pattern cannot match: most
+    # values (host names, check ids, numbers as text) have none, and skip the regex entirely.
+    if "@" in value and "://" in value:
+        value = _USERINFO.sub(lambda m: m.group(1) + MASK + "@", value)
+    if "b" in value or "B" in value:
+        value = _SCHEME_TOKEN.sub(lambda m: m.group(1) + m.group(2) + MASK, value)
+    if "=" in value:
+        value = _PARAM.sub(lambda m: f"{m.group(1)}={MASK}" if is_secret_name(m.group(1))
+                           else m.group(0), value)  # fmt: skip
+    if ":" not in value:
+        return value
     value = _HEADER.sub(lambda m: m.group(1) + m.group(2) + m.group(3) + MASK
                         if is_secret_name(m.group(2)) else m.group(0), value)  # fmt: skip
     return _PAIR.sub(_pair, value)

@@ -9,7 +9,9 @@ number, never a crash: a SIEM pipeline fed one truncated line must still get the
     RUN_DIR/run.json           the run summary; read for the run's metadata, not as an envelope
 
 Envelopes are validated against the generic `schemas.envelope.Envelope` (`data` stays a dict):
-the per-kind mapping tables of each exporter read `data` by kind.
+the per-kind mapping tables of each exporter read `data` by kind. A JSONL line of a
+`probe run --audit FILE` log is an AuditRecord, not an envelope: it is wrapped into the
+`probe.audit` envelope `probe run` itself prints for it, so every exporter reads audit logs.
 """
 
 from __future__ import annotations
@@ -74,12 +76,30 @@ def parse_envelope(raw: bytes | str, origin: str, stats: SourceStats) -> Envelop
     return env
 
 
+def audit_line(line: bytes) -> bytes:
+    """An audit-log line as an envelope line; any other line as it is (the envelope reader
+    counts it if it is bad)."""
+    if b'"who"' not in line or b'"tool_version"' in line:
+        return line
+    from schemas.probe import AuditRecord
+
+    try:
+        rec = AuditRecord.model_validate_json(line)
+    except ValidationError:
+        return line
+    from probes.envelopes import audit_envelope
+
+    env: Envelope = audit_envelope(rec)
+    return env.model_dump_json().encode()
+
+
 def from_lines(lines: Iterable[bytes], name: str, stats: SourceStats) -> Iterator[Envelope]:
-    """Envelopes from a JSONL stream; blank lines are ignored, everything else counts."""
+    """Envelopes from a JSONL stream (audit-log lines wrapped); blank lines are ignored,
+    everything else counts."""
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        env = parse_envelope(line, f"{name}:{number}", stats)
+        env = parse_envelope(audit_line(line), f"{name}:{number}", stats)
         if env is not None:
             yield env
 

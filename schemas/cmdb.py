@@ -104,5 +104,8 @@ class PushAudit(Strict):
     url: str = Field(description="Receiver URL, credentials redacted.")
     host: str
     identity: str = Field(description="What the CMDB identifies the asset by: serial, else name.")
-    result: Literal["pushed", "failed"]
+    result: Literal["pushed", "spooled", "failed"] = Field(
+        description="pushed: the CMDB took it; spooled: the receiver was down, it waits in the "
+        "spool; failed: refused (4xx) or not kept."
+    )
     detail: str = ""

@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(openssh-server openssh-client iproute2 gcc g++ cmake libc6-dev
               slurmctld slurmd slurm-client munge prometheus sudo
               rsyslog  # rsyslog: the receiver of `export siem --format syslog` tests
+              rsyslog-gnutls openssl  # syslog over TLS (imtcp gtls); openssl makes the test CA
               # export prometheus: node_exporter's textfile collector and a real Pushgateway
               prometheus-node-exporter prometheus-pushgateway
               chromium  # chromium: `diagctl report --html` is screenshotted headless in tests

@@ -38,12 +38,16 @@ def source_options(fn: F) -> F:
     )(fn)
 
 
-def read_envelopes(sources: tuple[Path, ...]) -> tuple[Iterator[Envelope], SourceStats]:
-    """The envelopes of `--from` (or stdin) and the counters `finish_source` reports."""
+def read_envelopes(
+    sources: tuple[Path, ...], stdin: bool = True
+) -> tuple[Iterator[Envelope], SourceStats]:
+    """The envelopes of `--from` (or stdin, unless told not to) and the counters
+    `finish_source` reports."""
     from exporters.source import SourceStats, envelopes
 
     stats = SourceStats()
-    return envelopes(sources, None if sources else sys.stdin.buffer, stats), stats
+    fallback = sys.stdin.buffer if stdin and not sources else None
+    return envelopes(sources, fallback, stats), stats
 
 
 def finish_source(stats: SourceStats) -> None:

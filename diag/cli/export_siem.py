@@ -99,8 +99,7 @@ def siem(fmt: str, sources: tuple[Path, ...], url: str | None, token_file: Path 
 
 
 def _read(sources: tuple[Path, ...], drain: bool) -> tuple[Iterator[Envelope], SourceStats]:
-    from exporters.siem.inputs import envelopes
-    from exporters.source import SourceStats
+    from exporters.source import SourceStats, envelopes
 
     empty: Iterator[Envelope] = iter(())
     stats = SourceStats()

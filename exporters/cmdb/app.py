@@ -29,16 +29,30 @@ class CmdbArgs:
     timeout_s: float = 30.0
     place: netbox.NetboxPlace = field(default_factory=netbox.NetboxPlace)
     gpu_class: str = servicenow.GPU_CLASS
+    spool: Path | None = None  # None: default_spool(format)
+    spool_max_mb: float = 64.0
+    drain_only: bool = False  # push only what the spool holds; read no input
 
 
 @dataclass
 class CmdbResult:
     text: str = ""  # dry-run: the payloads (JSONL) or the CSV
     pushed: list[PushAudit] = field(default_factory=list)
+    drained: int = 0
+    spooled: int = 0
+    dropped: int = 0
+    pending: int = 0  # records waiting in the spool after this run
+    spool: Path | None = None
+    problems: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> int:
         return sum(1 for a in self.pushed if a.result == "failed")
+
+
+def default_spool(fmt: str, state: Path) -> Path:
+    """STATE/spool/cmdb-<format> (STATE: $XDG_STATE_HOME/diagctl)."""
+    return state / "spool" / f"cmdb-{fmt}"
 
 
 def token(token_file: Path | None, env: Mapping[str, str] = os.environ) -> str:
@@ -60,6 +74,8 @@ def token(token_file: Path | None, env: Mapping[str, str] = os.environ) -> str:
 def check(args: CmdbArgs) -> None:
     """Refuse bad options before anything is read or sent."""
     if args.push_url is None:
+        if args.drain_only:
+            raise UsageError("--drain needs --push URL")
         return
     if args.format == "csv":
         raise UsageError("--push: csv is a file format; push with --format servicenow or netbox")
@@ -70,6 +86,10 @@ def check(args: CmdbArgs) -> None:
         raise UsageError("--push: credentials in the URL; use --token-file or $DIAGCTL_CMDB_TOKEN")
     if args.audit is not None and args.audit.is_dir():
         raise OutputError(f"--audit {args.audit}: is a directory")
+    if args.spool is not None and args.spool.exists() and not args.spool.is_dir():
+        raise OutputError(f"--spool {args.spool}: not a directory")
+    if args.spool_max_mb <= 0:
+        raise UsageError(f"--spool-max-mb {args.spool_max_mb}: must be above 0")
 
 
 def dry_run(args: CmdbArgs, envelopes: Iterable[Envelope]) -> str:
@@ -83,21 +103,35 @@ def dry_run(args: CmdbArgs, envelopes: Iterable[Envelope]) -> str:
     return "".join(d + "\n" for d in docs)
 
 
-def run(args: CmdbArgs, envelopes: Iterable[Envelope], audit_default: Path) -> CmdbResult:
-    """Dry-run unless `args.push_url`; a push appends every host's outcome to the audit log."""
+def run(args: CmdbArgs, envelopes: Iterable[Envelope], state: Path) -> CmdbResult:
+    """Dry-run unless `args.push_url`; a push appends every host's outcome to the audit log
+    (default STATE/cmdb-audit.jsonl) and spools what the receiver could not take now."""
     check(args)
     if args.push_url is None:
         return CmdbResult(text=dry_run(args, envelopes))
     from exporters.cmdb.audit import append
-    from exporters.cmdb.push import push_all
+    from exporters.cmdb.deliver import deliver
+    from exporters.cmdb.push import pusher
     from exporters.cmdb.target import PushTarget
+    from exporters.spool import Spool
 
     secret = token(args.token_file)
     target = PushTarget(args.push_url, secret, args.timeout_s, args.place, args.gpu_class)
-    pushed = push_all(args.format, target, assets(envelopes))
-    path = args.audit or audit_default
+    root = args.spool or default_spool(args.format, state)
+    spool = Spool(root, max_bytes=int(args.spool_max_mb * 1024 * 1024), suffix=".json")
+    records = [] if args.drain_only else assets(envelopes)
+    done = deliver(args.format, target, records, spool, pusher(args.format))
+    path = args.audit or state / "cmdb-audit.jsonl"
     try:
-        append(path, pushed, (secret,))
+        append(path, done.audits, (secret,))
     except OSError as exc:
         raise OutputError(f"--audit {path}: cannot append: {exc.strerror or exc}") from exc
-    return CmdbResult(pushed=pushed)
+    return CmdbResult(
+        pushed=done.audits,
+        drained=done.drained,
+        spooled=done.spooled,
+        dropped=done.dropped,
+        pending=len(spool.entries()),
+        spool=root,
+        problems=done.problems,
+    )

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from exporters.kinds_read import mu_groups, to_phase
 from schemas.asset import HostInventory
 from schemas.cmdb import AssetRecord
 from schemas.envelope import Envelope
@@ -49,8 +50,8 @@ def from_health(env: Envelope, rec: AssetRecord) -> None:
 
 
 def from_lifecycle(env: Envelope, rec: AssetRecord) -> None:
-    """Lifecycle envelopes name the asset's phase in `data.phase`."""
-    rec.lifecycle_phase = _str(env.data, "phase")[:64] or rec.lifecycle_phase
+    """Lifecycle transitions name the phase the asset moved to (exporters/kinds_read.py)."""
+    rec.lifecycle_phase = to_phase(env.data) or rec.lifecycle_phase
 
 
 def from_mu_capacity(env: Envelope, rec: AssetRecord) -> None:
@@ -60,10 +61,20 @@ def from_mu_capacity(env: Envelope, rec: AssetRecord) -> None:
         rec.mu_capacity = float(value)
 
 
+def from_mu_report(env: Envelope, rec: AssetRecord) -> None:
+    """mu.report: the capacity of the group whose node is this host (exporters/kinds_read.py)."""
+    for g in mu_groups(env.data):
+        cap = g.capacity_mu_per_s
+        if g.node == env.host.name and cap is not None and cap >= 0:
+            rec.mu_capacity = cap
+
+
 PROJECTIONS: dict[str, Callable[[Envelope, AssetRecord], None]] = {
     "health.l1": from_health,
     "lifecycle.phase": from_lifecycle,
+    "lifecycle.transition": from_lifecycle,
     "mu.capacity": from_mu_capacity,
+    "mu.report": from_mu_report,
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from exporters.cmdb import netbox
-from exporters.cmdb.target import ATTEMPTS, PushFailed, PushTarget, clean
+from exporters.cmdb.target import ATTEMPTS, RETRY_STATUS, PushFailed, PushTarget, clean
 from schemas.cmdb import AssetRecord
 
 
@@ -31,7 +31,7 @@ def _api(target: PushTarget) -> Any:
     retry = Retry(
         total=ATTEMPTS - 1,
         backoff_factor=0.2,
-        status_forcelist=(429, 500, 502, 503, 504),
+        status_forcelist=tuple(RETRY_STATUS),
         allowed_methods=None,  # PATCH/POST too: the upserts are idempotent by lookup
     )
     session.mount("http://", HTTPAdapter(max_retries=retry))
@@ -71,8 +71,10 @@ def push_netbox(target: PushTarget, rec: AssetRecord) -> str:
             else:
                 found.update(body)
     except pynetbox.RequestError as exc:
-        status = getattr(exc.req, "status_code", "?")
-        raise PushFailed(clean(target, f"HTTP {status}: {exc.error}")) from exc
+        status = getattr(exc.req, "status_code", 0)
+        down = status in RETRY_STATUS
+        raise PushFailed(clean(target, f"HTTP {status or '?'}: {exc.error}"), down) from exc
     except (requests.RequestException, ValueError) as exc:
-        raise PushFailed(clean(target, f"receiver unreachable or unreadable: {exc}")) from exc
+        why = f"receiver unreachable or unreadable: {exc}"
+        raise PushFailed(clean(target, why), isinstance(exc, requests.RequestException)) from exc
     return f"device {what} (id {dev.id}), {len(items)} inventory item(s)"

@@ -21,11 +21,10 @@ from diag.envelope import utc_now
 from diag.textsafe import safe_text
 from exporters.cmdb import servicenow
 from exporters.cmdb.audit import who
-from exporters.cmdb.target import ATTEMPTS, PushFailed, PushTarget, clean
+from exporters.cmdb.target import ATTEMPTS, RETRY_STATUS, PushFailed, PushTarget, clean
 from schemas.cmdb import AssetRecord, PushAudit
 
 BACKOFF_S = (0.2, 1.0)
-RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 def _snow_once(target: PushTarget, body: bytes) -> dict[str, Any]:
@@ -40,6 +39,7 @@ def _snow_once(target: PushTarget, body: bytes) -> dict[str, Any]:
 
 
 def _retrying(target: PushTarget, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    retryable = True
     for attempt in range(ATTEMPTS):
         try:
             return call()
@@ -47,12 +47,13 @@ def _retrying(target: PushTarget, call: Callable[[], dict[str, Any]]) -> dict[st
             body = exc.read(400).decode("utf-8", "replace")
             last = f"HTTP {exc.code}: {body}"
             if exc.code not in RETRY_STATUS:
+                retryable = False
                 break
         except (urllib.error.URLError, OSError, ValueError) as exc:
             last = f"receiver unreachable or unreadable: {getattr(exc, 'reason', exc)}"
         if attempt < ATTEMPTS - 1:
             time.sleep(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
-    raise PushFailed(clean(target, last))
+    raise PushFailed(clean(target, last), retryable)
 
 
 def push_servicenow(target: PushTarget, rec: AssetRecord) -> str:
@@ -70,32 +71,24 @@ def push_servicenow(target: PushTarget, rec: AssetRecord) -> str:
     return clean(target, "IRE " + ",".join(ops))
 
 
-def push_all(fmt: str, target: PushTarget, records: list[AssetRecord]) -> list[PushAudit]:
-    """Push every record; one audit record per host, pushed or failed."""
-    push = push_servicenow if fmt == "servicenow" else _netbox_push()
-    out = []
-    for rec in records:
-        ident = servicenow.identity(rec)
-        try:
-            detail, result = push(target, rec), "pushed"
-        except PushFailed as exc:
-            detail, result = str(exc), "failed"
-        out.append(
-            PushAudit(
-                at=utc_now(),
-                who=who(),
-                format="servicenow" if fmt == "servicenow" else "netbox",
-                url=redact.url(target.url),
-                host=safe_text(rec.name),
-                identity=safe_text(ident),
-                result=result,  # type: ignore[arg-type]
-                detail=detail,
-            )
-        )
-    return out
-
-
-def _netbox_push() -> Callable[[PushTarget, AssetRecord], str]:
+def pusher(fmt: str) -> Callable[[PushTarget, AssetRecord], str]:
+    """The push function of a format (NetBox's imports pynetbox, so only when pushing)."""
+    if fmt == "servicenow":
+        return push_servicenow
     from exporters.cmdb.netbox_push import push_netbox
 
     return push_netbox
+
+
+def audit(fmt: str, target: PushTarget, rec: AssetRecord, result: str, detail: str) -> PushAudit:
+    """One audit record: which host, identified how, what happened."""
+    return PushAudit(
+        at=utc_now(),
+        who=who(),
+        format="servicenow" if fmt == "servicenow" else "netbox",
+        url=redact.url(target.url),
+        host=safe_text(rec.name),
+        identity=safe_text(servicenow.identity(rec)),
+        result=result,  # type: ignore[arg-type]
+        detail=detail,
+    )

@@ -9,6 +9,7 @@ from diag.textsafe import safe_text
 from exporters.cmdb import netbox, servicenow
 
 ATTEMPTS = 3  # per request: the first try and two retries (5xx, 429, connection errors)
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})  # the receiver is down or busy, not refusing
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,12 @@ class PushTarget:
 
 
 class PushFailed(Exception):
-    """One host's push failed; the message is safe to keep (redacted, one line)."""
+    """One host's push failed; the message is safe to keep (redacted, one line). `retryable`:
+    the receiver was down, slow, or answered 5xx/429, so the record waits in the spool."""
+
+    def __init__(self, message: str, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 def clean(target: PushTarget, text: str) -> str:

@@ -78,7 +78,8 @@ CATALOGUE: dict[str, Metric] = {
         ("group",)),
     # probe.audit
     "diagctl_probe_actions": Metric(
-        "gauge", "Audit records in the input by action and result", ("group", "action", "result")),
+        "counter", "Cordon, uncordon, restart and breaker records (probe.audit envelopes or "
+        "probe run --audit lines) by action and result", ("group", "action", "result")),
     "diagctl_breaker_last_trip_timestamp_seconds": Metric(
         "gauge", "Unix time of the newest breaker record of this group", ("group",)),
     # bundle
@@ -92,6 +93,17 @@ CATALOGUE: dict[str, Metric] = {
         ("host", "reason")),
     "diagctl_reset_reason_confidence": Metric(
         "gauge", "Confidence of that reason, 0 to 1", ("host", "reason")),
+    # lifecycle.transition, lifecycle.action, mu.report
+    "diagctl_lifecycle_phase": Metric(
+        "gauge", "1 for the phase the host's newest lifecycle transition moved it to",
+        ("host", "phase")),
+    "diagctl_lifecycle_actions": Metric(
+        "gauge", "Lifecycle action records in the input by action and result",
+        ("action", "result")),
+    "diagctl_mu_capacity_per_second": Metric(
+        "gauge", "Model Units a group serves per second (newest mu.report)", ("group",)),
+    "diagctl_mu_headroom_ratio": Metric(
+        "gauge", "Share of that capacity left, 0 to 1 (newest mu.report)", ("group",)),
     # the export itself
     "diagctl_export_envelopes": Metric(
         "gauge", "Inputs of this export: exported, skipped_bad (not an envelope), "

@@ -20,6 +20,7 @@ from itertools import islice
 
 from exporters.siem.senders import Refused, Rejected, Retryable, Sender
 from exporters.siem.spool import Spool
+from exporters.spool import SpoolFull
 
 MAX_PROBLEMS = 5
 MAX_BACKOFF_S = 30.0
@@ -119,5 +120,10 @@ def deliver(
         else:
             up = False
             report.spooled += len(batch)
-            report.dropped += spool.put(batch)
+            try:
+                report.dropped += spool.put(batch)
+            except SpoolFull as exc:
+                report.spooled -= len(batch)
+                report.dropped += len(batch)
+                report.problem(f"{exc}: {len(batch)} events dropped")
     return report

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from diag import redact
+from exporters.kinds_read import first_str, from_phase, to_phase
 from schemas.envelope import Envelope, Finding, HostRef, Status
 
 # Our status -> a severity when the envelope names none (findings carry their own).
@@ -188,6 +189,37 @@ def reset_reason(env: Envelope) -> list[Event]:
     ]  # fmt: skip
 
 
+def lifecycle_transition(env: Envelope) -> list[Event]:
+    """lifecycle.transition: the asset moved from one phase to another."""
+    d, new = env.data, to_phase(env.data)
+    old = from_phase(d)
+    return [
+        _base(
+            env, "state_change", old, new,
+            title=f"lifecycle {old or '?'} -> {new or '?'}", entity=env.host.name,
+            message=f"{env.host.name}: lifecycle phase {old or '?'} -> {new or '?'}",
+            fields={"from": old, "to": new, "who": first_str(d, "who"),
+                    "why": first_str(d, "why", "reason")},
+        )
+    ]  # fmt: skip
+
+
+def lifecycle_action(env: Envelope) -> list[Event]:
+    """lifecycle.action: something a phase command did (or planned) to the asset."""
+    d = env.data
+    action, result = first_str(d, "action") or "?", first_str(d, "result") or "done"
+    return [
+        _base(
+            env, "audit", action, result, first_str(d, "at"),
+            title=f"lifecycle {action} {result}", entity=env.host.name, action=action,
+            message=f"{env.host.name}: lifecycle action {action}: {result}",
+            outcome="failure" if result in ("failed", "error") else "success",
+            fields={"who": first_str(d, "who"), "why": first_str(d, "why", "reason"),
+                    "result": result},
+        )
+    ]  # fmt: skip
+
+
 def summary_only(env: Envelope) -> list[Event]:
     return [host_run(env)]
 
@@ -200,6 +232,9 @@ PROJECTIONS: dict[str, Callable[[Envelope], list[Event]]] = {
     "bundle": bundle,
     "reset_reason": reset_reason,
     "reset.reason": reset_reason,
+    "lifecycle.transition": lifecycle_transition,
+    "lifecycle.action": lifecycle_action,
+    "mu.report": summary_only,  # capacity figures are metrics (prometheus), not events
 }
 
 

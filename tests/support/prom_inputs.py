@@ -93,7 +93,7 @@ def tool_envelopes() -> list[Envelope]:
     odd = envelope(kind="reset_reason", host=HostRef(name="gpu-node-2"), status=Status.WARN,
                    collected_at="2026-11-22T20:03:00Z",
                    data={"reason": "The BMC said: power lost!", "confidence": "high"})  # fmt: skip
-    unknown = envelope(kind="lifecycle.transition", host=HostRef(name="gpu-node-1"))
+    unknown = envelope(kind="airgap.check", host=HostRef(name="gpu-node-1"))
     return [bundle, reset, odd, unknown]
 
 

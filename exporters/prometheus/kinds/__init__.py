@@ -13,7 +13,13 @@ from dataclasses import dataclass
 
 from exporters.prometheus.kinds.health import health
 from exporters.prometheus.kinds.probe import probe_audit, probe_result
-from exporters.prometheus.kinds.tools import bundle, reset_reason
+from exporters.prometheus.kinds.tools import (
+    bundle,
+    lifecycle_action,
+    lifecycle_transition,
+    mu_report,
+    reset_reason,
+)
 from exporters.prometheus.metrics import SampleSet
 from schemas.envelope import Envelope
 
@@ -30,4 +36,7 @@ KINDS: dict[str, KindMap] = {
     "probe.audit": KindMap(probe_audit, latest=False),
     "bundle": KindMap(bundle),
     "reset_reason": KindMap(reset_reason),
+    "lifecycle.transition": KindMap(lifecycle_transition),
+    "lifecycle.action": KindMap(lifecycle_action, latest=False),
+    "mu.report": KindMap(mu_report),
 }

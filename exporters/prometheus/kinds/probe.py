@@ -48,7 +48,7 @@ def probe_audit(env: Envelope, out: SampleSet) -> None:
         rec = AuditRecord.model_validate(env.data)
     except ValidationError:
         return
-    out.bump("diagctl_probe_actions", (rec.group, rec.action.value, rec.result.value))
+    out.add("diagctl_probe_actions", (rec.group, rec.action.value, rec.result.value), 1.0)
     at = epoch(rec.at)
     if rec.action is ActionKind.BREAKER and at is not None:
         out.at_least("diagctl_breaker_last_trip_timestamp_seconds", (rec.group,), at)

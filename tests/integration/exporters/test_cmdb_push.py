@@ -23,7 +23,8 @@ from tests.unit.exporters.cmdb_inputs import HOSTILE, fleet, jsonl
 
 
 def push(fmt: str, url: str, audit: Path, *extra: str) -> Result:
-    args = ["export", "cmdb", "--format", fmt, "--push", url, "--audit", str(audit), *extra]
+    args = ["export", "cmdb", "--format", fmt, "--push", url, "--audit", str(audit)]
+    args += ["--spool", str(audit.parent / "spool"), *extra]
     res = CliRunner(env={"DIAGCTL_CMDB_TOKEN": TOKEN}).invoke(cli, args, input=jsonl(fleet()))
     for text in (res.stdout, res.stderr, audit.read_text() if audit.exists() else ""):
         assert TOKEN not in text
@@ -81,16 +82,17 @@ def test_servicenow_4xx_fails_that_host_only_with_the_token_masked(tmp_path: Pat
     assert len(rec.requests) == 3  # a 400 is not retried
 
 
-def test_receiver_down_fails_every_host_quickly(tmp_path: Path) -> None:
+def test_receiver_down_spools_every_host_quickly(tmp_path: Path) -> None:
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{s.getsockname()[1]}"
     t0 = time.monotonic()
     res = push("servicenow", url, tmp_path / "a.jsonl")
-    assert res.exit_code == 1
-    assert [o[2] for o in outcomes(res)] == ["failed"] * 3
-    assert (
-        outcomes(res)[0][3] == "receiver unreachable or unreadable: [Errno 111] Connection refused"
+    assert res.exit_code == 4  # waiting in the spool (test_cmdb_spool.py drains it)
+    assert [o[2] for o in outcomes(res)] == ["spooled"] * 3
+    assert outcomes(res)[0][3] == (
+        "receiver unreachable or unreadable: [Errno 111] Connection refused; "
+        f"kept in {tmp_path}/spool"
     )
     assert time.monotonic() - t0 < 15
 
@@ -99,8 +101,11 @@ def test_slow_receiver_times_out_per_request(tmp_path: Path) -> None:
     with serve(snow_route) as rec:
         rec.delay_s = 2.0
         res = push("servicenow", rec.url, tmp_path / "a.jsonl", "--timeout", "0.3")
-    assert [o[2] for o in outcomes(res)] == ["failed"] * 3
-    assert outcomes(res)[0][3] == "receiver unreachable or unreadable: timed out"
+    assert [o[2] for o in outcomes(res)] == ["spooled"] * 3
+    assert len(rec.requests) == 3  # the first host's attempts; the rest waits behind it
+    assert outcomes(res)[0][3] == (
+        f"receiver unreachable or unreadable: timed out; kept in {tmp_path}/spool"
+    )
 
 
 def netbox_objects(rec: Any) -> dict[str, list[dict[str, Any]]]:

@@ -45,3 +45,22 @@ def test_batches_are_read_oldest_first_and_foreign_files_ignored(tmp_path: Path)
 def test_default_dir_follows_xdg_state_home(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", "/state")
     assert default_dir("hec") == Path("/state/diagctl/spool/hec")
+
+
+def test_unwritable_spool_drops_the_batch_counted_not_a_crash(tmp_path: Path) -> None:
+    from exporters.siem.deliver import Policy, deliver
+    from exporters.siem.senders import Retryable
+
+    class Down:
+        def send(self, batch: list[str]) -> None:
+            raise Retryable("ConnectionRefusedError: [Errno 111] Connection refused")
+
+    (tmp_path / "file").write_text("")
+    spool = Spool(tmp_path / "file" / "spool", 1 << 20)
+    report = deliver(["a", "b", "c"], Down(), spool, Policy(batch=2, retries=0), lambda s: None)
+    assert (report.sent, report.spooled, report.dropped, report.lost) == (0, 0, 3, 3)
+    assert report.problems == [
+        "receiver down after 1 attempts: ConnectionRefusedError: [Errno 111] Connection refused",
+        f"spool {tmp_path}/file/spool not writable (Not a directory): 2 events dropped",
+        f"spool {tmp_path}/file/spool not writable (Not a directory): 1 events dropped",
+    ]

@@ -91,7 +91,7 @@ def test_spool_drains_in_order_and_stops_at_first_retry(tmp_path: Path) -> None:
 def test_spool_refused_item_is_dropped_and_counted(tmp_path: Path) -> None:
     spool = Spool(tmp_path)
     spool.put("health", "jump1", b"m 0\n")
-    (tmp_path / "00000000000000000000-1-000000.push").write_bytes(b"not json\n")
+    (tmp_path / "00000000000000000000-1.push").write_bytes(b"not json\n")
     assert spool.drain(lambda item: "HTTP 400 bad") == (0, "")
     assert spool.items() == [] and spool.dropped() == 2
 
@@ -177,3 +177,27 @@ def test_push_status_handling(
     assert res.returncode == rc
     assert res.stderr.splitlines()[-1] == line.format(url=url, spool=spool)
     assert len(list(spool.glob("*.push"))) == spooled
+
+
+def test_raw_probe_audit_lines_are_counters(tmp_path: Path) -> None:
+    """`probe run --audit FILE` lines (AuditRecords, not envelopes) read as probe.audit: each
+    cordon / breaker record adds one to diagctl_probe_actions_total."""
+    from schemas.probe import ActionKind, ActionResult, AuditRecord
+
+    def rec(action: ActionKind, result: ActionResult, node: str) -> str:
+        return AuditRecord(at="2026-11-22T20:01:05Z", who="sre@jump1 pid 7", action=action,
+                           group="gpu", node=node, result=result,
+                           dry_run=False).model_dump_json()  # fmt: skip
+
+    lines = [rec(ActionKind.CORDON, ActionResult.DONE, "gpu-node-3"),
+             rec(ActionKind.CORDON, ActionResult.DONE, "gpu-node-4"),
+             rec(ActionKind.BREAKER, ActionResult.BLOCKED, "gpu-node-5")]  # fmt: skip
+    log = tmp_path / "probe-audit.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    res = run(b"", "--from", str(log))
+    assert res.returncode == 0, res.stderr
+    got = [x for x in res.stdout.splitlines() if x.startswith("diagctl_probe_actions_total{")]
+    assert got == [
+        'diagctl_probe_actions_total{action="cordon",group="gpu",result="done"} 2.0',
+        'diagctl_probe_actions_total{action="breaker",group="gpu",result="blocked"} 1.0',
+    ]

@@ -54,7 +54,7 @@ def test_unknown_kind_counted_and_noted_not_a_crash() -> None:
     assert res.returncode == 0
     assert res.stderr.decode() == (
         "diagctl: export prometheus: skipped 1 envelopes of kinds with no metrics: "
-        "lifecycle.transition x1\n"
+        "airgap.check x1\n"
     )
     assert b'diagctl_export_envelopes{result="skipped_kind"} 1.0\n' in res.stdout
 
