@@ -207,13 +207,14 @@ def lifecycle_transition(env: Envelope) -> list[Event]:
 def lifecycle_action(env: Envelope) -> list[Event]:
     """lifecycle.action: something a phase command did (or planned) to the asset."""
     d = env.data
-    action, result = first_str(d, "action") or "?", first_str(d, "result") or "done"
+    # The registry's rows say `outcome` (pass/warn/fail/unknown); `result` is read as well.
+    action, result = first_str(d, "action") or "?", first_str(d, "outcome", "result") or "done"
     return [
         _base(
             env, "audit", action, result, first_str(d, "at"),
             title=f"lifecycle {action} {result}", entity=env.host.name, action=action,
             message=f"{env.host.name}: lifecycle action {action}: {result}",
-            outcome="failure" if result in ("failed", "error") else "success",
+            outcome="failure" if result in ("fail", "failed", "error") else "success",
             fields={"who": first_str(d, "who"), "why": first_str(d, "why", "reason"),
                     "result": result},
         )

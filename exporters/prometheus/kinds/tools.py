@@ -48,7 +48,9 @@ def lifecycle_transition(env: Envelope, out: SampleSet) -> None:
 
 
 def lifecycle_action(env: Envelope, out: SampleSet) -> None:
-    action, result = env.data.get("action"), env.data.get("result", "done")
+    # The registry's rows say `outcome` (pass/warn/fail/unknown); `result` is read as well.
+    action = env.data.get("action")
+    result = env.data.get("outcome", env.data.get("result", "done"))
     if action is not None:
         out.bump("diagctl_lifecycle_actions", (enum_label(action), enum_label(result)))
 

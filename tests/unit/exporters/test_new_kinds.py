@@ -79,3 +79,42 @@ def test_wrong_types_read_as_nothing(data: dict[str, Any]) -> None:
     assert actions in ({}, {("other", "done"): 1.0})  # a non-word action is `other`
     assert [e.type for e in project(envs[0])] == ["state_change"]
     assert [r.lifecycle_phase for r in assets(envs)] == [""]
+
+
+def test_a_real_mu_report_envelope_feeds_the_capacity_and_headroom_gauges() -> None:
+    """`mu report`'s own output (a golden of tests/unit/mu): groups carry `keys` and
+    `capacity_mu` / `headroom_mu` over the report's window, here 60 s."""
+    import json
+    from pathlib import Path
+
+    golden = Path(__file__).resolve().parents[2] / "fixtures" / "mu" / "golden"
+    doc = json.loads((golden / "vllm_counters.json").read_text())  # volatile fields left out
+    doc.update(tool_version="t", collected_at="2026-12-01T10:03:00Z", duration_ms=1)
+    report = Envelope.model_validate(doc)
+    assert samples(report) == {
+        "diagctl_mu_capacity_per_second": {("gpu-1",): 2.0, ("gpu-2",): 8.0},
+        "diagctl_mu_headroom_ratio": {("gpu-1",): 119.475 / 120, ("gpu-2",): 476.4 / 480},
+    }
+
+
+@pytest.mark.parametrize(
+    "span,seconds",
+    [({"bucket": "1h"}, 3600.0), ({"bucket": "15min"}, 900.0), ({"bucket": "1d"}, 86400.0),
+     ({"bucket": "0h"}, None), ({"bucket": "fortnight"}, None), ({"bucket": "5"}, None),
+     ({"window_start": "2026-12-01T10:05:00Z", "window_end": "2026-12-01T10:06:00Z"}, 60.0),
+     ({"window_start": "2026-12-01T10:05:00Z", "window_end": "2026-12-01T10:05:00Z"}, None),
+     ({"window_start": "yesterday", "window_end": "2026-12-01T10:05:00Z"}, None), ({}, None)],
+)  # fmt: skip
+def test_the_span_a_group_covers(span: dict[str, Any], seconds: float | None) -> None:
+    from exporters.kinds_read import span_seconds
+
+    assert span_seconds(span) == seconds
+
+
+def test_a_registry_action_row_says_its_outcome() -> None:
+    """The registry's HistoryEntry (schemas/lifecycle.py) names the result `outcome`."""
+    row = env("lifecycle.action", {"id": 7, "host_id": "h", "entry": "action", "at": "t",
+                                   "who": "ops", "action": "burn_in", "outcome": "fail"})  # fmt: skip
+    assert samples(row) == {"diagctl_lifecycle_actions": {("burn_in", "fail"): 1.0}}
+    (event,) = project(row)
+    assert (event.outcome, event.fields["result"]) == ("failure", "fail")
