@@ -113,8 +113,9 @@ def test_the_span_a_group_covers(span: dict[str, Any], seconds: float | None) ->
 
 def test_a_registry_action_row_says_its_outcome() -> None:
     """The registry's HistoryEntry (schemas/lifecycle.py) names the result `outcome`."""
-    row = env("lifecycle.action", {"id": 7, "host_id": "h", "entry": "action", "at": "t",
-                                   "who": "ops", "action": "burn_in", "outcome": "fail"})  # fmt: skip
+    data = {"id": 7, "host_id": "h", "entry": "action", "at": "t", "who": "ops",
+            "action": "burn_in", "outcome": "fail"}  # fmt: skip
+    row = env("lifecycle.action", data)
     assert samples(row) == {"diagctl_lifecycle_actions": {("burn_in", "fail"): 1.0}}
     (event,) = project(row)
     assert (event.outcome, event.fields["result"]) == ("failure", "fail")
