@@ -105,11 +105,11 @@ def health(
 
     Hosts: --local, --replay DIR, or over SSH with -H HOST[,HOST...] / -i INVENTORY.
     """
-    from diag.payload.early import hand_over, started_early
+    from diag.payload.early import default_program, hand_over, started_early
 
     # The local payload runs while the checks and models load (diag/payload/early.py).
     alone = local and not (check_ids or replay or fleet.wanted)
-    with started_early(alone, timeout) as early:
+    with started_early(default_program(timeout) if alone else None) as early:
         from diag.cli.render import colour_wanted, recap_text, render_to_stdout
         from diag.health import health_targets, options_for, run_session
 

@@ -1,13 +1,15 @@
-"""`diagctl health --local` starts its payload before it loads the checks.
+"""`diagctl health --local` and `reset-reason --local` start their payload before loading the
+checks and models.
 
 The payload is I/O-bound: here it spends ~110 ms waiting on systemctl, journalctl, timedatectl
 and /proc while using little CPU. Loading the checks, the policy and pydantic's models takes
-longer than that and needs nothing from the payload, so `--local` starts the payload first,
-from the captures recorded in default_captures.json, and loads while it runs (on a machine with
-two or more cores the two overlap). The transport adopts that process only when its argv and
-program are byte-identical to what the checks then ask for (diag.transport.local.BlockingLocal);
-otherwise it is killed and the run starts the right one, so a stale file costs time, never
-correctness. A unit test pins the file equal to the check registry's captures.
+longer than that and needs nothing from the payload, so `--local` starts the payload first
+(health's from the captures recorded in default_captures.json) and loads while it runs (on a
+machine with two or more cores the two overlap). The transport adopts that process only when
+its argv and program are byte-identical to what the run then asks for
+(diag.transport.local.BlockingLocal); otherwise it is killed and the run starts the right one,
+so a stale file costs time, never correctness. A unit test pins the file equal to the check
+registry's captures.
 
 This module imports no check, no schema and no pydantic: that is its point.
 """
@@ -39,11 +41,10 @@ def default_program(timeout_s: float) -> bytes | None:
 
 
 @contextlib.contextmanager
-def started_early(wanted: bool, timeout_s: float) -> Iterator[Started | None]:
-    """The default local payload, running from here on; killed on the way out unless a run
-    collected it. SIGTERM before the run takes over kills it too, then ends diagctl as the
-    signal always did."""
-    program = default_program(timeout_s) if wanted else None
+def started_early(program: bytes | None) -> Iterator[Started | None]:
+    """`program` running under local_argv() from here on (nothing when None); killed on the
+    way out unless a run collected it. SIGTERM before the run takes over kills it too, then
+    ends diagctl as the signal always did."""
     early = start(local_argv(), program) if program is not None else None
     if early is None:
         yield None

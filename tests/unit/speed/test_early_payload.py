@@ -17,9 +17,9 @@ import jsonschema
 import pytest
 
 from diag.checks import REGISTRY, sources_for
+from diag.fleet.blocking import drive as _drive
 from diag.payload import build_python, local_argv, payload_deadline
 from diag.payload.early import CAPTURES_FILE, default_program, hand_over, started_early
-from diag.session import _drive
 from diag.transport.base import Target
 from diag.transport.local import BlockingLocal, start, stop
 from diag.transport.replay import ReplayTransport
@@ -124,7 +124,7 @@ def test_hand_over_only_to_the_local_transport(tmp_path: Path) -> None:
 
 def test_started_early_kills_what_no_run_collected_and_gives_sigterm_back() -> None:
     before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(RuntimeError), started_early(True, 30.0) as early:
+    with pytest.raises(RuntimeError), started_early(default_program(30.0)) as early:
         assert early is not None and early.argv == local_argv()
         assert signal.getsignal(signal.SIGTERM) is not before
         raise RuntimeError("a usage error before the run")
@@ -133,15 +133,14 @@ def test_started_early_kills_what_no_run_collected_and_gives_sigterm_back() -> N
 
 
 def test_started_early_not_wanted_starts_nothing() -> None:
-    with started_early(False, 30.0) as early:
+    with started_early(None) as early:
         assert early is None
 
 
 SIGTERMED = """
 import os, signal, sys, time
 import diag.payload.early as early
-early.default_program = lambda t: b"import time; time.sleep(30)"
-with early.started_early(True, 30.0) as e:
+with early.started_early(b"import time; time.sleep(30)") as e:
     print(e.proc.pid, flush=True)
     os.kill(os.getpid(), signal.SIGTERM)
     time.sleep(10)
@@ -158,33 +157,41 @@ def test_sigterm_before_the_run_kills_the_payload_and_still_ends_diagctl() -> No
     assert _gone(int(pid))
 
 
-def test_health_local_starts_one_payload_and_its_envelope_validates() -> None:
-    """The whole CLI in a subprocess: exactly one payload process (the early one, adopted),
-    and the envelope it prints validates against the committed health.l1 and envelope schemas
-    (the run builds it without re-validating; this is where it is validated)."""
-    wrapper = """
-import subprocess, sys, runpy
-real = subprocess.Popen
+WRAPPER = """
+import atexit, runpy, subprocess, sys
 starts = []
-class Counting(real):
+class Counting(subprocess.Popen):
     def __init__(self, args, *a, **k):
-        starts.append(list(args))
+        starts.append(list(args)[1:])
         super().__init__(args, *a, **k)
 subprocess.Popen = Counting
-import atexit
-atexit.register(lambda: sys.stderr.write("STARTS %d %s\\n" % (len(starts), starts[0][1:])))
-sys.argv = ["diagctl", "health", "--local", "--json"]
+atexit.register(lambda: sys.stderr.write("STARTS %s\\n" % starts))
+sys.argv = ["diagctl", *sys.argv[1:]]
 runpy.run_module("diag.cli", run_name="__main__")
 """
+
+
+@pytest.mark.parametrize(
+    "command,kinds",
+    [("health", ("health.l1", "envelope")), ("reset-reason", ("reset_reason", "envelope"))],
+)
+def test_local_run_starts_one_payload_and_its_envelope_validates(
+    command: str, kinds: tuple[str, ...]
+) -> None:
+    """The whole CLI in a subprocess: exactly one process started (the early payload, adopted:
+    a second start would show here), and the envelope it prints validates against the
+    committed JSON Schemas (the run builds it without re-validating; it is validated here)."""
     res = subprocess.run(
-        [sys.executable, "-c", wrapper], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", WRAPPER, command, "--local", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert res.returncode in (0, 3, 6), res.stderr[-2000:]
-    assert "STARTS 1 ['-I', '-S', '-']" in res.stderr
+    assert "STARTS [['-I', '-S', '-']]" in res.stderr
     (line,) = res.stdout.splitlines()
     env = json.loads(line)
-    for kind in ("health.l1", "envelope"):
+    for kind in kinds:
         schema = json.loads((SCHEMAS / f"{kind}.schema.json").read_text())
         jsonschema.Draft202012Validator(schema).validate(env)
-    assert env["data"]["payload_mode"] == "python"
-    assert env["duration_ms"] >= env["data"]["payload_ms"]
+    assert env["data"]["payload_ms"] <= env["duration_ms"]
