@@ -77,7 +77,8 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"host: {os.uname().nodename} cores={os.cpu_count()} python={sys.version.split()[0]} ")
     print(f"runs={args.runs} (interleaved) load1={load:.1f} diagctl={' '.join(base)}")
-    print(f"{'command':<34} {'median ms':>9} {'p90 ms':>7} {'/stand-in':>9} {'/python3':>8} {'CPU ms':>6}")
+    head = f"{'command':<34} {'median ms':>9} {'p90 ms':>7} {'/stand-in':>9} {'/python3':>8}"
+    print(f"{head} {'CPU ms':>6}")
     for name, v in walls.items():
         p90 = statistics.quantiles(v, n=10)[8] if len(v) > 1 else v[0]
         print(
