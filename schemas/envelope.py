@@ -14,7 +14,7 @@ SCHEMA_VERSION = "1.2"
 class Strict(BaseModel):
     """Base for every emitted or read document: unknown keys are an error, not a surprise."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class Status(str, Enum):
