@@ -146,6 +146,8 @@ async def reset_host(transport: Transport, target: Target, opts: ResetOptions) -
 
     payload = build_payload(opts.since_s, payload_deadline(opts.timeout_s))
     res = await transport.run(target, opts.command, payload, opts.timeout_s)
+    # `--local` may have started this payload before the host's turn (diag/payload/early.py).
+    t0 = min(t0, getattr(transport, "adopted_t0", None) or t0)
     if res.error:
         return done(_failed(target, res, started, t0), {})
     try:
