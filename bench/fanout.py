@@ -15,7 +15,7 @@ checking. It prints wall time, hosts/s, and jump-host CPU ms per host from the t
 (children included; the sshd servers are not children, so their CPU is not counted).
 
 Needs root (mount namespaces), /usr/sbin/sshd, ssh, xargs; ansible-core for the last row.
-Usage: python bench/fanout.py [--sizes 16,64,256] [--tools ...]
+Usage: python bench/fanout.py [--sizes 16,64,256] [--tools ...] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -98,11 +98,15 @@ def timed(argv: list[str], stdout: Path, env: dict[str, str] | None = None) -> t
     return time.monotonic() - t0, ru.ru_utime + ru.ru_stime
 
 
+PROFILE: list[Path] = []  # --profile FILE: run diagctl under cProfile, stats written there
+
+
 def run_diagctl(d: Path, hosts: list[tuple[str, int]], transport: str, workers: int = 1) -> Row:
     lst = d / "hosts.txt"
     lst.write_text("".join(f"root@{a}:{p}\n" for a, p in hosts))
+    prof = ["-m", "cProfile", "-o", str(PROFILE[0])] if PROFILE else []
     argv = [
-        sys.executable, "-m", "diag.cli", "health", "-i", str(lst), "--transport", transport,
+        sys.executable, *prof, "-m", "diag.cli", "health", "-i", str(lst), "--transport", transport,
         "--identity", str(d / "clientkey"), "--known-hosts", str(d / "known_hosts"),
         "--forks", "64", "--timeout", "60", "--workers", str(workers),
     ]  # fmt: skip
@@ -246,7 +250,9 @@ def main() -> None:
     ap.add_argument("--sizes", default="16,64,256")
     ap.add_argument("--tools", default="diagctl-asyncssh,diagctl-fabric,openssh-xargs,ansible")
     ap.add_argument("--bare", type=Path, help=argparse.SUPPRESS)  # internal: asyncssh-bare
+    ap.add_argument("--profile", type=Path, help="cProfile the diagctl runs into this file")
     args = ap.parse_args()
+    PROFILE.extend([args.profile.resolve()] if args.profile else [])
     if args.bare:
         return bare_main(args.bare)
     if os.geteuid() != 0 or not os.path.exists(SSHD):

@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 
+from bytecode import cached_env
+
 STAND_IN = r"""
 import json, os, subprocess
 def run(argv):
@@ -45,11 +47,16 @@ print(json.dumps({"reason": reason, "confidence": conf}))
 """
 
 
+ENV = cached_env()
+# The interpreter itself (not a pyenv shim, not the venv): what `python3` runs on a host.
+PY3 = getattr(sys, "_base_executable", "") or sys.executable
+
+
 def median_ms(argv: list[str], runs: int) -> float:
     walls = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        res = subprocess.run(argv, capture_output=True, check=False)
+        res = subprocess.run(argv, capture_output=True, check=False, env=ENV)
         walls.append((time.perf_counter() - t0) * 1000)
         if res.returncode not in (0, 3):
             sys.exit(f"{argv} exited {res.returncode}: {res.stderr.decode()[-300:]}")
@@ -66,12 +73,12 @@ def main() -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
         fh.write(STAND_IN)
     try:
-        stand_in = ["python3", fh.name]
+        stand_in = [PY3, fh.name]
         for argv in (ours, stand_in):
             median_ms(argv, 2)  # warm the page cache
         # Interleaved rounds, so that load from others on the machine hits all three alike.
         rounds = [
-            (median_ms(["python3", "-c", "pass"], 1), median_ms(stand_in, 1), median_ms(ours, 1))
+            (median_ms([PY3, "-c", "pass"], 1), median_ms(stand_in, 1), median_ms(ours, 1))
             for _ in range(args.runs)
         ]
     finally:

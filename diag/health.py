@@ -4,7 +4,6 @@ itself (one process or worker processes), and the check catalog. No click, no pr
 from __future__ import annotations
 
 import socket
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from diag.errors import PolicyError
 from diag.exitcodes import ExitPolicy
 from diag.fleet.args import FleetArgs
 from diag.hostcheck import HealthOptions
-from diag.payload import PYTHON_ARGV
+from diag.payload import local_argv
 from diag.policy import Policy
 from diag.session import SessionResult
 from diag.transport.base import Target, Transport
@@ -42,7 +41,7 @@ def options_for(
         timeout_s=timeout,
         max_bytes=max_bytes,
         host_class=host_class,
-        command=(sys.executable, *PYTHON_ARGV[1:]),
+        command=local_argv(),
         extra={} if expect_gpus is None else {"expect_gpus": expect_gpus},
     )
 

@@ -7,15 +7,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from diag.config import state_dir
 from diag.errors import UsageError
-from diag.files import load_yaml_file
-from diag.health_act import ActArgs
-from schemas.health_act import ActConfig
+
+if TYPE_CHECKING:  # `health --local` builds an ActRequest on every run: keep this module light
+    from diag.health_act import ActArgs
+    from schemas.health_act import ActConfig
 
 
 @dataclass(frozen=True)
@@ -38,6 +36,12 @@ class ActRequest:
 
 
 def load_config(req: ActRequest) -> ActConfig:
+    """The --act-config file with the command line's overrides, validated."""
+    from pydantic import ValidationError
+
+    from diag.files import load_yaml_file
+    from schemas.health_act import ActConfig
+
     raw: Any = {}
     if req.config is not None:
         raw = load_yaml_file(req.config, "--act-config") or {}
@@ -57,6 +61,9 @@ def load_config(req: ActRequest) -> ActConfig:
 
 def act_args(req: ActRequest, env: Mapping[str, str] = os.environ) -> ActArgs:
     """The library's arguments; --slurm-hcp always acts (it is slurmd's health check)."""
+    from diag.config import state_dir
+    from diag.health_act import ActArgs
+
     base = state_dir(env)
     config = load_config(req)
     if req.act and config.backend.value == "none":

@@ -14,7 +14,7 @@ import diag
 from diag.assets import host_inventory
 from diag.checks import REGISTRY, Check, Context, sources_for
 from diag.envelope import bound, finalize, utc_now
-from diag.payload import PYTHON_ARGV, build_for
+from diag.payload import PYTHON_ARGV, build_for, payload_deadline
 from diag.policy import Policy
 from diag.transport.base import CommandResult, Target, Transport
 from diag.transport.replay import ReplayTransport
@@ -217,8 +217,11 @@ async def check_host(transport: Transport, target: Target, opts: HealthOptions) 
         return HostRun(bound(finalize(env), opts.max_bytes), raw)
 
     build = build_for(opts.command)  # `sh -s` over SSH: python3 or the sh fallback
-    payload = build(sources_for(opts.checks), max(1.0, opts.timeout_s - 2.0))
+    payload = build(sources_for(opts.checks), payload_deadline(opts.timeout_s))
     res = await transport.run(target, opts.command, payload, opts.timeout_s)
+    # `--local` may have started this payload before the host's turn (diag/payload/early.py):
+    # the host's duration counts from then.
+    t0 = min(t0, getattr(transport, "adopted_t0", None) or t0)
     if res.error:
         return done(failed_run(target, res, started, t0, opts.host_class), {})
     try:

@@ -3,7 +3,6 @@ timeline, one bounded envelope) and a run over many hosts. No click, no printing
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,8 +16,7 @@ from diag.envelope import bound, finalize, utc_now
 from diag.errors import UsageError
 from diag.exitcodes import DEFAULT_POLICY, Exit, ExitPolicy, exit_code
 from diag.fleet.args import FleetArgs
-from diag.fleet.fanout import run_fleet
-from diag.payload import PYTHON_ARGV
+from diag.payload import PYTHON_ARGV, payload_deadline
 from diag.reset.correlate import Thresholds, rate_finding, reason_finding, repeat_findings, timeline
 from diag.reset.evidence import HostEvidence, gather
 from diag.reset.sources import build_payload
@@ -146,8 +144,10 @@ async def reset_host(transport: Transport, target: Target, opts: ResetOptions) -
         env.replayed = marker
         return HostRun(bound(finalize(env), opts.max_bytes), raw)
 
-    payload = build_payload(opts.since_s, max(1.0, opts.timeout_s - 2.0))
+    payload = build_payload(opts.since_s, payload_deadline(opts.timeout_s))
     res = await transport.run(target, opts.command, payload, opts.timeout_s)
+    # `--local` may have started this payload before the host's turn (diag/payload/early.py).
+    t0 = min(t0, getattr(transport, "adopted_t0", None) or t0)
     if res.error:
         return done(_failed(target, res, started, t0), {})
     try:
@@ -230,13 +230,22 @@ def run_reset(
         return HostRun(env, {})
 
     async def main() -> tuple[list[HostRun], bool]:
+        from diag.fleet.fanout import run_fleet
+
         try:
             outcome = await run_fleet(targets, job, forks, on_result, interrupted)
         finally:
             await transport.close()
         return outcome.runs, outcome.interrupted
 
-    runs, was_interrupted = asyncio.run(main())
+    if len(targets) == 1 and getattr(transport, "blocking", False):  # --local: no asyncio
+        from diag.fleet.blocking import run_one
+
+        runs, was_interrupted = run_one(targets[0], transport, job, on_result, interrupted)
+    else:
+        import asyncio
+
+        runs, was_interrupted = asyncio.run(main())
     envelopes = [r.envelope for r in runs]
     code = exit_code(envelopes, was_interrupted, exits)
     if out is not None:
@@ -266,7 +275,7 @@ def reset_targets(
     if local:
         import socket
 
-        from diag.transport.local import LocalTransport
+        from diag.transport.local import BlockingLocal
 
-        return [Target(name=socket.gethostname())], LocalTransport()
+        return [Target(name=socket.gethostname())], BlockingLocal()
     raise UsageError("say which hosts: -H HOST[,HOST...], -i INVENTORY, --local or --replay DIR")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import shlex
-import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
 
 import diag
 from diag.artifacts import RUN_JSON, write_host, write_summary
@@ -24,7 +22,6 @@ from schemas.envelope import SCHEMA_VERSION, Envelope, ErrorCode, ErrorInfo, Sta
 from schemas.health import RunSummary
 
 Emit = Callable[[Envelope], None]
-R = TypeVar("R")
 
 
 @dataclass
@@ -148,7 +145,9 @@ def run_health(
         return outcome.runs, outcome.interrupted
 
     if len(targets) == 1 and getattr(transport, "blocking", False):
-        runs, interrupted = _run_one(targets[0], transport, job, on_result)
+        from diag.fleet.blocking import run_one
+
+        runs, interrupted = run_one(targets[0], transport, job, on_result, _interrupted_run)
     else:
         import asyncio
 
@@ -159,44 +158,6 @@ def run_health(
     if out is not None and summary:  # a --workers child leaves run.json to its parent
         warnings += write_run_summary(out, envelopes, code, interrupted, started, t0)
     return SessionResult(envelopes, code, interrupted, warnings)
-
-
-class _Stopped(BaseException):
-    """SIGTERM while the one blocking host runs (Ctrl-C arrives as KeyboardInterrupt)."""
-
-
-def _drive(coro: Coroutine[Any, Any, R]) -> R:
-    """Run a coroutine that never suspends (a blocking transport's) without an event loop."""
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return cast(R, done.value)
-    coro.close()
-    raise RuntimeError("a blocking transport suspended: it needs an event loop")
-
-
-def _run_one(
-    target: Target,
-    transport: Transport,
-    job: Callable[[Target], Coroutine[Any, Any, HostRun]],
-    on_result: Callable[[Target, HostRun], None],
-) -> tuple[list[HostRun], bool]:
-    """One host through a blocking transport (`--local`): what run_fleet does for a fleet,
-    Ctrl-C and SIGTERM included (the host is then `interrupted`), with no asyncio."""
-
-    def stop(_signum: int, _frame: object) -> None:
-        raise _Stopped
-
-    old = signal.signal(signal.SIGTERM, stop)
-    try:
-        run, interrupted = _drive(job(target)), False
-    except (KeyboardInterrupt, _Stopped):
-        run, interrupted = _interrupted_run(target), True
-    finally:
-        signal.signal(signal.SIGTERM, old)
-        _drive(transport.close())
-    on_result(target, run)
-    return [run], interrupted
 
 
 def write_run_summary(

@@ -114,33 +114,39 @@ def health(
 
     Hosts: --local, --replay DIR, or over SSH with -H HOST[,HOST...] / -i INVENTORY.
     """
-    from diag.cli.act import prepare
-    from diag.cli.render import colour_wanted, recap_text, render_to_stdout
-    from diag.health import health_targets, options_for, run_session
+    from diag.payload.early import default_program, hand_over, started_early
 
-    opts = options_for(policy, check_ids, timeout, max_bytes, host_class, expect_gpus)
-    targets, transport = health_targets(local, replay, fleet, opts)
-    finish = prepare(acting, targets, local)
-    if out is not None:  # before any host: never two runs in one DIR, never into --replay's
-        from diag.artifacts import prepare_out
+    # The local payload runs while the checks and models load (diag/payload/early.py).
+    alone = local and not (check_ids or replay or fleet.wanted)
+    with started_early(default_program(timeout) if alone else None) as early:
+        from diag.cli.act import prepare
+        from diag.cli.render import colour_wanted, recap_text, render_to_stdout
+        from diag.health import health_targets, options_for, run_session
 
-        prepare_out(out, overwrite, reads=replay)
-    readable = wants_human(human)
-    colour = readable and colour_wanted(os.environ, sys.stdout.isatty())
-    recap = None
-    if readable and len(targets) > 1:
-        from diag.fleet.recap import RecapBuilder
+        opts = options_for(policy, check_ids, timeout, max_bytes, host_class, expect_gpus)
+        targets, transport = health_targets(local, replay, fleet, opts)
+        hand_over(early, transport)
+        finish = prepare(acting, targets, local)
+        if out is not None:  # before any host: never two runs in one DIR, never into --replay's
+            from diag.artifacts import prepare_out
 
-        recap = RecapBuilder()
-    emit = render_to_stdout(readable, verbose, len(targets), colour, recap)
-    from diag.exitcodes import ExitPolicy, FailOn
+            prepare_out(out, overwrite, reads=replay)
+        readable = wants_human(human)
+        colour = readable and colour_wanted(os.environ, sys.stdout.isatty())
+        recap = None
+        if readable and len(targets) > 1:
+            from diag.fleet.recap import RecapBuilder
 
-    exits = ExitPolicy(strict, FailOn(fail_on))
-    result = run_session(targets, transport, opts, emit, out, fleet, exits)
-    if recap is not None:
-        click.echo(recap_text(recap.build(), colour))
-    for warning in result.warnings:
-        click.echo(one_line_error(f"diagctl: {warning}"), err=True)
+            recap = RecapBuilder()
+        emit = render_to_stdout(readable, verbose, len(targets), colour, recap)
+        from diag.exitcodes import ExitPolicy, FailOn
+
+        exits = ExitPolicy(strict, FailOn(fail_on))
+        result = run_session(targets, transport, opts, emit, out, fleet, exits)
+        if recap is not None:
+            click.echo(recap_text(recap.build(), colour))
+        for warning in result.warnings:
+            click.echo(one_line_error(f"diagctl: {warning}"), err=True)
     sys.exit(int(finish(result, readable) if finish else result.exit))
 
 

@@ -13,7 +13,6 @@ import click
 from click.core import ParameterSource
 
 from diag.exitcodes import Exit
-from diag.fleet.args import FleetArgs
 
 F = TypeVar("F", bound=Callable[..., Any])
 SECRETS_KEY = "diagctl.secrets"  # click context meta: literal secrets of this run, for redaction
@@ -263,6 +262,8 @@ def fleet_options(fn: F) -> F:
             given["hosts"] or kwargs.get("local") or kwargs.get("replay")
         ):
             given["inventory"] = None  # a configured inventory yields to -H, --local, --replay
+        from diag.fleet.args import FleetArgs  # not on `version`'s path
+
         return fn(*args, fleet=FleetArgs(**given), **kwargs)
 
     return wrapper  # type: ignore[return-value]

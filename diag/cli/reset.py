@@ -114,27 +114,35 @@ def reset_reason(
 
     Hosts: --local, --replay DIR, or over SSH with -H HOST[,HOST...] / -i INVENTORY.
     """
-    from diag.exitcodes import ExitPolicy
-    from diag.reset.correlate import Thresholds
-    from diag.reset_reason import ResetOptions, reset_targets, run_reset
+    from diag.payload import local_argv, payload_deadline
+    from diag.payload.early import hand_over, started_early
+    from diag.reset.sources import build_payload
 
-    opts = ResetOptions(since_s, timeout, thresholds=Thresholds(repeat_after, unplanned_max))
-    targets, transport = reset_targets(local, replay, fleet, timeout)
-    opts.command = ("python3", "-I", "-") if fleet.wanted else (sys.executable, "-I", "-")
-    if out is not None:
-        from diag.artifacts import check_out_dir, prepare_out
+    # The local payload runs while the judging code and models load (diag/payload/early.py).
+    alone = local and not (replay or fleet.wanted)
+    with started_early(build_payload(since_s, payload_deadline(timeout)) if alone else None) as e:
+        from diag.exitcodes import ExitPolicy
+        from diag.reset.correlate import Thresholds
+        from diag.reset_reason import ResetOptions, reset_targets, run_reset
 
-        prepare_out(out, overwrite, reads=replay)
-        check_out_dir(out)
-    readable = wants_human(human)
-    if readable:  # the table view; JSON lines need none of its imports
-        from diag.cli.render import colour_wanted, render_to_stdout
+        opts = ResetOptions(since_s, timeout, thresholds=Thresholds(repeat_after, unplanned_max))
+        targets, transport = reset_targets(local, replay, fleet, timeout)
+        hand_over(e, transport)
+        opts.command = ("python3", "-I", "-") if fleet.wanted else local_argv()
+        if out is not None:
+            from diag.artifacts import check_out_dir, prepare_out
 
-        colour = colour_wanted(os.environ, sys.stdout.isatty())
-        emit = render_to_stdout(readable, verbose, len(targets), colour)
-    else:
-        emit = _jsonl
-    result = run_reset(targets, transport, opts, emit, out, fleet.forks, ExitPolicy(strict))
-    for warning in result.warnings:
-        click.echo(one_line_error(f"diagctl: {warning}"), err=True)
+            prepare_out(out, overwrite, reads=replay)
+            check_out_dir(out)
+        readable = wants_human(human)
+        if readable:  # the table view; JSON lines need none of its imports
+            from diag.cli.render import colour_wanted, render_to_stdout
+
+            colour = colour_wanted(os.environ, sys.stdout.isatty())
+            emit = render_to_stdout(readable, verbose, len(targets), colour)
+        else:
+            emit = _jsonl
+        result = run_reset(targets, transport, opts, emit, out, fleet.forks, ExitPolicy(strict))
+        for warning in result.warnings:
+            click.echo(one_line_error(f"diagctl: {warning}"), err=True)
     sys.exit(int(result.exit))

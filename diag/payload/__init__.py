@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING, Any
 
-from diag.checks.base import Source
+if TYPE_CHECKING:  # the checks import pydantic; `--local` builds its payload before that
+    from diag.checks.base import Source
 
 # `-I`: isolated mode, so the host's PYTHON* variables and user site cannot change the payload.
 # `-S`: no `site` either: the payload is stdlib-only, and processing site-packages' .pth files
 # (editable installs, vendor hooks) can cost more than the whole collection.
 PYTHON_ARGV = ("python3", "-I", "-S", "-")
+
+
+def local_argv() -> tuple[str, ...]:
+    """PYTHON_ARGV with the interpreter running diagctl (`--local`: this machine's python3 may
+    be older or missing)."""
+    return (sys.executable, *PYTHON_ARGV[1:])
+
+
+def payload_deadline(timeout_s: float) -> float:
+    """The payload's own deadline: 2 s inside the run's, so that it reports before it is cut."""
+    return max(1.0, timeout_s - 2.0)
 
 
 @cache
@@ -26,7 +40,12 @@ def build_python(sources: Sequence[Source], deadline_s: float) -> bytes:
 
     The spec is JSON decoded on the host, so no value in it is ever parsed as code.
     """
-    spec = {"deadline_s": deadline_s, "captures": [s.spec() for s in sources]}
+    return python_program([s.spec() for s in sources], deadline_s)
+
+
+def python_program(captures: Sequence[Mapping[str, Any]], deadline_s: float) -> bytes:
+    """build_python from the captures' specs (`Source.spec()`)."""
+    spec = {"deadline_s": deadline_s, "captures": list(captures)}
     call = f"main(json.loads({json.dumps(json.dumps(spec))}))\n"
     return (collector_source() + "\n" + call).encode()
 

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from diag.envelope import utc_now
+from diag.fleet.blocking import drive as _drive
 from diag.hostcheck import HealthOptions
 from diag.policy import Policy
-from diag.session import _drive, run_health
+from diag.session import run_health
 from diag.transport.base import Target
 from diag.transport.local import BlockingLocal
 from schemas.envelope import Envelope

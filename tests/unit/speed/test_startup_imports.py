@@ -73,6 +73,10 @@ def heavy(names: set[str], banned: tuple[str, ...]) -> list[str]:
         (("version", "--json"), NEVER + TEXT_ONLY + OTHER_TOOLS),
         (("--help",), NEVER + TEXT_ONLY),
         (("health", "--local", "--json"), (*NEVER, "diag.cli.probe", "diag.cli.export")),
+        (
+            ("reset-reason", "--local", "--json"),
+            (*NEVER, "diag.cli.probe", "diag.cli.export", "diag.checks", "diag.health"),
+        ),
     ],
 )
 def test_command_imports_nothing_heavy(args: tuple[str, ...], banned: tuple[str, ...]) -> None:

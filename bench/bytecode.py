@@ -1,0 +1,24 @@
+"""Run benchmarked commands the way an installed diagctl runs: from bytecode caches.
+
+`pip install` compiles every module to `.pyc`; a checkout run with PYTHONDONTWRITEBYTECODE=1
+(this development machine sets it) recompiles each imported module from source on every run,
+~60 of diagctl's modules for `health --local`, which is not what a user's cron job pays. The
+benchmarks' children get no PYTHONDONTWRITEBYTECODE and a private PYTHONPYCACHEPREFIX (so no
+`__pycache__` lands in the tree); the warm-up runs fill it, for every command alike.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+
+
+def cached_env() -> dict[str, str]:
+    """os.environ for the benchmarked commands: bytecode written once, then reused."""
+    prefix = tempfile.mkdtemp(prefix="diagctl-bench-pyc-")
+    atexit.register(shutil.rmtree, prefix, True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = prefix
+    return env

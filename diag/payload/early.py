@@ -1,0 +1,70 @@
+"""`diagctl health --local` and `reset-reason --local` start their payload before loading the
+checks and models.
+
+The payload is I/O-bound: here it spends ~110 ms waiting on systemctl, journalctl, timedatectl
+and /proc while using little CPU. Loading the checks, the policy and pydantic's models takes
+longer than that and needs nothing from the payload, so `--local` starts the payload first
+(health's from the captures recorded in default_captures.json) and loads while it runs (on a
+machine with two or more cores the two overlap). The transport adopts that process only when
+its argv and program are byte-identical to what the run then asks for
+(diag.transport.local.BlockingLocal); otherwise it is killed and the run starts the right one,
+so a stale file costs time, never correctness. A unit test pins the file equal to the check
+registry's captures.
+
+This module imports no check, no schema and no pydantic: that is its point.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+from diag.payload import local_argv, payload_deadline, python_program
+from diag.transport.base import Transport
+from diag.transport.local import BlockingLocal, Started, start, stop
+
+CAPTURES_FILE = Path(__file__).with_name("default_captures.json")
+
+
+def default_program(timeout_s: float) -> bytes | None:
+    """The program `health --local` sends when no `--check` narrows it; None without the file."""
+    try:
+        captures = json.loads(CAPTURES_FILE.read_text())
+    except (OSError, ValueError):
+        return None
+    return python_program(captures, payload_deadline(timeout_s))
+
+
+@contextlib.contextmanager
+def started_early(program: bytes | None) -> Iterator[Started | None]:
+    """`program` running under local_argv() from here on (nothing when None); killed on the
+    way out unless a run collected it. SIGTERM before the run takes over kills it too, then
+    ends diagctl as the signal always did."""
+    early = start(local_argv(), program) if program is not None else None
+    if early is None:
+        yield None
+        return
+
+    def on_term(signum: int, _frame: FrameType | None) -> None:
+        stop(early)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    old = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield early
+    finally:
+        signal.signal(signal.SIGTERM, old)
+        stop(early)
+
+
+def hand_over(early: Started | None, transport: Transport) -> None:
+    """Give the running payload to the local transport that may adopt it (the context above
+    still kills it if no run does)."""
+    if early is not None and isinstance(transport, BlockingLocal):
+        transport.early = early
