@@ -88,7 +88,7 @@ def failed_envelope(
         "collected_at": "2025-01-02T03:04:05.678Z",
         "duration_ms": 0,
         "replayed": None,
-        "data": {"host_class": "", "payload_mode": "", "payload_ms": 0, "facts": FACTS, "checks": []},  # noqa: E501
+        "data": {"host_class": "", "payload_mode": "", "payload_ms": 0, "facts": FACTS, "checks": [], "inventory": None},  # noqa: E501
     }  # fmt: skip
 
 
