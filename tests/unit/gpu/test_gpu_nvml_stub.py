@@ -82,6 +82,21 @@ def test_nvml_payload_on_stub(tmp_path: Path) -> None:
     assert mem == {"GPU-stub-0": ("fail", "reset"), "GPU-stub-1": ("fail", "reboot")}
     nv = evaluate_nvlink(doc.captures, Policy.load().check("gpu.nvlink")[1], Context())
     assert nv[0].status.value == "fail" and "3/4" in nv[0].message
+    # NVLink error counters through the real ctypes call: active links only, CRC data unsupported
+    assert [
+        (x.link, x.replay_errors, x.crc_flit_errors, x.crc_data_errors) for x in g0.nvlink or []
+    ] == [
+        (0, 0, 0, None),
+        (1, 5, 0, None),
+        (2, None, None, None),
+        (3, 0, 0, None),
+    ]
+    assert nv[0].message == (
+        "GPU0: 3/4 NVLinks active; down: [2]; 5 NVLink replay errors since driver load (limit 1)"
+    )
+    # fabric through nvmlDeviceGetGpuFabricInfoV with the v2 version word
+    assert (g0.fabric_state, g0.fabric_status, g0.fabric_clique_id) == ("completed", "success", 7)
+    assert g1.fabric_state is None and g1.unsupported["fabric"] == "gpu_is_lost"
 
 
 @pytest.mark.timeout(120)
