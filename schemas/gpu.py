@@ -15,9 +15,18 @@ from schemas.envelope import Strict
 Backend = Literal["nvml", "nvidia-smi-xml", "nvidia-smi-csv"]
 
 
+FabricState = Literal["not_supported", "not_started", "in_progress", "completed"]
+
+
 class NvLinkState(Strict):
     link: int
     active: bool | None = None
+    # nvmlDeviceGetNvLinkErrorCounter, cumulative since the driver loaded; None: not read
+    # (inactive link, counter unsupported, or a payload that predates the counters).
+    replay_errors: int | None = None
+    recovery_errors: int | None = None
+    crc_flit_errors: int | None = None
+    crc_data_errors: int | None = None
 
 
 class GpuInfo(Strict):
@@ -56,6 +65,13 @@ class GpuInfo(Strict):
     util_gpu_pct: int | None = None
     compute_processes: int | None = None
     recovery_action: int | None = Field(default=None, description="NVML gpu_recovery_action")
+    fabric_state: FabricState | None = Field(
+        default=None, description="nvmlDeviceGetGpuFabricInfo(V) state; None: not reported"
+    )
+    fabric_status: str | None = Field(
+        default=None, description="its nvmlReturn_t status, as a name: success, not_supported..."
+    )
+    fabric_clique_id: int | None = None
     unsupported: dict[str, str] = Field(default_factory=dict)
 
     @property

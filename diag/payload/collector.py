@@ -440,6 +440,51 @@ class _FieldValue(object):
         return cls._cls()
 
 
+# nvmlNvLinkErrorCounter_t: NVML_NVLINK_ERROR_DL_REPLAY 0, _DL_RECOVERY 1, _DL_CRC_FLIT 2,
+# _DL_CRC_DATA 3. Cumulative since the driver loaded; a counter this GPU lacks keeps its rc name.
+_NVLINK_COUNTERS = (("replay", 0), ("recovery", 1), ("crc_flit", 2), ("crc_data", 3))
+
+
+def _nv_link_counters(nv, h, link):
+    import ctypes as c
+
+    out, v = {}, c.c_ulonglong()
+    for key, counter in _NVLINK_COUNTERS:
+        rc = nv.call(
+            "nvmlDeviceGetNvLinkErrorCounter", h, c.c_uint(link), c.c_int(counter), c.byref(v)
+        )
+        out[key] = rc or v.value
+    return out
+
+
+# nvmlGpuFabricState_t: 0 NOT_SUPPORTED, 1 NOT_STARTED, 2 IN_PROGRESS, 3 COMPLETED. `status` is an
+# nvmlReturn_t, meaningful once the state is COMPLETED. The GPU's own view of its NVLink fabric
+# registration: it answers in VMs, where the NVSwitches are not on the guest's PCI bus.
+def _nv_fabric(nv, h, g, bad):
+    import ctypes as c
+
+    uuid = c.c_ubyte * 16
+    fields = [("uuid", uuid), ("status", c.c_uint), ("clique", c.c_uint), ("state", c.c_ubyte)]
+
+    class InfoV2(c.Structure):  # nvmlGpuFabricInfo_v2_t, for nvmlDeviceGetGpuFabricInfoV
+        _fields_ = [("version", c.c_uint)] + fields + [("health_mask", c.c_uint)]
+
+    class InfoV1(c.Structure):  # nvmlGpuFabricInfo_t (R525+; deprecated for the V call)
+        _fields_ = fields
+
+    info = InfoV2()
+    info.version = c.sizeof(InfoV2) | (2 << 24)  # NVML_STRUCT_VERSION(GpuFabricInfo, 2)
+    rc = nv.call("nvmlDeviceGetGpuFabricInfoV", h, c.byref(info))
+    if rc == "no_symbol":
+        info = InfoV1()
+        rc = nv.call("nvmlDeviceGetGpuFabricInfo", h, c.byref(info))
+    if rc:
+        bad["fabric"] = rc
+        return
+    status = "success" if info.status == 0 else _NVML_RC.get(info.status, "error_%d" % info.status)
+    g["fabric"] = {"state": info.state, "status": status, "clique_id": info.clique}
+
+
 def _nv_lists(nv, h, g, bad):
     import ctypes as c
 
@@ -451,9 +496,10 @@ def _nv_lists(nv, h, g, bad):
         if rc and link == 0:
             bad["nvlink"] = rc
             break
-        links.append(
-            {"link": link, "active": None if rc else bool(state.value), "error": rc or None}
-        )
+        entry = {"link": link, "active": None if rc else bool(state.value), "error": rc or None}
+        if entry["active"]:
+            entry["counters"] = _nv_link_counters(nv, h, link)
+        links.append(entry)
     if links:
         g["nvlink"] = links
     count = c.c_uint(0)
@@ -524,7 +570,7 @@ def _nv_gpu(nv, i):
         bad["pci_bus_id"] = rc
     else:
         g["pci_bus_id"] = _decode(bytes(pci[36:68]).split(b"\0")[0])
-    for part in (_nv_scalars, _nv_pairs, _nv_lists):
+    for part in (_nv_scalars, _nv_pairs, _nv_lists, _nv_fabric):
         part(nv, h, g, bad)
     g["unsupported"] = bad
     return g

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from schemas.gpu import GpuInfo, GpuSnapshot, NvLinkState
+from schemas.gpu import FabricState, GpuInfo, GpuSnapshot, NvLinkState
 
 
 def norm_bdf(bus_id: str) -> str:
@@ -30,9 +30,49 @@ def _watts(mw: Any) -> float | None:
     return None if mw is None else round(int(mw) / 1000.0, 2)
 
 
+FABRIC_STATES: dict[int, FabricState] = {
+    0: "not_supported",
+    1: "not_started",
+    2: "in_progress",
+    3: "completed",
+}
+
+
+def _count(value: Any) -> int | None:
+    """A counter the payload read is an int; an NVML rc name (not_supported...) is None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _link(raw: dict[str, Any]) -> NvLinkState:
+    ctr = raw.get("counters") or {}
+    return NvLinkState(
+        link=int(raw["link"]),
+        active=raw.get("active"),
+        replay_errors=_count(ctr.get("replay")),
+        recovery_errors=_count(ctr.get("recovery")),
+        crc_flit_errors=_count(ctr.get("crc_flit")),
+        crc_data_errors=_count(ctr.get("crc_data")),
+    )
+
+
+def _fabric(raw: dict[str, Any]) -> dict[str, Any]:
+    fab = raw.get("fabric")
+    if not isinstance(fab, dict):
+        return {}
+    state = FABRIC_STATES.get(fab.get("state"))  # type: ignore[arg-type]
+    if state is None:
+        raise ValueError(f"unknown NVML fabric state {fab.get('state')!r}")
+    return {
+        "fabric_state": state,
+        "fabric_status": str(fab.get("status", "")),
+        "fabric_clique_id": _count(fab.get("clique_id")),
+    }
+
+
 def gpu_from_nvml(raw: dict[str, Any]) -> GpuInfo:
     links = raw.get("nvlink")
     return GpuInfo(
+        **_fabric(raw),
         index=int(raw["index"]),
         uuid=raw.get("uuid", ""),
         serial=raw.get("serial", ""),
@@ -62,9 +102,7 @@ def gpu_from_nvml(raw: dict[str, Any]) -> GpuInfo:
         pcie_width_current=raw.get("pcie_width_current"),
         pcie_width_max=raw.get("pcie_width_max"),
         pcie_replay_count=raw.get("pcie_replay_count"),
-        nvlink=None
-        if links is None
-        else [NvLinkState(link=int(x["link"]), active=x.get("active")) for x in links],
+        nvlink=None if links is None else [_link(x) for x in links],
         persistence_mode=_flag(raw.get("persistence_mode")),
         mig_enabled=_flag(raw.get("mig_mode_current")),
         util_gpu_pct=raw.get("util_gpu_pct"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from diag.checks.gpu.nvml import norm_bdf
 from diag.checks.gpu.sources import SMI_FIELDS
@@ -159,6 +160,22 @@ def _recovery(text: str | None) -> int | None:
     return 4 if "drain" in low and "reset" in low else RECOVERY.get(low)
 
 
+def _xml_fabric(node: ET.Element) -> dict[str, Any]:
+    """`<fabric><state>Completed</state><status>Success</status><cliqueId>0</cliqueId>` (R525+;
+    older drivers print no <fabric>, and GPUs without one print N/A): NVML's fabric info."""
+    state = (_val(_t(node, "fabric/state")) or "").lower().replace(" ", "_")
+    if not state:
+        return {}
+    if state not in ("not_supported", "not_started", "in_progress", "completed"):
+        raise ValueError(f"unknown nvidia-smi fabric state {state!r}")
+    status = (_val(_t(node, "fabric/status")) or "").lower().replace(" ", "_")
+    return {
+        "fabric_state": state,
+        "fabric_status": status or None,
+        "fabric_clique_id": _int(_t(node, "fabric/cliqueId")),
+    }
+
+
 def _xml_gpu(i: int, node: ET.Element) -> GpuInfo:
     link = "pci/pci_gpu_link_info/"
     power = node.find("gpu_power_readings")
@@ -167,6 +184,7 @@ def _xml_gpu(i: int, node: ET.Element) -> GpuInfo:
     ac, au = _ecc(node, "aggregate")
     procs = node.find("processes")
     return GpuInfo(
+        **_xml_fabric(node),
         index=i,  # nvidia-smi lists GPUs in index order
         uuid=_val(_t(node, "uuid")) or "",
         serial=_val(_t(node, "serial")) or "",

@@ -2,6 +2,10 @@
  * GPU1 lost (GPU_IS_LOST on every per-field call). It deliberately lacks
  * nvmlDeviceGetCurrentClocksEventReasons (old driver: the payload must fall back to the
  * ThrottleReasons symbol) and nvmlDeviceGetFieldValues (no recovery action: "no_symbol").
+ * Fabric: GPU0 answers nvmlDeviceGetGpuFabricInfoV (v2 struct; it checks the version word the
+ * caller must set) with COMPLETED/SUCCESS, clique 7; GPU1 is lost. NVLink error counters: link 1
+ * has 5 replays, CRC data is NOT_SUPPORTED (as on Hopper). -DFABRIC_V1: only the older
+ * nvmlDeviceGetGpuFabricInfo exists, answering COMPLETED with an error status.
  * Built with -DHANG, nvmlInit_v2 never returns: a sick driver. Return codes as in nvml.h. */
 #include <string.h>
 #include <unistd.h>
@@ -63,3 +67,26 @@ int nvmlDeviceGetNvLinkState(void *h, u32 link, u32 *a) {
     *a = link != 2; return OK;
 }
 int nvmlDeviceGetComputeRunningProcesses_v3(void *h, u32 *n, void *p) { *n = 0; return OK; }
+int nvmlDeviceGetNvLinkErrorCounter(void *h, u32 link, int counter, u64 *v) {
+    if (counter == 3) return NOT_SUPPORTED;
+    *v = (link == 1 && counter == 0) ? 5 : 0; return OK;
+}
+typedef struct {
+    u32 version; unsigned char clusterUuid[16]; u32 status; u32 cliqueId;
+    unsigned char state; u32 healthMask;
+} FabricV2;
+#ifdef FABRIC_V1
+/* A driver with only the older call: nvmlGpuFabricInfo_t, no version word. */
+typedef struct { unsigned char clusterUuid[16]; u32 status; u32 cliqueId; unsigned char state; } FabricV1;
+int nvmlDeviceGetGpuFabricInfo(void *h, FabricV1 *f) {
+    if (gpu(h)) return GPU_IS_LOST;
+    f->status = 15; f->cliqueId = 3; f->state = 3; return OK;  /* COMPLETED with GPU_IS_LOST */
+}
+#else
+int nvmlDeviceGetGpuFabricInfoV(void *h, FabricV2 *f) {
+    if (gpu(h)) return GPU_IS_LOST;
+    if (f->version != (sizeof(FabricV2) | (2u << 24))) return INVALID_ARGUMENT;
+    memset(f->clusterUuid, 0, 16); f->status = OK; f->cliqueId = 7; f->state = 3; f->healthMask = 0;
+    return OK;
+}
+#endif

@@ -20,6 +20,7 @@ from diag.checks import Context
 from diag.checks.gpu.memory import evaluate as evaluate_memory
 from diag.checks.gpu.nvlink import evaluate as evaluate_nvlink
 from diag.checks.gpu.nvml import parse_nvml
+from diag.checks.host.fabric_manager import evaluate as evaluate_fabric
 from diag.payload import collector_source
 from diag.policy import Policy
 from schemas.payload import PayloadOutput
@@ -82,6 +83,52 @@ def test_nvml_payload_on_stub(tmp_path: Path) -> None:
     assert mem == {"GPU-stub-0": ("fail", "reset"), "GPU-stub-1": ("fail", "reboot")}
     nv = evaluate_nvlink(doc.captures, Policy.load().check("gpu.nvlink")[1], Context())
     assert nv[0].status.value == "fail" and "3/4" in nv[0].message
+    # NVLink error counters through the real ctypes call: active links only, CRC data unsupported
+    assert [
+        (x.link, x.replay_errors, x.crc_flit_errors, x.crc_data_errors) for x in g0.nvlink or []
+    ] == [
+        (0, 0, 0, None),
+        (1, 5, 0, None),
+        (2, None, None, None),
+        (3, 0, 0, None),
+    ]
+    assert nv[0].message == (
+        "GPU0: 3/4 NVLinks active; down: [2]; 5 NVLink replay errors since driver load (limit 1)"
+    )
+    # fabric through nvmlDeviceGetGpuFabricInfoV with the v2 version word
+    assert (g0.fabric_state, g0.fabric_status, g0.fabric_clique_id) == ("completed", "success", 7)
+    assert g1.fabric_state is None and g1.unsupported["fabric"] == "gpu_is_lost"
+
+
+@pytest.mark.timeout(120)
+def test_fabric_falls_back_to_the_v1_call(tmp_path: Path) -> None:
+    """No nvmlDeviceGetGpuFabricInfoV symbol: the v1 struct (no version word) is read, and a
+    COMPLETED state with an error status fails host.fabric_manager, the whole finding pinned."""
+    doc, _ = run_payload(stub(tmp_path, "-DFABRIC_V1"), 10.0)
+    g0 = parse_nvml(doc.captures["nvml"].stdout).gpus[0]
+    assert (g0.fabric_state, g0.fabric_status, g0.fabric_clique_id) == (
+        "completed",
+        "gpu_is_lost",
+        3,
+    )
+    rules = Policy.load().check("host.fabric_manager")[1]
+    (f,) = evaluate_fabric(doc.captures, rules, Context())
+    assert f.model_dump(mode="json", exclude={"threshold_source"}) == {
+        "check_id": "host.fabric_manager",
+        "status": "fail",
+        "severity": "high",
+        "entity": "nvidia-fabricmanager",
+        "observed": {
+            "fabric": {"GPU0": "completed/gpu_is_lost", "GPU1": "gpu_is_lost"},
+            "nvswitches": 0,
+            "clique_ids": [3],
+        },
+        "threshold": {},
+        "message": "GPU0: fabric registration completed with error gpu_is_lost: check "
+        "nvidia-fabricmanager's log, then reset the GPU; GPU1: fabric state gpu_is_lost",
+        "action": "reset",
+        "evidence": [],
+    }
 
 
 @pytest.mark.timeout(120)
