@@ -21,7 +21,7 @@ export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVL
 D=/tmp/v/bin/diagctl
 NG=$(nvidia-smi -L | grep -c '^GPU ')
 step() { echo "== $*"; }
-[ -n "${ONLY:-}" ] || {
+case "${ONLY:-}" in ""|gpu) true ;; *) false ;; esac && {
   step machine; nvidia-smi -L; nproc; uname -a; python3 --version
   nvidia-smi -q > "$W/nvidia-smi-q.txt" 2>&1
   nvidia-smi -q -x > "$W/nvidia-smi-q.xml" 2>&1

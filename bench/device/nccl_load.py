@@ -15,8 +15,9 @@ import torch.multiprocessing as mp
 
 def work(rank: int, world: int, seconds: float) -> None:
     os.environ.setdefault("NCCL_NVLS_ENABLE", "0")
-    dist.init_process_group("nccl", init_method="tcp://127.0.0.1:29511", rank=rank,
-                            world_size=world)
+    dist.init_process_group(
+        "nccl", init_method="tcp://127.0.0.1:29511", rank=rank, world_size=world
+    )
     torch.cuda.set_device(rank)
     x = torch.ones(256 << 20, dtype=torch.float32, device="cuda")  # 1 GiB
     n, t0 = 0, time.time()
