@@ -111,7 +111,8 @@ class IngestRecorder:
             new = self.reg._write(lambda c: _record_one(c, env, pointers, key, self.who))
         except (RegistryError, SQLAlchemyError) as exc:
             said = str(exc) if isinstance(exc, RegistryError) else type(exc).__name__
-            self.report.error = eng.redacted(said, self.reg.url)
+            prefix = f"registry {eng.shown(self.reg.url)}: "
+            self.report.error = eng.redacted(said.removeprefix(prefix), self.reg.url)
             self.report.lost.append(name)
             return
         if new:
@@ -130,15 +131,15 @@ class IngestRecorder:
         ptr = EvidencePointer(
             kind="envelope", path=path, sha256=hashlib.sha256(body).hexdigest(), note=note
         )
-        path = self.records.get(env.host.name)
-        if path is None:
+        rec_path = self.records.get(env.host.name)
+        if rec_path is None:
             return [ptr], ptr.sha256
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = hashlib.sha256(rec_path.read_bytes()).hexdigest()
         except OSError:  # removed since it was judged: the envelope alone identifies the run
             return [ptr], ptr.sha256
         record = EvidencePointer(
-            kind="output", path=str(path), sha256=digest, note="the collector's record"
+            kind="output", path=str(rec_path), sha256=digest, note="the collector's record"
         )
         return [ptr, record], digest
 

@@ -8,6 +8,7 @@ the `pg_cluster` fixture stops it and removes the directory afterwards. bench/ u
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -68,10 +69,8 @@ class PgCluster:
         return self.url(name)
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

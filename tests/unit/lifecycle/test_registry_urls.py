@@ -34,7 +34,10 @@ def test_resolve(given: str, url: str) -> None:
     [
         ("postgresql+psycopg://diag:hunter22@db/diag", "postgresql+psycopg://***@db/diag"),
         ("postgresql+psycopg://diag:p@ss:w0rd@db/diag", "postgresql+psycopg://***@db/diag"),
-        ("postgresql+psycopg://diag@db/diag?password=hunter22", "postgresql+psycopg://***@db/diag?password=***"),  # noqa: E501
+        (
+            "postgresql+psycopg://diag@db/diag?password=hunter22",
+            "postgresql+psycopg://***@db/diag?password=***",
+        ),
         ("sqlite:////srv/reg.db", "sqlite:////srv/reg.db"),
     ],
 )
