@@ -25,6 +25,7 @@ _KINDS = {"health": "health.l1", "reset-reason": "reset_reason"}
         "diagctl ingest run1",
         "diagctl ingest run1 --out judged1 --policy site.yaml",
         "diagctl ingest resets1 --kind reset-reason --json",
+        "diagctl ingest run1 --registry postgresql://diag@db.example/diag --out judged1",
     )
 )
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -43,6 +44,14 @@ _KINDS = {"health": "health.l1", "reset-reason": "reset_reason"}
 @click.option("--fail-on", type=click.Choice(["warn", "fail"]), default="fail", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="--human: show passing checks too.")
 @click.option("--overwrite", is_flag=True, help="Replace the previous run an --out DIR holds.")
+@click.option(
+    "--registry",
+    default=None,
+    metavar="URL|FILE",
+    help="Also record each judged host in this lifecycle registry (SQLite file, sqlite:///PATH, "
+    "postgresql://...): asset upsert + one action pointing at its envelope.",
+)
+@click.option("--lock-wait", default=10.0, show_default=True, type=click.FloatRange(min=0))
 @output_options
 @guarded
 def ingest(
@@ -57,6 +66,8 @@ def ingest(
     fail_on: str,
     verbose: bool,
     overwrite: bool,
+    registry: str | None,
+    lock_wait: float,
     human: bool | None,
     out: Path | None,
 ) -> None:
@@ -79,6 +90,14 @@ def ingest(
     readable = wants_human(human)
     colour = readable and colour_wanted(os.environ, sys.stdout.isatty())
     emit = render_to_stdout(readable, verbose, len(targets), colour)
+    recorder = None
+    if registry:
+        from diag.ingest import RECORD
+        from lifecycle.ingested import open_recorder
+
+        paths = {n: c.hdir / RECORD for n, c in transport.collected.items() if c.record}
+        recorder = open_recorder(registry, lock_wait, paths, out)
+        emit = recorder.wrap(emit)
     exits = ExitPolicy(strict, FailOn(fail_on))
     if envelope_kind == "reset_reason":
         from diag.reset_reason import ResetOptions, run_reset
@@ -96,6 +115,9 @@ def ingest(
         warnings, code = res.warnings, res.exit
     for warning in warnings:
         click.echo(one_line_error(f"diagctl: {warning}"), err=True)
+    if recorder is not None and recorder.report.lost:
+        click.echo(one_line_error(f"diagctl: {recorder.problem()}"), err=True)
+        code = recorder.exit_after(code)
     sys.exit(int(code))
 
 

@@ -10,8 +10,8 @@ takes the write lock first and waits for it. PostgreSQL needs none of this.
 
 from __future__ import annotations
 
+import hashlib
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,12 +21,16 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+from diag import redact
 from lifecycle.registry.errors import RegistryError
 
 HEAD = "r0001"  # the newest migration; a unit test pins it to the scripts' head
 KNOWN = ("r0001",)
 MIGRATIONS = Path(__file__).with_name("migrations")
 PG_MIGRATION_LOCK = 0x6469_6167  # pg_advisory_xact_lock key: concurrent first uses wait
+# Plain PostgreSQL URLs mean psycopg 3 (the `postgres` extra), not SQLAlchemy's psycopg2 default.
+_PG_SCHEMES = ("postgresql://", "postgres://")
+PG_DRIVER = "postgresql+psycopg://"
 
 # SQLite's own words, in the message of the OperationalError / DatabaseError it raises.
 _SQLITE_PROBLEMS = (
@@ -45,12 +49,18 @@ def default_url(state_dir: Path) -> str:
 
 def shown(url: str) -> str:
     """The URL for messages: a password never reaches a terminal or a log."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    return redact.url(url)
+
+
+def redacted(message: str, url: str) -> str:
+    """A message about the registry at `url`, its password masked wherever the driver put it."""
+    return redact.text(message, redact.url_secrets(url))
 
 
 def translate(exc: DBAPIError, url: str, wait_s: float) -> RegistryError:
     """A driver error as one line naming the registry."""
-    msg = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+    msg = str(exc.orig).strip() if exc.orig is not None else str(exc)
+    msg = redacted(msg.splitlines()[0] if msg else type(exc).__name__, url)
     low = msg.lower()
     for needle, said in _SQLITE_PROBLEMS:
         if needle in low:
@@ -87,9 +97,21 @@ def make_engine(url: str, wait_s: float) -> Engine:
             return _sqlite_engine(url, wait_s)
         return create_engine(url, connect_args={"connect_timeout": max(1, int(wait_s))})
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-        raise RegistryError(f"registry {shown(url)}: unusable URL: {exc}") from None
+        said = redacted(str(exc), url)
+        raise RegistryError(f"registry {shown(url)}: unusable URL: {said}") from None
     except OSError as exc:
-        raise RegistryError(f"registry {shown(url)}: {exc.strerror or exc}") from None
+        said = redacted(str(exc.strerror or exc), url)
+        raise RegistryError(f"registry {shown(url)}: {said}") from None
+
+
+def lock_asset(conn: Connection, host_id: str) -> None:
+    """Serialise writers of one asset until this transaction ends. PostgreSQL: an advisory lock
+    on a key from the host_id, so two jump hosts registering the same new machine do not both
+    insert it (the loser would fail on the primary key). SQLite: BEGIN IMMEDIATE already
+    serialises every writer."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(host_id.encode()).digest()[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 @contextmanager
@@ -142,6 +164,8 @@ def resolve(given: str | None, state_dir: Path) -> str:
     """--registry / DIAGCTL_REGISTRY / config key as given (a URL or a plain file path)."""
     if not given:
         return default_url(state_dir)
+    if given.startswith(_PG_SCHEMES):
+        return PG_DRIVER + given.split("://", 1)[1]
     if "://" in given:
         return given
     return f"sqlite:///{os.path.abspath(os.path.expanduser(given))}"

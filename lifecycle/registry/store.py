@@ -228,6 +228,7 @@ def _register(c: Connection, info: AssetInfo, who: str) -> Asset:
         "inventory": info.inventory.model_dump_json(),
         "updated_at": now,
     }
+    eng.lock_asset(c, info.host_id)
     found = c.execute(select(assets).where(assets.c.host_id == info.host_id)).first()
     if found is None:
         phase = Phase.RECEIVE.value

@@ -6,3 +6,4 @@ from tests.integration.fleet.conftest import (  # noqa: F401 - pytest finds fixt
     sshd,
     write_known_hosts,
 )
+from tests.support.postgres import pg_cluster  # noqa: F401

@@ -5,13 +5,7 @@ processes at once: exactly one migrates), history, and the conflict of two concu
 
 from __future__ import annotations
 
-import glob
 import multiprocessing as mp
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -19,69 +13,19 @@ import pytest
 from lifecycle.phases import Decision, Phase, Verdict
 from lifecycle.registry.errors import ConflictError
 from lifecycle.registry.store import AssetInfo, open_registry
-from tests.support.components import require
+from tests.support.postgres import PgCluster
 
 pytestmark = [pytest.mark.integration]
 CTX = mp.get_context("fork")
 
 
-def _bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else shutil.which(name) or ""
-
-
-def _as_owner(argv: list[str], owner: pwd.struct_passwd | None) -> list[str]:
-    if owner is None:
-        return argv
-    return [
-        "setpriv",
-        f"--reuid={owner.pw_uid}",
-        f"--regid={owner.pw_gid}",
-        "--clear-groups",
-        *argv,
-    ]
-
-
 @pytest.fixture(scope="module")
-def pg_base() -> Iterator[str]:
-    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
-    require("postgresql (initdb, pg_ctl)", bool(initdb and pg_ctl), "apt-get install postgresql")
-    owner = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
-    d = tempfile.mkdtemp(prefix="diagctl-pg-")
-    if owner is not None:
-        os.chown(d, owner.pw_uid, owner.pw_gid)
-    data, log = f"{d}/data", f"{d}/log"
-    run = {"check": True, "timeout": 120, "capture_output": True}
-    subprocess.run(
-        _as_owner(
-            [initdb, "-D", data, "-U", "diag", "--auth=trust", "-E", "UTF8", "--no-sync"], owner
-        ),
-        **run,
-    )  # type: ignore[call-overload]
-    opts = f"-k {d} -c listen_addresses='' -c fsync=off -p 5432"
-    subprocess.run(
-        _as_owner([pg_ctl, "-D", data, "-l", log, "-o", opts, "-w", "-t", "60", "start"], owner),
-        **run,
-    )  # type: ignore[call-overload]
-    try:
-        yield f"postgresql+psycopg://diag@/{{db}}?host={d}&port=5432"
-    finally:
-        subprocess.run(
-            _as_owner([pg_ctl, "-D", data, "-m", "immediate", "-w", "stop"], owner),
-            timeout=60,
-            capture_output=True,
-        )
-        shutil.rmtree(d, ignore_errors=True)
+def pg_base(pg_cluster: PgCluster) -> Iterator[PgCluster]:
+    yield pg_cluster
 
 
-def _new_db(base: str, name: str) -> str:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(base.format(db="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return base.format(db=name)
+def _new_db(base: PgCluster, name: str) -> str:
+    return base.new_db(name)
 
 
 def _open_and_register(url: str, n: int, barrier: mp.synchronize.Barrier) -> None:  # type: ignore[name-defined]
@@ -93,7 +37,7 @@ def _open_and_register(url: str, n: int, barrier: mp.synchronize.Barrier) -> Non
 
 
 @pytest.mark.timeout(90)
-def test_concurrent_first_use_migrates_once_and_loses_nothing(pg_base: str) -> None:
+def test_concurrent_first_use_migrates_once_and_loses_nothing(pg_base: PgCluster) -> None:
     url = _new_db(pg_base, "race")
     barrier = CTX.Barrier(4)
     procs = [CTX.Process(target=_open_and_register, args=(url, n, barrier)) for n in range(4)]
@@ -121,7 +65,7 @@ def _mover(url: str, to: str, barrier: mp.synchronize.Barrier, out: mp.Queue) ->
 
 
 @pytest.mark.timeout(90)
-def test_history_and_two_concurrent_moves(pg_base: str) -> None:
+def test_history_and_two_concurrent_moves(pg_base: PgCluster) -> None:
     url = _new_db(pg_base, "moves")
     reg = open_registry(url)
     reg.register(AssetInfo("SN1", "gpu-1", "h100", ["SN1"]), "setup")

@@ -201,7 +201,7 @@ def test_resolve_and_shown() -> None:
     assert eng.resolve(None, Path("/st/diagctl")) == "sqlite:////st/diagctl/registry.db"
     assert eng.resolve("/var/r.db", Path("/x")) == "sqlite:////var/r.db"
     assert eng.resolve("postgresql+psycopg://u:pw@db/x", Path("/x")).endswith("@db/x")
-    assert eng.shown("postgresql+psycopg://u:s3cret@db/x") == "postgresql+psycopg://u:***@db/x"
+    assert eng.shown("postgresql+psycopg://u:s3cret@db/x") == "postgresql+psycopg://***@db/x"
     assert eng.shown("sqlite:////a/b.db") == "sqlite:////a/b.db"
 
 
