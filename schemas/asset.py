@@ -23,7 +23,7 @@ class GpuAsset(Strict):
 
 
 class HostInventory(Strict):
-    """``data.inventory`` of a health envelope. Since schema 1.2 (optional)."""
+    """``data.inventory`` of a health envelope. Since schema 1.3 (optional)."""
 
     system_vendor: str = Field(default="", description="DMI sys_vendor.")
     product_name: str = Field(default="", description="DMI product_name (the server model).")

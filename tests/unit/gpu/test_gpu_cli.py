@@ -29,7 +29,7 @@ def test_expect_gpus_on_a_host_without_gpus() -> None:
         "gpu.memory": "not_applicable",
     }
     # not_applicable counts like pass: host pass, exit 0, counted on its own in the summary.
-    assert (env["status"], env["ok"], env["schema_version"]) == ("pass", True, "1.2")
+    assert (env["status"], env["ok"], env["schema_version"]) == ("pass", True, "1.3")
     assert env["summary"] == {
         "total": 2,
         "passed": 1,

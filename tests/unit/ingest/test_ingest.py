@@ -73,7 +73,7 @@ def failed_envelope(
 ) -> dict[str, Any]:
     """The whole envelope of a host that yielded no payload document."""
     return {
-        "schema_version": "1.2",
+        "schema_version": "1.3",
         "kind": "health.l1",
         "tool": "diagctl",
         "tool_version": __import__("diag").__version__,
