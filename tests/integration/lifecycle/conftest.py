@@ -6,3 +6,4 @@ from tests.integration.fleet.conftest import (  # noqa: F401 - pytest finds fixt
     sshd,
     write_known_hosts,
 )
+from tests.integration.probes.conftest import slurm  # noqa: F401 - real Slurm (maintain)

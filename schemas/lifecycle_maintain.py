@@ -1,0 +1,49 @@
+"""The envelope of `diagctl lifecycle maintain`: kind lifecycle.maintain, one per host."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from schemas.envelope import Envelope, Strict
+
+StepName = Literal[
+    "cordon", "precheck", "reboot_intent", "command", "return", "postcheck", "diff", "uncordon",
+    "incident",
+]  # fmt: skip
+StepResult = Literal["planned", "done", "failed", "skipped"]
+
+
+class MaintainStep(Strict):
+    step: StepName
+    result: StepResult
+    message: str = ""
+
+
+class FindingChange(Strict):
+    """A finding whose status differs between the pre-check and the post-check."""
+
+    check_id: str
+    entity: str = ""
+    before: str = Field(description="Pre-check status; `absent` when the pre-check lacked it.")
+    after: str = Field(description="Post-check status; `absent` when the post-check lacks it.")
+
+
+class MaintainData(Strict):
+    command: str
+    reboots: bool = False
+    wave: int = Field(ge=0, description="0-based wave this host ran in.")
+    node: str = Field(default="", description="The scheduler node cordoned for it.")
+    boot_id_before: str = ""
+    boot_id_after: str = ""
+    steps: list[MaintainStep] = Field(default_factory=list)
+    changes: list[FindingChange] = Field(default_factory=list)
+    outcome: Literal["planned", "passed", "failed", "not_started"] = "planned"
+    phase: str | None = Field(default=None, description="The asset's phase afterwards.")
+
+
+class MaintainEnvelope(Envelope):
+    """Kind lifecycle.maintain: one per host of `diagctl lifecycle maintain`."""
+
+    data: MaintainData  # type: ignore[assignment]
