@@ -47,3 +47,21 @@ class MaintainEnvelope(Envelope):
     """Kind lifecycle.maintain: one per host of `diagctl lifecycle maintain`."""
 
     data: MaintainData  # type: ignore[assignment]
+
+
+class IncidentData(Strict):
+    state: Literal["open", "closed"]
+    reason: str = Field(default="", description="Why it was opened.")
+    resolution: str = Field(default="", description="How it was closed (e.g. RMA 4471).")
+    reset_reason: str = Field(default="", description="reset-reason's verdict, when collected.")
+    l1_status: str = Field(default="", description="The L1 run's status, when collected.")
+    bundle: str = Field(default="", description="The L2 bundle's path, when one was taken.")
+    bundle_sha256: str = ""
+    phase: str = Field(description="The asset's phase afterwards.")
+    gate_missing: list[str] = Field(default_factory=list)
+
+
+class IncidentEnvelope(Envelope):
+    """Kind lifecycle.incident: one per `lifecycle incident open|close` (a SIEM event)."""
+
+    data: IncidentData  # type: ignore[assignment]

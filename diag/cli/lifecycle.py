@@ -73,6 +73,7 @@ def emitter(human: bool | None) -> Callable[[Envelope], None]:
 SUBCOMMANDS: dict[str, str] = {
     "receive": "diag.cli.lifecycle_receive:receive",
     "maintain": "diag.cli.lifecycle_maintain:maintain",
+    "incident": "diag.cli.lifecycle_incident:incident",
 }
 
 
