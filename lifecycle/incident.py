@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import diag
+from diag import redact
 from diag.envelope import finalize, utc_now
 from lifecycle.envelopes import asset_envelope
 from lifecycle.incident_evidence import Collected
@@ -51,7 +52,7 @@ def _envelope(reg: Registry, key: str, data: IncidentData, got: Collected) -> In
 def open_incident(
     reg: Registry, key: str, reason: str, got: Collected, who: str
 ) -> IncidentEnvelope:
-    asset = reg.get(key)
+    asset, reason = reg.get(key), redact.text(reason)
     if asset.phase not in OPENS_FROM:
         raise RegistryError(
             f"{key}: phase {asset.phase}: an incident opens from {', '.join(OPENS_FROM[:3])}"
@@ -78,7 +79,7 @@ def close_incident(
 ) -> IncidentEnvelope:
     """Record the resolution (and a fresh L1 as the `l1` step when one was run), then move to
     `to` when its gate passes; a refused gate leaves the asset in incident and says why."""
-    asset = reg.get(key)
+    asset, resolution = reg.get(key), redact.text(resolution)
     if asset.phase != "incident":
         raise RegistryError(f"{key}: phase {asset.phase}: no open incident to close")
     reg.record(asset.host_id, "incident_close", "pass", who, resolution, got.pointers)

@@ -69,7 +69,9 @@ def _envelope(t: Target, data: MaintainData, started: str) -> MaintainEnvelope:
 
 def planned(t: Target, ctx: Context, wave: int) -> MaintainEnvelope:
     a = ctx.args
-    data = MaintainData(command=a.command, reboots=a.reboots, wave=wave, node=ctx.nodes[t.name])
+    data = MaintainData(
+        command=a.shown_command, reboots=a.reboots, wave=wave, node=ctx.nodes[t.name]
+    )
     for step in STEPS:
         if step != "reboot_intent" or a.reboots:
             data.steps.append(step_of(step, "planned"))
@@ -78,7 +80,7 @@ def planned(t: Target, ctx: Context, wave: int) -> MaintainEnvelope:
 
 def not_started(t: Target, ctx: Context, wave: int, why: str) -> MaintainEnvelope:
     data = MaintainData(
-        command=ctx.args.command, reboots=ctx.args.reboots, wave=wave, node=ctx.nodes[t.name]
+        command=ctx.args.shown_command, reboots=ctx.args.reboots, wave=wave, node=ctx.nodes[t.name]
     )
     data.outcome = "not_started"
     data.steps.append(step_of("cordon", "skipped", why))

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from diag import redact
 from diag.exitcodes import ExitPolicy
 from diag.hostcheck import HealthOptions
 from diag.transport.base import Transport
@@ -30,6 +31,11 @@ class MaintainArgs:
     return_timeout_s: float = 900.0
     poll_s: float = 2.0
     exits: ExitPolicy = field(default_factory=ExitPolicy)
+
+    @property
+    def shown_command(self) -> str:
+        """The command as every record and envelope shows it: credentials masked."""
+        return redact.text(self.command)
 
 
 @dataclass

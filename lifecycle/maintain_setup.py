@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from diag import redact
 from diag.errors import UsageError
 from diag.exitcodes import ExitPolicy
 from diag.fleet.args import FleetArgs
@@ -64,7 +65,7 @@ def build(
         raise UsageError("--command is empty")
     args = MaintainArgs(
         command=req.command, reboots=req.reboots, max_in_flight=req.max_in_flight,
-        window=mt.parse_window(req.window), act=req.act, reason=req.reason,
+        window=mt.parse_window(req.window), act=req.act, reason=redact.text(req.reason),
         command_timeout_s=req.command_timeout, return_timeout_s=req.return_timeout,
         exits=ExitPolicy(req.strict),
     )  # fmt: skip

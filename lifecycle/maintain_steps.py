@@ -42,17 +42,20 @@ class Ledger:
         a = ctx.args
         self.t, self.ctx, self.who = t, ctx, actor()
         self.node = ctx.nodes[t.name]
-        self.data = MaintainData(command=a.command, reboots=a.reboots, wave=wave, node=self.node)
+        self.data = MaintainData(
+            command=a.shown_command, reboots=a.reboots, wave=wave, node=self.node
+        )
         self.pointers: list[EvidencePointer] = []
 
     def ok(self, step: str, message: str = "") -> None:
         self.data.steps.append(step_of(step, "done", message))
 
     def _audit(self, kind: ActionKind, res: ActionResult, msg: str) -> None:
+        why = f"{self.ctx.args.reason}: {self.ctx.args.shown_command}"
         rec = AuditRecord(
             at=self._now(), who=audit.who(), action=kind, node=self.node, group=GROUP,
-            backend=self.ctx.backend.name, why=f"{self.ctx.args.reason}: {self.ctx.args.command}",
-            evidence={"host": self.t.name}, dry_run=False, result=res, message=msg,
+            backend=self.ctx.backend.name, why=why, evidence={"host": self.t.name},
+            dry_run=False, result=res, message=msg,
         )  # fmt: skip
         audit.append(self.ctx.audit_path, rec)
         self.pointers.append(
@@ -79,7 +82,7 @@ class Ledger:
 
     def cordon(self) -> bool:
         """Into phase maintain, then out of scheduling; a human's drain is never claimed."""
-        self._move("maintain", f"{self.ctx.args.reason}: {self.ctx.args.command}")
+        self._move("maintain", f"{self.ctx.args.reason}: {self.ctx.args.shown_command}")
         out = self.ctx.backend.cordon(self.node, f"maintain: {self.ctx.args.reason}")
         self._audit(ActionKind.CORDON, out.result, out.message)
         done = out.result in (ActionResult.DONE, ActionResult.ALREADY)
@@ -110,7 +113,7 @@ class Ledger:
             self.ok("command", note)
             digest = hashlib.sha256(res.stdout + res.stderr).hexdigest()
             ptr = EvidencePointer(
-                kind="output", sha256=digest, note=f"{self.ctx.args.command}: {note}"[:1000]
+                kind="output", sha256=digest, note=f"{self.ctx.args.shown_command}: {note}"[:1000]
             )
             self._record("maintain_command", "pass", note, [ptr])
         return ok
