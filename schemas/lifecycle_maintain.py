@@ -65,3 +65,21 @@ class IncidentEnvelope(Envelope):
     """Kind lifecycle.incident: one per `lifecycle incident open|close` (a SIEM event)."""
 
     data: IncidentData  # type: ignore[assignment]
+
+
+class ProvisionData(Strict):
+    host_class: str
+    user_data: str = Field(default="", description="Where the rendered user-data was written.")
+    user_data_sha256: str = ""
+    baseline: dict[str, str] = Field(
+        default_factory=dict, description="The snapshot captured (verify) or held to (drift)."
+    )
+    decision: Literal["rendered", "move", "blocked", "recorded", "drift"] = "rendered"
+    gate_missing: list[str] = Field(default_factory=list)
+    phase: str = ""
+
+
+class ProvisionEnvelope(Envelope):
+    """Kind lifecycle.provision: one per `lifecycle provision` (render, verify or drift)."""
+
+    data: ProvisionData  # type: ignore[assignment]

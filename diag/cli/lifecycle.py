@@ -74,6 +74,7 @@ SUBCOMMANDS: dict[str, str] = {
     "receive": "diag.cli.lifecycle_receive:receive",
     "maintain": "diag.cli.lifecycle_maintain:maintain",
     "incident": "diag.cli.lifecycle_incident:incident",
+    "provision": "diag.cli.lifecycle_provision:provision",
 }
 
 
