@@ -123,9 +123,10 @@ async def one_host(t: Target, ctx: Context, wave: int) -> MaintainEnvelope:
         lg.data.boot_id_after = after
         lg.ok("return", f"boot {after}")
     post = await _health(ctx, t)
+    good = lg.check("postcheck", post, gate=True)
     lg.data.changes = mt.diff(pre, post)
     lg.ok("diff", f"{len(lg.data.changes)} finding(s) changed")
-    if not lg.check("postcheck", post, gate=True):
+    if not good:
         return _envelope(t, await lg.fail("postcheck", "post-check did not pass"), started)
     return _envelope(t, lg.passed(), started)
 

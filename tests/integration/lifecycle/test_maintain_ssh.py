@@ -102,7 +102,7 @@ def test_reboot_maintenance_drains_reboots_returns_and_resumes(
     assert (d["boot_id_before"], d["boot_id_after"]) == (boot0, boot1)
     assert [(s["step"], s["result"]) for s in d["steps"]] == [
         ("cordon", "done"), ("precheck", "done"), ("reboot_intent", "done"), ("command", "done"),
-        ("return", "done"), ("diff", "done"), ("postcheck", "done"), ("uncordon", "done"),
+        ("return", "done"), ("postcheck", "done"), ("diff", "done"), ("uncordon", "done"),
     ]  # fmt: skip
     intent = json.loads(host.intents.read_text().splitlines()[-1])
     assert (intent["action"], intent["boot_id"], intent["reason"]) == (
