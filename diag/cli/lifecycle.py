@@ -75,6 +75,8 @@ SUBCOMMANDS: dict[str, str] = {
     "maintain": "diag.cli.lifecycle_maintain:maintain",
     "incident": "diag.cli.lifecycle_incident:incident",
     "provision": "diag.cli.lifecycle_provision:provision",
+    "retire": "diag.cli.lifecycle_retire:retire",
+    "redeploy": "diag.cli.lifecycle_retire:redeploy",
 }
 
 
