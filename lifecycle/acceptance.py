@@ -28,10 +28,20 @@ def _observed(env: Envelope, check_id: str) -> dict[str, Any] | None:
     return None
 
 
+def _facts(env: Envelope) -> dict[str, Any]:
+    """The host facts of a health envelope: a dict when read back from JSON, a model
+    (schemas.health.HealthData) when the run happened in this process."""
+    if isinstance(env.data, dict):
+        facts = env.data.get("facts", {})
+        return facts if isinstance(facts, dict) else {}
+    typed = getattr(env.data, "facts", None)
+    return typed.model_dump() if typed is not None else {}
+
+
 def inventory_of(env: Envelope) -> Inventory:
     inv = _observed(env, "gpu.inventory") or {}
     drv = _observed(env, "gpu.driver") or {}
-    facts = env.data.get("facts", {}) if isinstance(env.data, dict) else {}
+    facts = _facts(env)
     count = inv.get("gpus")
     return Inventory(
         host_id_source=env.host.host_id_source,

@@ -70,7 +70,19 @@ class Bundle(Strict):
     sums_sha256: Sha256 = Field(description="sha256 of its SHA256SUMS (install --expect-sha256).")
 
 
+class Baseline(Strict):
+    """What a node of the class must run after its first boot (`lifecycle provision --verify`).
+    Empty: not checked. A value matches itself or a longer version that continues it after a
+    `.`, `-`, `+` or `~` (`550` matches `550.54.15`; `6.1.0-18` matches `6.1.0-18-amd64`)."""
+
+    driver: str = ""
+    cuda: str = ""
+    vbios: str = Field(default="", description="Every GPU's VBIOS.")
+    kernel: str = ""
+
+
 class NodeClass(Strict):
+    baseline: Baseline = Field(default_factory=Baseline)
     driver_packages: list[Name] = Field(default_factory=list, description="apt packages.")
     policy: dict[str, object] | None = Field(
         default=None, description="Written to /etc/diagctl/policy.yaml."

@@ -16,6 +16,7 @@ from schemas.health_act import ActConfig
 from schemas.ingest import CollectedRecord
 from schemas.lifecycle import AssetEnvelope, HistoryEnvelope, ReceiveEnvelope
 from schemas.lifecycle import Manifest as ExpectedManifest
+from schemas.lifecycle_maintain import IncidentEnvelope, MaintainEnvelope, ProvisionEnvelope
 from schemas.mu import CalibrationFile, MuDecayEnvelope, MuReportEnvelope, ReservationsFile
 from schemas.payload import PayloadOutput
 from schemas.policy import PolicyFile
@@ -60,6 +61,9 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "lifecycle.transition": HistoryEnvelope,
     "lifecycle.action": HistoryEnvelope,
     "lifecycle.receive": ReceiveEnvelope,
+    "lifecycle.maintain": MaintainEnvelope,
+    "lifecycle.incident": IncidentEnvelope,
+    "lifecycle.provision": ProvisionEnvelope,
     "ingest.collected": CollectedRecord,
 }
 

@@ -70,7 +70,14 @@ def emitter(human: bool | None) -> Callable[[Envelope], None]:
 
 
 # Subcommands in their own modules (they import this one's options), loaded on first use.
-SUBCOMMANDS: dict[str, str] = {"receive": "diag.cli.lifecycle_receive:receive"}
+SUBCOMMANDS: dict[str, str] = {
+    "receive": "diag.cli.lifecycle_receive:receive",
+    "maintain": "diag.cli.lifecycle_maintain:maintain",
+    "incident": "diag.cli.lifecycle_incident:incident",
+    "provision": "diag.cli.lifecycle_provision:provision",
+    "retire": "diag.cli.lifecycle_retire:retire",
+    "redeploy": "diag.cli.lifecycle_retire:redeploy",
+}
 
 
 @click.group(

@@ -72,6 +72,7 @@ def from_mu_report(env: Envelope, rec: AssetRecord) -> None:
 PROJECTIONS: dict[str, Callable[[Envelope, AssetRecord], None]] = {
     "health.l1": from_health,
     "lifecycle.phase": from_lifecycle,
+    "lifecycle.asset": from_lifecycle,  # `lifecycle status`: data.phase of the registry's asset
     "lifecycle.transition": from_lifecycle,
     "mu.capacity": from_mu_capacity,
     "mu.report": from_mu_report,

@@ -225,6 +225,49 @@ def summary_only(env: Envelope) -> list[Event]:
     return [host_run(env)]
 
 
+ACTION = {"open": "incident_open", "closed": "incident_close"}  # the registry's action names
+
+
+def lifecycle_incident(env: Envelope) -> list[Event]:
+    """lifecycle.incident: an asset taken out of service (open) or resolved (closed), then its
+    failing L1 findings as finding events."""
+    d = env.data
+    state = str(d.get("state", "?"))
+    why = str(d.get("reason") if state == "open" else d.get("resolution") or "")
+    head = _base(
+        env, "state_change", "incident", state,
+        title=f"incident {state}", entity=env.host.host_id, action=ACTION.get(state, state),
+        message=f"{env.host.name}: incident {state}: {why}",
+        outcome="failure" if state == "open" else "success",
+        fields={k: d.get(k) for k in ("state", "reason", "resolution", "phase", "reset_reason",
+                                      "l1_status", "bundle", "bundle_sha256", "gate_missing")},
+    )  # fmt: skip
+    rest = [finding(env, f) for f in env.findings[1:] if f.status not in QUIET]
+    return [head, *rest]
+
+
+def lifecycle_maintain(env: Envelope) -> list[Event]:
+    """lifecycle.maintain: one host's maintenance (passed, failed, planned, not started)."""
+    d = env.data
+    outcome = str(d.get("outcome", "?"))
+    steps = _get(d, "steps", list, [])
+    return [
+        _base(
+            env, "state_change", "maintain", outcome,
+            title=f"maintenance {outcome}", entity=str(d.get("node", "")), action="maintain",
+            message=f"{env.host.name}: maintenance {outcome}: {env.findings[0].message}"
+            if env.findings else f"{env.host.name}: maintenance {outcome}",
+            outcome={"passed": "success", "failed": "failure"}.get(outcome, "unknown"),
+            fields={"command": d.get("command"), "node": d.get("node"), "phase": d.get("phase"),
+                    "boot_id_before": d.get("boot_id_before"),
+                    "boot_id_after": d.get("boot_id_after"),
+                    "steps": [f"{x.get('step')} {x.get('result')}" for x in steps
+                              if isinstance(x, dict)],
+                    "changes": _get(d, "changes", list, [])},
+        )
+    ]  # fmt: skip
+
+
 # Envelope kind -> events. A kind not listed still yields its host_run summary event.
 PROJECTIONS: dict[str, Callable[[Envelope], list[Event]]] = {
     "health.l1": health,
@@ -236,6 +279,8 @@ PROJECTIONS: dict[str, Callable[[Envelope], list[Event]]] = {
     "lifecycle.transition": lifecycle_transition,
     "lifecycle.action": lifecycle_action,
     "mu.report": summary_only,  # capacity figures are metrics (prometheus), not events
+    "lifecycle.incident": lifecycle_incident,
+    "lifecycle.maintain": lifecycle_maintain,
 }
 
 

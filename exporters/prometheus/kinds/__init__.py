@@ -37,6 +37,7 @@ KINDS: dict[str, KindMap] = {
     "bundle": KindMap(bundle),
     "reset_reason": KindMap(reset_reason),
     "lifecycle.transition": KindMap(lifecycle_transition),
+    "lifecycle.asset": KindMap(lifecycle_transition),  # `lifecycle status`: data.phase
     "lifecycle.action": KindMap(lifecycle_action, latest=False),
     "mu.report": KindMap(mu_report),
 }

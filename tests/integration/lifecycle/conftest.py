@@ -6,4 +6,5 @@ from tests.integration.fleet.conftest import (  # noqa: F401 - pytest finds fixt
     sshd,
     write_known_hosts,
 )
+from tests.integration.probes.conftest import slurm  # noqa: F401 - real Slurm (maintain)
 from tests.support.postgres import pg_cluster  # noqa: F401

@@ -119,3 +119,12 @@ def test_a_registry_action_row_says_its_outcome() -> None:
     assert samples(row) == {"diagctl_lifecycle_actions": {("burn_in", "fail"): 1.0}}
     (event,) = project(row)
     assert (event.outcome, event.fields["result"]) == ("failure", "fail")
+
+
+def test_lifecycle_status_feeds_the_cmdb_phase_and_the_phase_gauge() -> None:
+    """`diagctl lifecycle status` emits lifecycle.asset (schemas/lifecycle.py Asset)."""
+    asset = env("lifecycle.asset", {"host_id": "SN1", "name": "gpu-node-1", "phase": "retire",
+                                    "version": 4})  # fmt: skip
+    (rec,) = assets([asset])
+    assert (rec.name, rec.lifecycle_phase) == ("gpu-node-1", "retire")
+    assert samples(asset) == {"diagctl_lifecycle_phase": {("gpu-node-1", "retire"): 1.0}}
