@@ -97,7 +97,8 @@ def test_dmi_placeholders_are_no_identity(raw: str, kept: str) -> None:
 def test_projection_merges_kinds_per_host() -> None:
     recs = {r.name: r.model_dump(mode="json") for r in assets(fleet())}
     assert list(PROJECTIONS) == [
-        "health.l1", "lifecycle.phase", "lifecycle.transition", "mu.capacity", "mu.report"
+        "health.l1", "lifecycle.phase", "lifecycle.asset", "lifecycle.transition", "mu.capacity",
+        "mu.report",
     ]  # fmt: skip
     node = recs["gpu-node-1"]
     assert (node["lifecycle_phase"], node["mu_capacity"], node["serial"]) == (
