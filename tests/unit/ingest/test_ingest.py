@@ -15,30 +15,12 @@ from click.testing import CliRunner
 from diag.artifacts import host_dirname
 from diag.cli.main import cli
 from diag.ingest import classify
-
-CMD = (
-    "if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL 31 sh -s; else exec sh -s; fi"
-)
+from tests.support import ingest_dirs
 
 
 def record(name: str, **kw: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "schema_version": "1.0",
-        "collector": "ansible",
-        "collector_version": "2.17.0",
-        "kind": "health.l1",
-        "host": {"name": name, "address": "10.0.0.7", "host_class": ""},
-        "collected_at": "2025-01-02T03:04:05.678Z",
-        "duration_ms": 1234,
-        "outcome": "ok",
-        "rc": 0,
-        "message": "",
-        "command": CMD,
-        "payload_sha256": "0" * 64,
-        "raw": {},
-    }
-    doc.update(kw)
-    return doc
+    """A collected.json that lists no raw files (tests/support/ingest_dirs.py builds them)."""
+    return ingest_dirs.record(name, {}, **kw)
 
 
 def write(root: Path, name: str, doc: dict[str, Any] | None, raw: dict[str, bytes]) -> Path:
