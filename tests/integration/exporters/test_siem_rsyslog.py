@@ -4,6 +4,7 @@ written twice by omfile: as received (%rawmsg%) and as rsyslog's RFC 5424 parser
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -34,30 +35,38 @@ action(type="omfile" file="{d}/parsed.log" template="parsed")
 """
 
 
-@pytest.fixture
-def rsyslog(tmp_path: Path) -> Iterator[tuple[int, int, Path]]:
-    require_binaries("rsyslogd", why="apt-get install rsyslog")
-    tcp, udp = free_port(), free_port()
-    conf = tmp_path / "rsyslog.conf"
-    conf.write_text(CONF.format(d=tmp_path, tcp=tcp, udp=udp))
+@contextlib.contextmanager
+def running_rsyslogd(conf: Path, port: int) -> Iterator[None]:
+    """rsyslogd in the foreground on `conf` (pid file beside it), until it listens on TCP `port`
+    (20 s at most); stopped on the way out."""
     proc = subprocess.Popen(
         [shutil.which("rsyslogd") or "rsyslogd", "-n", "-f", str(conf),
-         "-i", str(tmp_path / "pid")],
+         "-i", str(conf.parent / "pid")],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 20
         while True:
             try:
-                socket.create_connection(("127.0.0.1", tcp), 1).close()
+                socket.create_connection(("127.0.0.1", port), 1).close()
                 break
             except OSError:
                 assert proc.poll() is None, "rsyslogd exited"
                 assert time.monotonic() < deadline, "rsyslogd did not listen"
                 time.sleep(0.1)
-        yield tcp, udp, tmp_path
+        yield
     finally:
         stop(proc)
+
+
+@pytest.fixture
+def rsyslog(tmp_path: Path) -> Iterator[tuple[int, int, Path]]:
+    require_binaries("rsyslogd", why="apt-get install rsyslog")
+    tcp, udp = free_port(), free_port()
+    conf = tmp_path / "rsyslog.conf"
+    conf.write_text(CONF.format(d=tmp_path, tcp=tcp, udp=udp))
+    with running_rsyslogd(conf, tcp):
+        yield tcp, udp, tmp_path
 
 
 def lines_of(path: Path, count: int) -> list[str]:

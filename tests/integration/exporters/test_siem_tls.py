@@ -12,23 +12,20 @@ events wait in the spool, and stderr says the certificate did not verify.
 
 from __future__ import annotations
 
-import shutil
-import socket
 import ssl
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.integration.exporters.test_siem_hec import TOKEN, Handler, Hec, golden
-from tests.integration.exporters.test_siem_rsyslog import GOLDEN, lines_of
+from tests.integration.exporters.test_siem_rsyslog import GOLDEN, lines_of, running_rsyslogd
 from tests.integration.exporters.tls_certs import Pki, make_pki
 from tests.support.components import require, require_binaries
-from tests.support.net import free_port, stop
+from tests.support.net import free_port
 from tests.unit.exporters import siem_cases as cases
 
 pytestmark = pytest.mark.integration
@@ -60,24 +57,8 @@ def rsyslog_tls(tmp_path: Path, pki: Pki) -> Iterator[tuple[int, Path]]:
     port = free_port()
     conf = tmp_path / "rsyslog.conf"
     conf.write_text(CONF.format(d=tmp_path, pki=pki, port=port))
-    proc = subprocess.Popen(
-        [shutil.which("rsyslogd") or "rsyslogd", "-n", "-f", str(conf),
-         "-i", str(tmp_path / "pid")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), 1).close()
-                break
-            except OSError:
-                assert proc.poll() is None, "rsyslogd exited"
-                assert time.monotonic() < deadline, "rsyslogd did not listen"
-                time.sleep(0.1)
+    with running_rsyslogd(conf, port):
         yield port, tmp_path
-    finally:
-        stop(proc)
 
 
 def siem(fmt: str, url: str, ca: Path, spool: Path, *extra: str) -> tuple[int, str]:
