@@ -8,7 +8,8 @@ NVMe (`nvme id-ctrl DEV -o json`, the Identify Controller data structure, NVMe B
   Format NVM secure erase (`nvme format --ses=2`).
 - `sanicap` (Sanitize Capabilities) bit 0 crypto erase, bit 1 block erase, bit 2 overwrite
   (the Sanitize command; `nvme sanitize --sanact=4|2|3`).
-nvme-cli prints these as plain integers and pads `sn`/`mn` with spaces to their field width.
+nvme-cli prints these as plain integers and pads `sn`/`mn` with spaces to their field width;
+warnings it writes to stderr may precede or follow the JSON object.
 
 sysfs (`/sys/class/nvme/nvmeN/{model,serial,firmware_rev,transport}`) names the controller but
 carries none of those three fields: a host without nvme-cli gets the model and serial, and the
@@ -73,8 +74,9 @@ def _text(v: object) -> str:
 def parse_nvme_id_ctrl(device: str, stdout: str) -> EraseDevice:
     """`nvme id-ctrl /dev/DEVICE -o json` → the device's methods; unknown when unreadable."""
     dev = EraseDevice(device=device, transport="nvme", source="nvme id-ctrl")
+    start = stdout.find("{")  # nvme-cli's stderr warnings may come first
     try:
-        doc = json.loads(stdout)
+        doc, _end = json.JSONDecoder().raw_decode(stdout[start:] if start >= 0 else stdout)
     except ValueError:
         first = _text(stdout.strip().splitlines()[0] if stdout.strip() else "no output")
         dev.unknown.append(f"nvme id-ctrl printed no JSON: {first}")
