@@ -19,7 +19,7 @@ from schemas.probe import ActionKind, ActionResult, AuditRecord
 
 if TYPE_CHECKING:
     from lifecycle.registry.store import Registry
-    from lifecycle.retire_run import RetireRun
+    from lifecycle.retire_args import RetireRun
     from probes.backends import Outcome
     from probes.plan import GroupGuard
 

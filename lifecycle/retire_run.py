@@ -12,39 +12,14 @@ diagctl never erases a disk: the operator does, and attests it with `retire --me
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from diag.exitcodes import Exit
 from lifecycle import retire_report as rr
 from lifecycle.erase_detect import detect
 from lifecycle.moves import move_if_gate
+from lifecycle.retire_args import RetireRun
 from schemas.lifecycle import EvidencePointer
 from schemas.lifecycle_retire import RetireData, RetireEnvelope
-
-if TYPE_CHECKING:
-    from diag.transport.base import Target, Transport
-    from lifecycle.breaker import Breaker
-    from lifecycle.registry.store import Registry
-    from probes.backends import CordonBackend
-
-
-@dataclass
-class RetireRun:
-    target: Target
-    node: str
-    transport: Transport
-    registry: Registry
-    reason: str
-    act: bool = False
-    backend: CordonBackend | None = None
-    audit_path: Path | None = None
-    breaker: Breaker | None = None
-    bundle_out: Path | None = None
-    timeout_s: float = 60.0
-    who: str = ""
-    pointers: list[EvidencePointer] = field(default_factory=list)
 
 
 def run(r: RetireRun) -> tuple[RetireEnvelope, Exit]:

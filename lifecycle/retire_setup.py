@@ -15,7 +15,7 @@ from diag.fleet.args import FleetArgs
 
 if TYPE_CHECKING:
     from lifecycle.registry.store import Registry
-    from lifecycle.retire_run import RetireRun
+    from lifecycle.retire_args import RetireRun
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def build(key: str, req: RetireRequest, fleet: FleetArgs,
     from diag.health_act_setup import ActRequest, load_config
     from lifecycle.maintain_setup import lifecycle_breaker
     from lifecycle.registry.store import actor
-    from lifecycle.retire_run import RetireRun
+    from lifecycle.retire_args import RetireRun
     from probes import backends, outputs
 
     if fleet.inventory is not None and not fleet.limit:
