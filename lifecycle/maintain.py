@@ -138,13 +138,31 @@ async def _wave(hosts: list[Target], ctx: Context, wave: int) -> list[MaintainEn
         await ctx.transport.close()
 
 
+def _admit(wave: list[Target], ctx: Context) -> str:
+    """The breaker's word on this wave's drains: "" or why the run stops (audited)."""
+    if ctx.breaker is None:
+        return ""
+    from lifecycle.breaker import tripped_message
+    from lifecycle.maintain_steps import breaker_audit
+
+    g = ctx.breaker.admit([ctx.nodes[t.name] for t in wave])
+    if not g.tripped:
+        return ""
+    breaker_audit(ctx, g)
+    return tripped_message(g)
+
+
 def run(targets: list[Target], ctx: Context, emit: Emit) -> Exit:
-    """Every wave in order; after a wave with a failure, the rest are not started."""
+    """Every wave in order; after a wave with a failure, the rest are not started. A wave the
+    blast-radius breaker refuses is not started either, and the run exits 5."""
     results: list[Envelope] = []
-    stop = ""
+    stop, tripped = "", False
     for i, wave in enumerate(mt.waves(targets, ctx.args.max_in_flight)):
         if ctx.args.act and not stop:
             stop = mt.window_problem(ctx.args.window, ctx.clock())
+        if ctx.args.act and not stop:
+            stop = _admit(wave, ctx)
+            tripped = bool(stop)
         if not ctx.args.act:
             envs = [planned(t, ctx, i) for t in wave]
         elif stop:
@@ -156,4 +174,4 @@ def run(targets: list[Target], ctx: Context, emit: Emit) -> Exit:
         for e in envs:
             results.append(e)
             emit(e)
-    return exit_code(results, policy=ctx.args.exits)
+    return Exit.BREAKER if tripped else exit_code(results, policy=ctx.args.exits)

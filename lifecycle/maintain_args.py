@@ -16,6 +16,7 @@ from lifecycle import maintenance as mt
 from probes.backends import CordonBackend
 
 if TYPE_CHECKING:
+    from lifecycle.breaker import Breaker
     from lifecycle.registry.store import Registry
 
 
@@ -47,4 +48,5 @@ class Context:
     audit_path: Path
     nodes: dict[str, str]
     registry: Registry | None = None
+    breaker: Breaker | None = None  # with --act: every wave's drains pass it first
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)

@@ -17,7 +17,9 @@ from lifecycle import maintenance as mt
 from lifecycle.maintain_args import Context, MaintainArgs
 
 if TYPE_CHECKING:
+    from lifecycle.breaker import Breaker
     from lifecycle.registry.store import Registry
+    from schemas.probe import GroupConfig
 
 START_PHASES = ("monitor", "maintain")  # an asset elsewhere is not in service to maintain
 
@@ -32,6 +34,7 @@ class MaintainRequest:
     act_config: Path | None = None
     backend: str | None = None
     act_audit: Path | None = None
+    act_state: Path | None = None
     reason: str = "maintenance"
     command_timeout: float = 1800.0
     return_timeout: float = 900.0
@@ -88,4 +91,23 @@ def build(
     except RuntimeError as exc:
         raise UsageError(f"backend {config.backend.value}: {exc}") from None
     ctx = Context(args, transport, hopts, backend, audit_path, node_map(targets), reg)
+    if req.act:
+        ctx.breaker = lifecycle_breaker(req.act_state, config.group(), fleet)
     return targets, ctx
+
+
+def lifecycle_breaker(act_state: Path | None, cfg: GroupConfig, fleet: FleetArgs) -> Breaker:
+    """The breaker over the whole inventory (every host, --limit or not): its nodes are the
+    fleet the fraction is taken of. The state file is shared by maintain and retire."""
+    from dataclasses import replace
+
+    from diag.config import state_dir
+    from diag.fleet.args import load_targets
+    from diag.health_act import node_map
+    from lifecycle.breaker import Breaker
+    from probes import outputs
+
+    path = act_state or state_dir() / "lifecycle-act-state.json"
+    outputs.check_writable(path, "--act-state", create_parent=True)
+    everyone = load_targets(replace(fleet, limit=""))
+    return Breaker(path, cfg, frozenset(node_map(everyone).values()))

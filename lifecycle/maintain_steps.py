@@ -18,6 +18,7 @@ from schemas.probe import ActionKind, ActionResult, AuditRecord
 
 if TYPE_CHECKING:
     from lifecycle.maintain_args import Context
+    from probes.plan import GroupGuard
 
 GROUP = "maintain"
 Outcome = Literal["pass", "warn", "fail", "unknown"]
@@ -27,6 +28,21 @@ def step_of(step: str, result: str, message: str = "") -> MaintainStep:
     return MaintainStep.model_validate(
         {"step": step, "result": result, "message": safe_text(message)[:400]}
     )
+
+
+def breaker_audit(ctx: Context, g: GroupGuard) -> None:
+    """The breaker's refusal, one audit record (as `probe run` writes it)."""
+    from diag.envelope import utc_now
+    from lifecycle.breaker import tripped_message
+    from probes.envelopes import breaker_evidence
+
+    rec = AuditRecord(
+        at=utc_now(), who=audit.who(), action=ActionKind.BREAKER, group=GROUP,
+        backend=ctx.backend.name, why="blast-radius limit would be crossed",
+        evidence=breaker_evidence(g), dry_run=False, result=ActionResult.BLOCKED,
+        message=tripped_message(g),
+    )  # fmt: skip
+    audit.append(ctx.audit_path, rec)
 
 
 def envelope_pointer(env: Envelope, what: str) -> EvidencePointer:
@@ -87,6 +103,8 @@ class Ledger:
         self._audit(ActionKind.CORDON, out.result, out.message)
         done = out.result in (ActionResult.DONE, ActionResult.ALREADY)
         self.owned = out.ours
+        if not (done and out.ours) and self.ctx.breaker is not None:
+            self.ctx.breaker.release([self.node])  # not ours to hold: a human's or none
         self.data.steps.append(step_of("cordon", "done" if done else "failed", out.message))
         self._record("cordon", "pass" if done else "fail", out.message, self.pointers[-1:])
         return done
@@ -136,6 +154,8 @@ class Ledger:
         out = self.ctx.backend.uncordon(self.node)
         self._audit(ActionKind.UNCORDON, out.result, out.message)
         good = out.result in (ActionResult.DONE, ActionResult.ALREADY)
+        if good and self.ctx.breaker is not None:
+            self.ctx.breaker.release([self.node])
         self.data.steps.append(step_of("uncordon", "done" if good else "failed", out.message))
         self._move("monitor", "maintenance passed its post-check")
         return self.finish("passed" if good else "failed")

@@ -33,24 +33,56 @@ def retire(reg: Registry, key: str, reason: str, who: str) -> tuple[bool, list[s
     return move_if_gate(reg, key, "retire", who, redact.text(reason) or "retired", [])
 
 
+# Need no capability of the disk's controller: a host-side overwrite of every block, or the
+# physical destruction of the drive.
+ANY_DISK = ("overwrite", "destroyed")
+
+
+def refusal(reg: Registry, host_id: str, method: str) -> str:
+    """Why the newest recorded detection says `method` cannot have been used; "" if it can
+    (or no detection was recorded, or the disk's answer was unknown)."""
+    from lifecycle.retire_report import latest_detection
+
+    devices = latest_detection(reg, host_id)
+    if method in ANY_DISK or not devices:
+        return ""
+    lacking = [d for d in devices if not d.unknown and method not in d.methods_supported]
+    said = "; ".join(
+        f"{d.device} {d.model} {d.serial}: {', '.join(d.methods_supported) or 'none'}"
+        for d in lacking
+    )
+    return f"the recorded detection says a disk does not support {method} ({said})" if said else ""
+
+
 def attest(
-    reg: Registry, key: str, method: str, note: str, confirm: str, who: str
+    reg: Registry, key: str, method: str, note: str, confirm: str, who: str, forced: str = ""
 ) -> tuple[str, bool]:
-    """(token, recorded): records the `sanitise` step only when `confirm` is the token."""
+    """(token, recorded): records the `sanitise` step only when `confirm` is the token. A
+    method the recorded detection says a disk lacks is refused unless `forced` (the reason
+    given with --force), which is recorded with it."""
     asset = reg.get(key)
     if asset.phase != "retire":
         raise RegistryError(f"{key}: phase {asset.phase}: sanitisation is attested in retire")
     if method not in METHODS:
         raise RegistryError(f"--method {method!r}: one of {', '.join(METHODS)}")
-    note = redact.text(note)
-    token = confirm_token(asset.host_id, asset.version, method, note)
+    note, forced = redact.text(note), redact.text(forced)
+    problem = refusal(reg, asset.host_id, method)
+    if problem and not forced:
+        raise RegistryError(f"{key}: --method {method}: {problem}; to attest it anyway add "
+                            "--force --reason TEXT")  # fmt: skip
+    text = f"{note}\0{forced}" if forced else note
+    token = confirm_token(asset.host_id, asset.version, method, text)
     if not confirm:
         return token, False
     if confirm != token:
         raise RegistryError(f"{key}: --confirm {confirm!r} is not this attestation's token "
                             "(run without --confirm to see it)")  # fmt: skip
     ptr = EvidencePointer(kind="note", note=f"sanitised by {method}: {note}"[:1000])
-    reg.record(asset.host_id, "sanitise", "pass", who, f"{method}: {note}"[:400], [ptr])
+    ptrs = [ptr]
+    if problem:
+        ptrs.append(EvidencePointer(kind="note", note=f"forced past: {problem}; {forced}"[:1000]))
+    why = f"{method}: {note}" + (f" (forced: {forced})" if problem else "")
+    reg.record(asset.host_id, "sanitise", "pass", who, why[:400], ptrs)
     return token, True
 
 

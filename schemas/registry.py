@@ -17,6 +17,7 @@ from schemas.ingest import CollectedRecord
 from schemas.lifecycle import AssetEnvelope, HistoryEnvelope, ReceiveEnvelope
 from schemas.lifecycle import Manifest as ExpectedManifest
 from schemas.lifecycle_maintain import IncidentEnvelope, MaintainEnvelope, ProvisionEnvelope
+from schemas.lifecycle_retire import RetireEnvelope
 from schemas.mu import CalibrationFile, MuDecayEnvelope, MuReportEnvelope, ReservationsFile
 from schemas.payload import PayloadOutput
 from schemas.policy import PolicyFile
@@ -58,6 +59,7 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "airgap.values": CloudInitValues,
     "lifecycle.manifest": ExpectedManifest,
     "lifecycle.asset": AssetEnvelope,
+    "lifecycle.retire": RetireEnvelope,
     "lifecycle.transition": HistoryEnvelope,
     "lifecycle.action": HistoryEnvelope,
     "lifecycle.receive": ReceiveEnvelope,

@@ -39,6 +39,8 @@ from diag.fleet.args import FleetArgs
               help="Scheduler to cordon through (overrides --act-config).")  # fmt: skip
 @click.option("--act-audit", type=click.Path(dir_okay=False, path_type=Path),
               help="Audit log [~/.local/state/diagctl/maintain-audit.jsonl].")  # fmt: skip
+@click.option("--act-state", type=click.Path(dir_okay=False, path_type=Path),
+              help="Breaker state [~/.local/state/diagctl/lifecycle-act-state.json].")  # fmt: skip
 @click.option("--reason", default="maintenance", show_default=True, help="Why (every record).")
 @click.option("--command-timeout", default=1800.0, show_default=True,
               type=click.FloatRange(min=1), help="Seconds the command may take.")  # fmt: skip
@@ -59,7 +61,8 @@ def maintain(fleet: FleetArgs, human: bool | None, registry: str | None, lock_wa
              **kw: object) -> None:  # fmt: skip
     """Maintain hosts in waves: cordon, pre-check, run --command (a reboot recorded on the host
     first), wait for the host to return, post-check, diff, uncordon only on pass. A failure
-    stops after its wave, keeps the host cordoned and opens an incident (docs/lifecycle.md)."""
+    stops after its wave, keeps the host cordoned and opens an incident; a wave whose drains
+    would cross the blast-radius limit (--act-config) stops the run, exit 5 (docs/lifecycle.md)."""
     from lifecycle.maintain_setup import MaintainRequest, build
 
     req = MaintainRequest(**kw)  # type: ignore[arg-type]

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
 
 from diag.cli.lifecycle import emitter, open_reg, registry_options
-from diag.cli.options import CliError, examples, format_options, guarded
+from diag.cli.options import CliError, examples, fleet_options, format_options, guarded
+from diag.fleet.args import FleetArgs
 
 
 @click.command(
     "retire",
     epilog=examples(
         "diagctl lifecycle retire gpu-a-01 --reason 'end of lease'",
+        "diagctl lifecycle retire gpu-a-01 -i fleet.yaml --reason 'end of lease'",
+        "diagctl lifecycle retire gpu-a-01 -i fleet.yaml --reason 'end of lease' "
+        "--backend slurm --bundle-out final --act",
         "diagctl lifecycle retire gpu-a-01 --method crypto-erase --note 'nvme format -s2'",
         "diagctl lifecycle retire gpu-a-01 --method crypto-erase --note 'nvme format -s2' "
         "--confirm 3f2a9c1b7d4e",
@@ -23,14 +31,67 @@ from diag.cli.options import CliError, examples, format_options, guarded
               "overwrite, nvme-format, ata-secure-erase or destroyed.")  # fmt: skip
 @click.option("--note", default="", help="What was done and its result, in your words.")
 @click.option("--confirm", default="", metavar="TOKEN", help="The token a run without it printed.")
+@click.option("--force", is_flag=True, help="Attest a method the detection said a disk lacks "
+              "(needs --reason).")  # fmt: skip
+@click.option("--act", is_flag=True, help="With -H/-i: really drain, move and bundle (default: "
+              "plan, and detect read-only).")  # fmt: skip
+@click.option("--act-config", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML: backend and breaker, as for health --act.")  # fmt: skip
+@click.option("--backend", type=click.Choice(["slurm", "kubernetes", "command", "none"]),
+              help="Scheduler to drain through (overrides --act-config).")  # fmt: skip
+@click.option("--act-audit", type=click.Path(dir_okay=False, path_type=Path),
+              help="Audit log [~/.local/state/diagctl/retire-audit.jsonl].")  # fmt: skip
+@click.option("--act-state", type=click.Path(dir_okay=False, path_type=Path),
+              help="Breaker state [~/.local/state/diagctl/lifecycle-act-state.json].")  # fmt: skip
+@click.option("--bundle-out", type=click.Path(file_okay=False, path_type=Path),
+              help="Take the final L2 bundle into DIR/hosts/<host>/ (needs -H/-i).")  # fmt: skip
+@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=2),
+              help="Seconds the erase-capability detection may take.")  # fmt: skip
 @format_options
 @registry_options
+@fleet_options
 @guarded
-def retire(host: str, reason: str, method: str, note: str, confirm: str, human: bool | None,
-           registry: str | None, lock_wait: float) -> None:  # fmt: skip
-    """Retire HOST (host_id or name): move it to retire; with --method, attest its data
-    sanitisation: without --confirm a dry run prints the confirmation token, with the token
-    the attestation is recorded (the redeploy gate needs it)."""
+def retire(fleet: FleetArgs, host: str, reason: str, method: str, note: str, confirm: str,
+           force: bool, human: bool | None, registry: str | None, lock_wait: float,
+           **kw: Any) -> None:  # fmt: skip
+    """Retire HOST (host_id or name). With -H/-i: drain its node (blast-radius breaker,
+    audited), move it to retire, take a final bundle (--bundle-out) and detect, read-only,
+    which erase methods its disks support; a dry run unless --act. With --method: attest the
+    sanitisation done (a dry run prints the confirmation token; --confirm records it)."""
+    if force and not reason:
+        raise CliError("--force needs --reason TEXT (recorded with the attestation)")
+    if fleet.wanted:
+        if method:
+            raise CliError("--method attests an erase done after the retire run: "
+                           "give it without -H/-i")  # fmt: skip
+        _retire_host(fleet, host, reason, human, registry, lock_wait, kw)
+    if kw["bundle_out"] is not None:
+        raise CliError("--bundle-out needs -H or -i: the bundle is taken over SSH")
+    _retire_registry(host, reason, method, note, confirm, force, human, registry, lock_wait)
+
+
+def _retire_host(fleet: FleetArgs, host: str, reason: str, human: bool | None,
+                 registry: str | None, lock_wait: float, kw: dict[str, Any]) -> None:  # fmt: skip
+    from lifecycle.retire_run import run
+    from lifecycle.retire_setup import RetireRequest, build
+
+    req = RetireRequest(reason=reason, **kw)
+    env, code = run(build(host, req, fleet, lambda: open_reg(registry, lock_wait)))
+    emitter(human)(env)
+    sys.exit(int(code))
+
+
+def _retire_registry(
+    host: str,
+    reason: str,
+    method: str,
+    note: str,
+    confirm: str,
+    force: bool,
+    human: bool | None,
+    registry: str | None,
+    lock_wait: float,
+) -> None:
     from lifecycle.envelopes import asset_envelope
     from lifecycle.registry.store import actor
     from lifecycle.retire import METHODS, attest
@@ -44,7 +105,8 @@ def retire(host: str, reason: str, method: str, note: str, confirm: str, human: 
         if missing:
             raise CliError(f"{host}: cannot retire: {'; '.join(missing)}")
     if method:
-        token, done = attest(reg, host, method, note, confirm, actor())
+        forced = reason if force else ""
+        token, done = attest(reg, host, method, note, confirm, actor(), forced)
         if not done:
             click.echo(f"dry run: to record this attestation, add --confirm {token}", err=True)
     emitter(human)(asset_envelope(reg.get(host)))
@@ -59,8 +121,9 @@ def retire(host: str, reason: str, method: str, note: str, confirm: str, human: 
 @format_options
 @registry_options
 @guarded
-def redeploy(host: str, host_class: str, human: bool | None, registry: str | None,
-             lock_wait: float) -> None:  # fmt: skip
+def redeploy(
+    host: str, host_class: str, human: bool | None, registry: str | None, lock_wait: float
+) -> None:
     """Send a retired HOST back to provision (the redeploy gate: sanitisation attested)."""
     from lifecycle.envelopes import asset_envelope
     from lifecycle.registry.store import actor

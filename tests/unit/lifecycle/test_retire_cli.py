@@ -76,3 +76,59 @@ def test_a_bad_method_is_refused(url: str) -> None:
     )
     status = run("status", "--registry", url, "--json")
     assert json.loads(status.stdout)["data"]["phase"] == "monitor"  # nothing moved
+
+
+def _detected(url: str) -> None:
+    """A recorded detection of the QEMU NVMe controller (Format NVM only), as a retire run
+    with -H/-i records it."""
+    from lifecycle.erase_parse import parse_nvme_id_ctrl
+    from lifecycle.registry.store import open_registry
+    from lifecycle.retire import retire
+    from schemas.lifecycle import EvidencePointer
+
+    capture = Path(__file__).parents[2] / "fixtures" / "erase" / "qemu" / "nvme-id-ctrl.json"
+    dev = parse_nvme_id_ctrl("nvme0", capture.read_text())
+    reg = open_registry(url)
+    retire(reg, "SN1", "end of lease", "t")
+    ptr = EvidencePointer(kind="note", note=dev.model_dump_json())
+    reg.record("SN1", "erase_detect", "pass", "t", "nvme0: nvme-format", [ptr])
+
+
+def test_a_method_the_detection_says_is_unsupported_is_refused_unless_forced(url: str) -> None:
+    _detected(url)
+    reg = ["--registry", url, "--json"]
+    crypto = ["--method", "crypto-erase", "--note", "nvme sanitize --sanact=4"]
+    refused = run("retire", "gpu-a-01", *crypto, *reg)
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr == (
+        "Error: gpu-a-01: --method crypto-erase: the recorded detection says a disk does not "
+        "support crypto-erase (nvme0 QEMU NVMe Ctrl DIAGNVME0001: nvme-format); to attest it "
+        "anyway add --force --reason TEXT\n"
+    )
+    fmt = run("retire", "gpu-a-01", "--method", "nvme-format", "--note", "nvme format", *reg)
+    assert fmt.returncode == 0 and "add --confirm" in fmt.stderr, fmt.stderr
+    alone = run("retire", "gpu-a-01", *crypto, "--force", *reg)
+    assert alone.stderr == "Error: --force needs --reason TEXT (recorded with the attestation)\n"
+    forced = [*crypto, "--force", "--reason", "vendor tool did it"]
+    dry = run("retire", "gpu-a-01", *forced, *reg)
+    token = dry.stderr.split()[-1]
+    done = run("retire", "gpu-a-01", *forced, "--confirm", token, *reg)
+    assert (done.returncode, done.stderr) == (0, "")
+    last = json.loads(run("history", "gpu-a-01", *reg).stdout.splitlines()[-1])["data"]
+    assert (last["action"], last["reason"]) == (
+        "sanitise", "crypto-erase: nvme sanitize --sanact=4 (forced: vendor tool did it)"
+    )  # fmt: skip
+    assert [p["note"] for p in last["evidence"]] == [
+        "sanitised by crypto-erase: nvme sanitize --sanact=4",
+        "forced past: the recorded detection says a disk does not support crypto-erase "
+        "(nvme0 QEMU NVMe Ctrl DIAGNVME0001: nvme-format); vendor tool did it",
+    ]
+
+
+def test_method_with_hosts_and_bundle_without_hosts_are_refused(url: str) -> None:
+    res = run("retire", "gpu-a-01", "--method", "destroyed", "-H", "h1", "--registry", url)
+    assert (res.returncode, res.stderr) == (
+        2, "Error: --method attests an erase done after the retire run: give it without -H/-i\n"
+    )  # fmt: skip
+    res = run("retire", "gpu-a-01", "--bundle-out", "x", "--registry", url)
+    assert res.stderr == "Error: --bundle-out needs -H or -i: the bundle is taken over SSH\n"
