@@ -28,7 +28,10 @@ def test_the_h200_calibration_loads_and_says_what_was_measured() -> None:
     assert pair.a_cached == pair.a_in / 10
     prov = pair.provenance.model_dump()
     assert (prov["method"], prov["points"], prov["r2_prefill"], prov["r2_decode"]) == (
-        "sweep", 24, 0.995, 0.9691,
+        "sweep",
+        24,
+        0.995,
+        0.9691,
     )
     assert prov["sweep"] == {
         "prompt_tokens": [514, 2050, 8194, 16386],
