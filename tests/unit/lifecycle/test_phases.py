@@ -152,10 +152,15 @@ def test_the_graph_is_exactly_the_documented_one() -> None:
             ],
         ),
         (
-            Evidence(identity_captured=True, manifest_match=False, l1_pass=True,
-                     burn_in_required=True, burn_in_pass=False),
+            Evidence(
+                identity_captured=True,
+                manifest_match=False,
+                l1_pass=True,
+                burn_in_required=True,
+                burn_in_pass=False,
+            ),
             ["manifest match: failed", "burn-in: failed"],
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_accept_gate(ev: Evidence, missing: list[str]) -> None:
