@@ -5,17 +5,24 @@
 # exits 1 when a mutant survived that docs/development.md does not list as equivalent.
 #   bash scripts/mutation.sh            # ~10 min on 2 cores (needs the dev extra in ./.venv)
 #   bash scripts/mutation.sh --keep     # reuse mutants/ from the last run (only re-checks)
+#   bash scripts/mutation.sh diag.redact lifecycle.phases   # only these modules' mutants
+# With modules named, only their mutants run and only they are scored and judged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ "${1:-}" = "--keep" ] || rm -rf mutants
-.venv/bin/mutmut run --max-children "${MUTATION_JOBS:-$(nproc)}" >/dev/null
-.venv/bin/python - <<'PY'
-import json, pathlib, re, sys
+if [ "${1:-}" = "--keep" ]; then shift; else rm -rf mutants; fi
+patterns=()
+for module in "$@"; do patterns+=("$module.*"); done
+.venv/bin/mutmut run --max-children "${MUTATION_JOBS:-$(nproc)}" "${patterns[@]}" >/dev/null
+MUTATION_MODULES="$*" .venv/bin/python - <<'PY'
+import json, os, pathlib, re, sys
+selected = os.environ["MUTATION_MODULES"].split()
 killed = {"killed": (1, 3), "timeout": (24, -24, 36, 152, 255), "no tests": (5, 33)}
 rows, survivors = [], []
 for meta in sorted(pathlib.Path("mutants").rglob("*.py.meta")):
     codes = json.loads(meta.read_text())["exit_code_by_key"]
     module = meta.relative_to("mutants").as_posix().removesuffix(".meta")
+    if selected and module.removesuffix(".py").replace("/", ".") not in selected:
+        continue
     dead = sum(1 for c in codes.values() if c in killed["killed"] + killed["timeout"])
     untested = sorted(k for k, c in codes.items() if c in killed["no tests"])
     alive = sorted(k for k, c in codes.items() if c not in killed["killed"] + killed["timeout"])

@@ -39,6 +39,10 @@ def every_pattern(value: str) -> str:
         ("Bearer abcdef", "Bearer ***"),
         ("BASIC abcdef", "BASIC ***"),
         ("bearer abcde", "bearer abcde"),  # five characters: too short to be a token
+        # upper case only, no 'b' anywhere: the 'B' half of the precheck alone lets it through
+        ("BEARER QWXYZ123", "BEARER ***"),
+        ("auth BASIC QWXHZGRPNG==", "auth BASIC ***"),
+        ("TOKEN QWXYZ123", "TOKEN QWXYZ123"),  # neither 'b' nor 'B': no scheme token
         ("token=x", "token=***"),  # '=' only
         ("name=x", "name=x"),
         ("Authorization: Splunk t", "Authorization: ***"),  # ':' only

@@ -139,6 +139,28 @@ def test_the_graph_is_exactly_the_documented_one() -> None:
             ),
             [],
         ),
+        # nothing captured, every optional step required: every line, in order (one step's
+        # line never replaces an earlier one)
+        (
+            Evidence(burn_in_required=True, probe_required=True),
+            [
+                "identity: not captured",
+                "manifest match: not captured",
+                "L1 health: not captured",
+                "burn-in: not captured",
+                "token probe: not captured",
+            ],
+        ),
+        (
+            Evidence(
+                identity_captured=True,
+                manifest_match=False,
+                l1_pass=True,
+                burn_in_required=True,
+                burn_in_pass=False,
+            ),
+            ["manifest match: failed", "burn-in: failed"],
+        ),
     ],
 )
 def test_accept_gate(ev: Evidence, missing: list[str]) -> None:
@@ -198,6 +220,26 @@ def test_accept_gate(ev: Evidence, missing: list[str]) -> None:
         (redeploy_gate, Evidence(sanitised=False), ["sanitisation attestation: failed"]),
         (redeploy_gate, Evidence(), ["sanitisation attestation: not captured"]),
         (open_gate, Evidence(), []),
+        # several lines at once: the probe's line is added to the others, never instead
+        (
+            service_gate,
+            Evidence(probe_required=True),
+            [
+                "baseline conformance: not captured",
+                "L1 health: not captured",
+                "token probe: not captured",
+            ],
+        ),
+        (
+            return_gate,
+            Evidence(l1_pass=False, probe_required=True),
+            ["L1 health: failed", "token probe: not captured"],
+        ),
+        (
+            resolve_gate,
+            Evidence(l1_pass=None, probe_required=True, probe_healthy=False),
+            ["incident resolution: not captured", "L1 health: not captured", "token probe: failed"],
+        ),
     ],
 )
 def test_other_gates(gate, ev: Evidence, missing: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -289,6 +331,17 @@ def test_decide(
     cur: Phase, to: Phase, ev: Evidence, force: bool, reason: str, decision: Decision
 ) -> None:
     assert decide(cur, to, ev, force, reason) == decision
+
+
+NOTHING = ("identity: not captured", "manifest match: not captured", "L1 health: not captured")
+
+
+def test_decide_defaults_neither_force_nor_give_a_reason() -> None:
+    """A caller that says nothing about forcing is not forcing, and one that forces without
+    saying why has given no reason."""
+    assert decide(R, P, Evidence()) == Decision(Verdict.BLOCKED, NOTHING)
+    assert decide(R, P, Evidence(), force=True) == Decision(Verdict.NO_REASON, NOTHING)
+    assert decide(R, P, Evidence(), reason="vendor swap") == Decision(Verdict.BLOCKED, NOTHING)
 
 
 @pytest.mark.parametrize(
