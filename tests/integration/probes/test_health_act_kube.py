@@ -1,0 +1,194 @@
+"""`diagctl health --act --backend kubernetes`: the `DiagctlUnhealthy` node condition and the
+`diagctl.io/unhealthy` taint, through the official `kubernetes` client.
+
+No kube-apiserver can run here, so the client talks to a loopback stand-in
+(probes_kube_standin + probes_kube_rules) that validates the documented request formats: the
+status subresource only as a strategic merge patch merged by condition `type`, node patches as
+JSON merge patches whose resourceVersion is a precondition (409 when stale), taint and condition
+validity, the bearer token. Recorded GPU hosts (tests/fixtures/gpu payloads, replayed) drive the
+findings. Whole request bodies and whole audit records are pinned."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from probes_kube_standin import KubeStandIn, node
+
+from tests.support.act import PASSING, RESET, health_act, record
+from tests.support.components import require
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+
+TOKEN = "s3cret-token"
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+COND = "DiagctlUnhealthy"
+KEY = "diagctl.io/unhealthy"
+READY = {"type": "Ready", "status": "True", "reason": "KubeletReady",
+         "message": "kubelet is posting ready status",
+         "lastHeartbeatTime": "2026-01-01T00:00:00Z",
+         "lastTransitionTime": "2026-01-01T00:00:00Z"}  # fmt: skip
+GPU_TAINT = {"key": "nvidia.com/gpu", "effect": "NoSchedule"}
+HUMAN_TAINT = {"key": "maintenance", "value": "dimm", "effect": "NoExecute",
+               "timeAdded": "2026-01-02T03:04:05Z"}  # fmt: skip
+WHY = ("gpu.memory reset: GPU0: row remap pending: reset the GPU to apply it; 1 lifetime "
+       "uncorrectable ECC > 0; gpu.xid reset: XID 63 x1 \u2192 reset (Row remap / page "
+       "retirement recorded (reset to activate)); driver recovery action: GPU reset")
+MARK = json.dumps({"effects": ["NoSchedule"], "reason": "GpuMemory"})
+
+
+@pytest.fixture
+def kube(tmp_path: Path) -> Iterator[tuple[KubeStandIn, Path]]:
+    found = importlib.util.find_spec("kubernetes") is not None
+    require("kubernetes client", found, "pip install -e .[k8s] (or .[probes-test])")
+    api = KubeStandIn().start()
+    api.token = TOKEN
+    cfg = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "t",
+        "clusters": [{"name": "t", "cluster": {"server": api.url}}],
+        "users": [{"name": "u", "user": {"token": TOKEN}}],
+        "contexts": [{"name": "t", "context": {"cluster": "t", "user": "u"}}],
+    }  # fmt: skip
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(cfg))
+    try:
+        yield api, path
+    finally:
+        api.stop()
+
+
+def gpu_node(name: str, *taints: dict[str, Any], unschedulable: bool = False) -> dict[str, Any]:
+    doc = node(name, unschedulable)
+    doc["status"]["conditions"] = [dict(READY)]
+    if taints:
+        doc["spec"]["taints"] = [dict(t) for t in taints]
+    return doc
+
+
+def timeless(value: Any) -> Any:
+    """Times the test cannot know checked for their format and replaced by "<t>"."""
+    if isinstance(value, dict):
+        return {k: timeless(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(timeless(v) for v in value)
+    if isinstance(value, str) and TIME.fullmatch(value) and not value.startswith("2026-01-0"):
+        return "<t>"
+    return value
+
+
+def audit(path: Path) -> list[dict[str, Any]]:
+    recs = [json.loads(x) for x in path.read_text().splitlines()]
+    for r in recs:
+        assert r.pop("who") and re.fullmatch(r"[-0-9]+T[:0-9]+\.\d{3}Z", r.pop("at")), r
+    return recs
+
+
+def act(replay: Path, tmp: Path, kubeconfig: Path, **over: object) -> Any:
+    cfg = tmp / "act.yaml"
+    doc = {"backend": "kubernetes", "kubeconfig": str(kubeconfig), "max_cordon_fraction": 1.0}
+    cfg.write_text(yaml.safe_dump({**doc, **over}))
+    return health_act(replay, "--act-config", str(cfg), "--act-state", str(tmp / "s.json"),
+                      "--act-audit", str(tmp / "a.jsonl"), "--act")  # fmt: skip
+
+
+def requests(api: KubeStandIn) -> list[tuple[str, str, Any]]:
+    out = []
+    for path, ctype, body in timeless(api.bodies):
+        kind = "status" if path.endswith("/status") else "node"
+        out.append((f"{kind} {path.split('/')[4]}", ctype, body))
+    return out
+
+
+def test_condition_and_taint_then_release_only_ours(kube, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    api, kubeconfig = kube
+    api.nodes = {"g1": gpu_node("g1", GPU_TAINT),
+                 "g2": gpu_node("g2", HUMAN_TAINT, unschedulable=True),
+                 "g3": gpu_node("g3")}  # fmt: skip
+    replay = record(tmp_path / "run", {"g1": RESET, "g2": RESET, "g3": PASSING})
+
+    first = act(replay, tmp_path, kubeconfig)
+    assert (first.returncode, first.stderr) == (3, "")
+    assert TOKEN not in first.stdout + (tmp_path / "a.jsonl").read_text()
+    ours = {"key": KEY, "value": "GpuMemory", "effect": "NoSchedule"}
+    cond = {"type": COND, "status": "True", "reason": "GpuMemory", "message": WHY,
+            "lastHeartbeatTime": "<t>", "lastTransitionTime": "<t>"}  # fmt: skip
+    status = ("application/strategic-merge-patch+json", {"status": {"conditions": [cond]}})
+    merge = "application/merge-patch+json"
+    meta = {"resourceVersion": "2", "annotations": {"diagctl.io/health": MARK}}
+    assert requests(api) == [
+        ("status g1", *status),
+        ("node g1", merge, {"metadata": meta, "spec": {"taints": [GPU_TAINT, ours]}}),
+        ("status g2", *status),
+        ("node g2", merge, {"metadata": meta, "spec": {"taints": [HUMAN_TAINT, ours]}}),
+    ]
+    g1, g2 = api.nodes["g1"], api.nodes["g2"]
+    assert timeless(g1["status"]["conditions"]) == [READY, cond]  # the kubelet's is kept
+    assert g1["spec"] == {"taints": [GPU_TAINT, ours]}  # no cordon: our taint does it
+    assert g2["spec"] == {"unschedulable": True, "taints": [HUMAN_TAINT, ours]}
+    evidence = {"verdict": "health fail", "consecutive_fail": 1, "consecutive_pass": 0}
+    done = f"condition {COND} True (GpuMemory); taint {KEY}:NoSchedule"
+    drains = audit(tmp_path / "a.jsonl")
+    for rec in drains:
+        assert [f["check_id"] for f in rec["evidence"].pop("health")["findings"]] == [
+            "gpu.memory", "gpu.xid"]  # fmt: skip
+    assert drains == [
+        {"action": "cordon", "node": n, "group": "health", "backend": "kubernetes",
+         "why": WHY, "evidence": evidence, "dry_run": False, "result": "done", "message": done}
+        for n in ("g1", "g2")
+    ]  # fmt: skip
+
+    record(replay, {"g1": PASSING, "g2": PASSING})
+    api.bodies.clear()
+    assert act(replay, tmp_path, kubeconfig).returncode == 0
+    assert api.bodies == []  # 1 pass < pass_threshold 2
+    assert act(replay, tmp_path, kubeconfig).returncode == 0
+    passed = {"type": COND, "status": "False", "reason": "ChecksPassed",
+              "message": "2 passing health runs in a row (host pass)",
+              "lastHeartbeatTime": "<t>", "lastTransitionTime": "<t>"}  # fmt: skip
+    drop = {"resourceVersion": "3", "annotations": {"diagctl.io/health": None}}
+    assert requests(api) == [
+        ("node g1", merge, {"metadata": drop, "spec": {"taints": [GPU_TAINT]}}),
+        ("status g1", "application/strategic-merge-patch+json",
+         {"status": {"conditions": [passed]}}),
+        ("node g2", merge, {"metadata": drop, "spec": {"taints": [HUMAN_TAINT]}}),
+        ("status g2", "application/strategic-merge-patch+json",
+         {"status": {"conditions": [passed]}}),
+    ]  # fmt: skip
+    assert timeless(api.nodes["g1"]["status"]["conditions"]) == [READY, passed]
+    assert api.nodes["g1"]["spec"] == {"taints": [GPU_TAINT]}
+    assert api.nodes["g2"]["spec"] == {"unschedulable": True, "taints": [HUMAN_TAINT]}
+    release = audit(tmp_path / "a.jsonl")[2:]
+    assert [(r["action"], r["node"], r["result"], r["message"]) for r in release] == [
+        ("uncordon", n, "done", f"removed taint {KEY}; condition {COND} False (ChecksPassed)")
+        for n in ("g1", "g2")
+    ]
+    api.bodies.clear()  # idempotent: passing again writes nothing
+    assert act(replay, tmp_path, kubeconfig).returncode == 0
+    assert api.bodies == [] and len(audit(tmp_path / "a.jsonl")) == 4
+
+
+def test_breaker_counts_nodes_and_writes_nothing(kube, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    api, kubeconfig = kube
+    names = ["g1", "g2", "g3", "g4"]
+    api.nodes = {n: gpu_node(n) for n in names}
+    replay = record(tmp_path / "run", dict.fromkeys(names, RESET))
+    res = act(replay, tmp_path, kubeconfig, max_cordon_fraction=0.25)
+    assert (res.returncode, res.stderr) == (5, "")
+    assert [m for m, _, _ in api.requests] == [] and api.bodies == []
+    recs = audit(tmp_path / "a.jsonl")
+    assert recs[0] == {
+        "action": "breaker", "node": "", "group": "health", "backend": "kubernetes",
+        "why": "blast-radius limit would be crossed",
+        "evidence": {"group_size": 4, "limit": 1, "cordoned_in_window_or_held": 0,
+                     "wanted_this_round": 4, "nodes": names},
+        "dry_run": False, "result": "blocked",
+        "message": "breaker tripped in group 'health': 4 cordon(s) wanted, 0 already used, "
+                   "limit 1 of 4 nodes; nothing cordoned",
+    }  # fmt: skip
+    assert [(r["node"], r["result"]) for r in recs[1:]] == [(n, "blocked") for n in names]
