@@ -37,9 +37,11 @@ READY = {"type": "Ready", "status": "True", "reason": "KubeletReady",
 GPU_TAINT = {"key": "nvidia.com/gpu", "effect": "NoSchedule"}
 HUMAN_TAINT = {"key": "maintenance", "value": "dimm", "effect": "NoExecute",
                "timeAdded": "2026-01-02T03:04:05Z"}  # fmt: skip
-WHY = ("gpu.memory reset: GPU0: row remap pending: reset the GPU to apply it; 1 lifetime "
-       "uncorrectable ECC > 0; gpu.xid reset: XID 63 x1 \u2192 reset (Row remap / page "
-       "retirement recorded (reset to activate)); driver recovery action: GPU reset")
+WHY = (
+    "gpu.memory reset: GPU0: row remap pending: reset the GPU to apply it; 1 lifetime "
+    "uncorrectable ECC > 0; gpu.xid reset: XID 63 x1 \u2192 reset (Row remap / page "
+    "retirement recorded (reset to activate)); driver recovery action: GPU reset"
+)
 MARK = json.dumps({"effects": ["NoSchedule"], "reason": "GpuMemory"})
 
 
