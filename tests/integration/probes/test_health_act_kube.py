@@ -194,3 +194,120 @@ def test_breaker_counts_nodes_and_writes_nothing(kube, tmp_path: Path) -> None: 
                    "limit 1 of 4 nodes; nothing cordoned",
     }  # fmt: skip
     assert [(r["node"], r["result"]) for r in recs[1:]] == [(n, "blocked") for n in names]
+
+
+def backend(kubeconfig: Path, no_execute: bool = False, clock: str = "2026-02-01T00:00:00Z") -> Any:
+    from probes.backends.kube_bodies import Note
+    from probes.backends.kube_health import KubeHealthBackend
+
+    b = KubeHealthBackend.from_config(str(kubeconfig), "", {"g1": Note("GpuXid", "xid 79")},
+                                      no_execute)  # fmt: skip
+    b.clock = lambda: clock
+    return b
+
+
+@pytest.mark.parametrize(
+    ("others", "result", "node_patches"),
+    [(0, "done", 1), (1, "done", 2), (2, "done", 3), (3, "failed", 3)],
+)
+def test_conflicts_are_retried_a_bounded_number_of_times(  # type: ignore[no-untyped-def]
+    kube, others: int, result: str, node_patches: int
+) -> None:
+    """Another writer adds its own taint between each of our reads and writes: the stale
+    resourceVersion gets 409, we read again and keep their taint; 3 attempts at most."""
+    api, kubeconfig = kube
+    api.nodes = {"g1": gpu_node("g1")}
+    theirs = [{"spec": {"taints": [{"key": f"other{i}", "effect": "NoSchedule"}]}}
+              for i in range(others)]  # fmt: skip
+    api.interleave["g1"] = list(theirs)
+    out = backend(kubeconfig).cordon("g1", "health fail x1: gpu.xid reboot: xid 79")
+    assert out.result.value == result
+    patches = [(b["metadata"]["resourceVersion"], b["spec"]["taints"])
+               for p, _, b in api.bodies if not p.endswith("/status")]  # fmt: skip
+    ours = {"key": KEY, "value": "GpuXid", "effect": "NoSchedule"}
+    # our status write is version 2; each other writer bumps it once more
+    assert patches == [(str(2 + i), [*theirs[i - 1]["spec"]["taints"], ours] if i else [ours])
+                       for i in range(node_patches)]  # fmt: skip
+    if result == "failed":
+        assert out.message == (f"condition {COND} True; taint not set: patch node g1: the node "
+                               "changed under 3 attempts (409 Conflict)")  # fmt: skip
+        assert api.nodes["g1"]["spec"]["taints"] == theirs[-1]["spec"]["taints"]
+    else:
+        assert api.nodes["g1"]["spec"]["taints"] == patches[-1][1]
+
+
+@pytest.mark.parametrize(
+    ("no_execute", "effects"), [(False, ["NoSchedule"]), (True, ["NoSchedule", "NoExecute"])]
+)
+def test_no_execute_only_when_asked(kube, no_execute: bool, effects: list[str]) -> None:  # type: ignore[no-untyped-def]
+    api, kubeconfig = kube
+    api.nodes = {"g1": gpu_node("g1")}
+    b = backend(kubeconfig, no_execute)
+    assert b.cordon("g1", "x").result.value == "done"
+    assert api.nodes["g1"]["spec"]["taints"] == [
+        {"key": KEY, "value": "GpuXid", "effect": e} for e in effects
+    ]
+    assert b.drained("g1") is True
+    assert b.uncordon("g1").result.value == "done"
+    assert api.nodes["g1"]["spec"]["taints"] == [] and b.drained("g1") is False
+
+
+def test_transition_time_moves_only_with_the_status(kube) -> None:  # type: ignore[no-untyped-def]
+    api, kubeconfig = kube
+    api.nodes = {"g1": gpu_node("g1")}
+    backend(kubeconfig, clock="2026-02-01T00:00:00Z").cordon("g1", "x")
+    api.nodes["g1"]["spec"]["taints"] = []  # a human removed our taint (the condition stays)
+    api.nodes["g1"]["metadata"]["annotations"] = {}
+    backend(kubeconfig, clock="2026-02-02T00:00:00Z").cordon("g1", "x")
+    cond = api.nodes["g1"]["status"]["conditions"][1]
+    assert (cond["lastHeartbeatTime"], cond["lastTransitionTime"]) == (
+        "2026-02-02T00:00:00Z", "2026-02-01T00:00:00Z")  # fmt: skip
+    backend(kubeconfig, clock="2026-02-03T00:00:00Z").uncordon("g1")
+    cond = api.nodes["g1"]["status"]["conditions"][1]
+    assert (cond["status"], cond["lastHeartbeatTime"], cond["lastTransitionTime"]) == (
+        "False", "2026-02-03T00:00:00Z", "2026-02-03T00:00:00Z")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("taints", "annotated", "cordon", "uncordon"),
+    [
+        ([], False, ("done", True), ("already", f"no {KEY} taint")),
+        ([{"key": KEY, "effect": "NoSchedule"}], False,
+         ("already", f"taint {KEY} already set by someone else (no annotation)"),
+         ("refused", f"taint {KEY} was not set by diagctl (no diagctl.io/health): left alone")),
+        ([{"key": KEY, "effect": "NoSchedule"}], True,
+         ("already", f"taint {KEY} already set by diagctl"),
+         ("done", f"removed taint {KEY}; condition {COND} False (ChecksPassed)")),
+        ([{"key": "maintenance", "effect": "NoSchedule"}], False, ("done", True),
+         ("already", f"no {KEY} taint")),
+    ],
+)  # fmt: skip
+def test_ownership_table(kube, taints, annotated, cordon, uncordon) -> None:  # type: ignore[no-untyped-def]
+    """What is there before → what cordon and (on a fresh copy) uncordon do with it."""
+    api, kubeconfig = kube
+    for op, want in (("cordon", cordon), ("uncordon", uncordon)):
+        api.nodes = {"g1": gpu_node("g1", *taints)}
+        if annotated:
+            api.nodes["g1"]["metadata"]["annotations"] = {"diagctl.io/health": MARK}
+        b = backend(kubeconfig)
+        out = b.cordon("g1", "x") if op == "cordon" else b.uncordon("g1")
+        got = (out.result.value, out.ours if want[1] is True else out.message)
+        assert got == want, op
+        if want[0] in ("already", "refused"):
+            assert [x for x in api.bodies if not x[0].endswith("/status")] == []
+        api.bodies.clear()
+
+
+def test_api_errors_fail_the_action(kube, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    api, kubeconfig = kube
+    api.nodes = {"g1": gpu_node("g1")}
+    b = backend(kubeconfig)
+    assert (b.cordon("nope", "x").result.value, b.cordon("nope", "x").message) == (
+        "failed", "read node nope: HTTP 404 Not Found")  # fmt: skip
+    assert b.cordon("g[1-2]", "x").message == (
+        "refused: node 'g[1-2]' is not one node name: looks like a Slurm hostlist "
+        "('[', ']' or ','): one target, one node"
+    )
+    api.token = "another"  # our kubeconfig's token is now refused
+    assert (b.uncordon("g1").message, b.drained("g1")) == (
+        "read node g1: HTTP 401 Unauthorized", None)  # fmt: skip
