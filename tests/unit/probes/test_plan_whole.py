@@ -30,8 +30,8 @@ def test_decide_returns_whole_plans() -> None:
     verdicts = {"n1": Verdict.HEALTHY, "n0": Verdict.ZOMBIE, "n2": Verdict.SLOW}
     plans = decide(TF, st, verdicts, 50.0)
     assert plans == [
-        NodePlan("n0", "g", Verdict.ZOMBIE, NodeState(consecutive_fail=2, last_verdict=Verdict.ZOMBIE,
-                 last_probe_at=50.0), ActionKind.CORDON, "llama.service", label="zombie"),
+        NodePlan("n0", "g", Verdict.ZOMBIE, NodeState(consecutive_fail=2, last_probe_at=50.0,
+                 last_verdict=Verdict.ZOMBIE), ActionKind.CORDON, "llama.service", label="zombie"),
         NodePlan("n1", "g", Verdict.HEALTHY, NodeState(consecutive_pass=2, cordoned_by_us=True,
                  last_verdict=Verdict.HEALTHY, last_probe_at=50.0), ActionKind.UNCORDON,
                  label="healthy"),
