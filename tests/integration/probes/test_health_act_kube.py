@@ -311,3 +311,32 @@ def test_api_errors_fail_the_action(kube, tmp_path: Path) -> None:  # type: igno
     api.token = "another"  # our kubeconfig's token is now refused
     assert (b.uncordon("g1").message, b.drained("g1")) == (
         "read node g1: HTTP 401 Unauthorized", None)  # fmt: skip
+
+
+def test_dry_run_writes_nothing_and_a_removed_taint_is_retainted(kube, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    api, kubeconfig = kube
+    api.nodes = {"g1": gpu_node("g1")}
+    replay = record(tmp_path / "run", {"g1": RESET})
+    cfg = tmp_path / "act.yaml"
+    cfg.write_text(yaml.safe_dump({"backend": "kubernetes", "kubeconfig": str(kubeconfig)}))
+    plan = health_act(replay, "--act-config", str(cfg), "--act-state", str(tmp_path / "p.json"),
+                      "--act-audit", str(tmp_path / "p.jsonl"))  # fmt: skip
+    assert plan.returncode == 3 and api.requests == []
+    (rec,) = audit(tmp_path / "p.jsonl")
+    assert (rec["dry_run"], rec["result"], rec["message"]) == (
+        True, "planned", "dry run: pass --act to change anything")  # fmt: skip
+
+    assert act(replay, tmp_path, kubeconfig).returncode == 3
+    api.nodes["g1"]["spec"]["taints"] = []  # `kubectl taint node g1 diagctl.io/unhealthy-`
+    api.bodies.clear()
+    assert act(replay, tmp_path, kubeconfig).returncode == 3
+    recs = audit(tmp_path / "a.jsonl")
+    assert [(r["action"], r["result"], r["message"]) for r in recs] == [
+        ("cordon", "done", f"condition {COND} True (GpuMemory); taint {KEY}:NoSchedule"),
+        ("resumed_elsewhere", "none", "resumed outside diagctl while still health fail; "
+         "diagctl no longer holds it; cordoning again through the breaker"),
+        ("cordon", "done", f"condition {COND} True (GpuMemory); taint {KEY}:NoSchedule"),
+    ]  # fmt: skip
+    assert api.nodes["g1"]["spec"]["taints"] == [
+        {"key": KEY, "value": "GpuMemory", "effect": "NoSchedule"}
+    ]
