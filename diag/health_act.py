@@ -26,7 +26,7 @@ from diag.errors import InventoryError
 from diag.transport.base import Target
 from probes import backends, outputs, state
 from probes.actor import Actor
-from probes.backends.kube_bodies import Note
+from probes.backends.kube_bodies import FALLBACK, PASSED, Note, reason_of
 from probes.plan import NodePlan, Roster, guard, want_action
 from probes.round import RoundResult, RunOptions
 from schemas.envelope import Action, Envelope, Finding, Status
@@ -110,6 +110,21 @@ def plan(roster: Roster, st: StateFile, verdicts: list[HostVerdict], now: float)
     return plans
 
 
+def note_of(p: NodePlan, v: HostVerdict) -> Note:
+    """Failing: the reason names the worst finding's check (`gpu.memory` → `GpuMemory`; ties
+    by check id), the message lists every failing finding. Passing: how many runs passed."""
+    if v.failing is not True:
+        return Note(PASSED, f"{p.state.consecutive_pass} passing health runs in a row ({v.note})")
+    if not v.findings:
+        return Note(FALLBACK, v.why)
+    worst = min(v.findings, key=lambda f: (-LADDER.index(f.action), f.check_id))
+    return Note(reason_of(worst.check_id), v.why)
+
+
+def notes_for(plans: list[NodePlan], by_node: dict[str, HostVerdict]) -> dict[str, Note]:
+    return {p.node: note_of(p, by_node[p.node]) for p in plans if p.node in by_node}
+
+
 @dataclass(frozen=True)
 class ActArgs:
     config: ActConfig
@@ -161,7 +176,7 @@ def act_on(verdicts: list[HostVerdict], args: ActArgs) -> ActOutcome:
         roster = Roster(frozenset((n, GROUP) for n in nodes), {GROUP: cfg})
         plans = plan(roster, st, verdicts, now)
         by_node = {v.node: v for v in verdicts}
-        notes.update(health_kube.notes_for(plans, by_node))
+        notes.update(notes_for(plans, by_node))
         actor = Actor(roster, st, opts, result, now)
         actor.reconcile(plans)
         guards = guard(roster, st, plans, now)

@@ -82,10 +82,9 @@ class KubeHealthBackend:
             f"read node {node}", lambda: self.api.read_node(node, _preload_content=False)
         )
 
-    def _condition(self, node: str, obj: dict[str, Any], failing: bool) -> dict[str, Any] | Failure:
-        default = kb.Note(kb.FALLBACK if failing else kb.PASSED, "")
-        note = self.notes.get(node, default)
-        note = note if failing else kb.Note(kb.PASSED, note.message)
+    def _condition(
+        self, node: str, obj: dict[str, Any], failing: bool, note: kb.Note
+    ) -> dict[str, Any] | Failure:
         body = kb.status_patch(kb.condition(failing, note, self.clock(), kb.current_condition(obj)))
         return self._request(
             f"patch node {node} status",
@@ -121,10 +120,10 @@ class KubeHealthBackend:
         if kb.ours(obj):
             who = "diagctl" if kb.mark(obj) is not None else "someone else (no annotation)"
             return Outcome(ActionResult.ALREADY, f"taint {kb.TAINT_KEY} already set by {who}")
-        after = self._condition(node, obj, failing=True)
+        note = self.notes.get(node, kb.Note(kb.FALLBACK, reason))
+        after = self._condition(node, obj, True, note)
         if isinstance(after, Failure):
             return Outcome(ActionResult.FAILED, after.message)
-        note = self.notes.get(node, kb.Note(kb.FALLBACK, reason))
         err = self._retaint(node, after, note)
         if err:
             return Outcome(
@@ -150,7 +149,8 @@ class KubeHealthBackend:
         cond = kb.current_condition(obj)
         if not removed and (cond is None or cond.get("status") != "True"):
             return Outcome(ActionResult.ALREADY, f"no {kb.TAINT_KEY} taint")
-        after = self._condition(node, obj, failing=False)
+        passed = self.notes.get(node, kb.Note(kb.PASSED, "diagctl health passes again"))
+        after = self._condition(node, obj, False, kb.Note(kb.PASSED, passed.message))
         if isinstance(after, Failure):
             done = "taint removed; " if removed else ""
             return Outcome(ActionResult.FAILED, f"{done}condition not updated: {after.message}")

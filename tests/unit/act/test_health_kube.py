@@ -9,8 +9,7 @@ import json
 
 import pytest
 
-from diag.health_act import HostVerdict
-from diag.health_kube import note_of
+from diag.health_act import HostVerdict, note_of
 from probes.backends.kube_bodies import (
     Note,
     condition,
