@@ -21,10 +21,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from diag import health_kube
 from diag.errors import InventoryError
 from diag.transport.base import Target
 from probes import backends, outputs, state
 from probes.actor import Actor
+from probes.backends.kube_bodies import FALLBACK, PASSED, Note, reason_of
 from probes.plan import NodePlan, Roster, guard, want_action
 from probes.round import RoundResult, RunOptions
 from schemas.envelope import Action, Envelope, Finding, Status
@@ -108,6 +110,21 @@ def plan(roster: Roster, st: StateFile, verdicts: list[HostVerdict], now: float)
     return plans
 
 
+def note_of(p: NodePlan, v: HostVerdict) -> Note:
+    """Failing: the reason names the worst finding's check (`gpu.memory` → `GpuMemory`; ties
+    by check id), the message lists every failing finding. Passing: how many runs passed."""
+    if v.failing is not True:
+        return Note(PASSED, f"{p.state.consecutive_pass} passing health runs in a row ({v.note})")
+    if not v.findings:
+        return Note(FALLBACK, v.why)
+    worst = min(v.findings, key=lambda f: (-LADDER.index(f.action), f.check_id))
+    return Note(reason_of(worst.check_id), v.why)
+
+
+def notes_for(plans: list[NodePlan], by_node: dict[str, HostVerdict]) -> dict[str, Note]:
+    return {p.node: note_of(p, by_node[p.node]) for p in plans if p.node in by_node}
+
+
 @dataclass(frozen=True)
 class ActArgs:
     config: ActConfig
@@ -115,7 +132,8 @@ class ActArgs:
     audit_path: Path
     act: bool = False
     lock_wait_s: float = 30.0
-    backend_factory: Callable[..., backends.CordonBackend] = backends.make
+    # None: Kubernetes groups get the condition-and-taint backend (diag.health_kube)
+    backend_factory: Callable[..., backends.CordonBackend] | None = None
 
 
 @dataclass
@@ -143,8 +161,10 @@ def act_on(verdicts: list[HostVerdict], args: ActArgs) -> ActOutcome:
     outputs.check_writable(args.state_path, "--act-state", create_parent=True)
     outputs.check_writable(args.audit_path, "--act-audit", create_parent=True)
     cfg = args.config.group()
+    notes: dict[str, Note] = {}  # filled once the plans are known, before any backend call
+    factory = args.backend_factory or health_kube.factory(args.config, notes)
     opts = RunOptions(args.state_path, args.audit_path, args.act, None, args.lock_wait_s,
-                      backend_factory=args.backend_factory)  # fmt: skip
+                      backend_factory=factory)  # fmt: skip
     result = RoundResult()
     with state.locked(args.state_path, args.lock_wait_s):
         st = state.load(args.state_path)
@@ -155,6 +175,8 @@ def act_on(verdicts: list[HostVerdict], args: ActArgs) -> ActOutcome:
         nodes = held | {v.node for v in verdicts}
         roster = Roster(frozenset((n, GROUP) for n in nodes), {GROUP: cfg})
         plans = plan(roster, st, verdicts, now)
+        by_node = {v.node: v for v in verdicts}
+        notes.update(notes_for(plans, by_node))
         actor = Actor(roster, st, opts, result, now)
         actor.reconcile(plans)
         guards = guard(roster, st, plans, now)
@@ -162,7 +184,6 @@ def act_on(verdicts: list[HostVerdict], args: ActArgs) -> ActOutcome:
         for g in guards:
             if g.tripped:
                 actor.breaker(g)
-        by_node = {v.node: v for v in verdicts}
         asyncio.run(_carry(actor, [p for p in plans if p.action is not ActionKind.NONE], by_node))
         try:
             _save(st, plans, now, args.state_path, cfg.window_s)

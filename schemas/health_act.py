@@ -32,6 +32,11 @@ class ActConfig(Strict):
     kubeconfig: str = ""
     kube_context: str = ""
     slurm_scontrol: str = "scontrol"
+    kube_no_execute: bool = Field(
+        default=False,
+        description="backend kubernetes: also taint NoExecute (evicts pods that lack a "
+        "toleration); default NoSchedule only.",
+    )
 
     @field_validator("act_on")
     @classmethod
@@ -47,4 +52,4 @@ class ActConfig(Strict):
 
     def group(self) -> GroupConfig:
         """The probe group settings the shared plan, breaker and backends read."""
-        return GroupConfig(**self.model_dump(exclude={"act_on"}))
+        return GroupConfig(**self.model_dump(exclude={"act_on", "kube_no_execute"}))
