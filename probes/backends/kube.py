@@ -16,13 +16,26 @@ from schemas.probe import ActionResult, Backend
 TAINT_KEY = "diagctl.io/zombie"
 ANNOTATION = "diagctl.io/cordon"
 MERGE_PATCH = "application/merge-patch+json"
+# A merge patch replaces the whole taint list, so it carries the resourceVersion it was computed
+# from: a taint another writer added in between makes the API server answer 409 Conflict, and
+# we read the node again instead of overwriting theirs.
+ATTEMPTS = 3
 
 
 def _taints(node: Any) -> list[dict[str, Any]]:
-    return [
-        {k: v for k, v in (("key", t.key), ("value", t.value), ("effect", t.effect)) if v}
-        for t in (node.spec.taints or [])
-    ]
+    out = []
+    for t in node.spec.taints or []:
+        added = t.time_added
+        if added is not None and not isinstance(added, str):  # the client parses it
+            added = added.isoformat().replace("+00:00", "Z")
+        fields = (("key", t.key), ("value", t.value), ("effect", t.effect), ("timeAdded", added))
+        out.append({k: v for k, v in fields if v})
+    return out
+
+
+def _versioned(node: Any, body: dict[str, Any]) -> dict[str, Any]:
+    meta = {**body.get("metadata", {}), "resourceVersion": node.metadata.resource_version}
+    return {**body, "metadata": meta}
 
 
 class KubeBackend:
@@ -60,7 +73,9 @@ class KubeBackend:
         except Exception as exc:  # urllib3 connection errors and the like
             return f"read node {node}: {type(exc).__name__}: {exc}"[:200]
 
-    def _patch(self, node: str, body: dict[str, Any]) -> str:
+    def _patch(self, node: str, body: dict[str, Any]) -> str | None:
+        """ "" when written, None on 409 Conflict (the node changed since we read it), else why
+        it failed."""
         from kubernetes.client.exceptions import ApiException
 
         try:
@@ -68,6 +83,8 @@ class KubeBackend:
             # our taint cannot depend on strategic-merge keys of the server's version.
             self.api.patch_node(node, body, _content_type=MERGE_PATCH)
         except ApiException as exc:
+            if exc.status == 409:
+                return None
             return f"patch node {node}: HTTP {exc.status} {exc.reason}"
         except Exception as exc:
             return f"patch node {node}: {type(exc).__name__}: {exc}"[:200]
@@ -76,6 +93,13 @@ class KubeBackend:
     def cordon(self, node: str, reason: str) -> Outcome:
         if refused := refuse_node(node):
             return refused
+        for _ in range(ATTEMPTS):
+            out = self._cordon_once(node, reason)
+            if out is not None:
+                return out
+        return Outcome(ActionResult.FAILED, _CHANGED.format(node=node))
+
+    def _cordon_once(self, node: str, reason: str) -> Outcome | None:
         obj = self._read(node)
         if isinstance(obj, str):
             return Outcome(ActionResult.FAILED, obj)
@@ -92,7 +116,9 @@ class KubeBackend:
                 "taints": [*taints, {"key": TAINT_KEY, "value": "true", "effect": "NoSchedule"}],
             },
         }
-        err = self._patch(node, body)
+        err = self._patch(node, _versioned(obj, body))
+        if err is None:
+            return None
         if err:
             return Outcome(ActionResult.FAILED, err)
         note = " (was already unschedulable: left as it was)" if was_unschedulable else ""
@@ -110,6 +136,13 @@ class KubeBackend:
     def uncordon(self, node: str) -> Outcome:
         if refused := refuse_node(node):
             return refused
+        for _ in range(ATTEMPTS):
+            out = self._uncordon_once(node)
+            if out is not None:
+                return out
+        return Outcome(ActionResult.FAILED, _CHANGED.format(node=node))
+
+    def _uncordon_once(self, node: str) -> Outcome | None:
         obj = self._read(node)
         if isinstance(obj, str):
             return Outcome(ActionResult.FAILED, obj)
@@ -126,7 +159,13 @@ class KubeBackend:
         spec: dict[str, Any] = {"taints": [t for t in taints if t.get("key") != TAINT_KEY]}
         if mark.get("set_unschedulable", False):
             spec["unschedulable"] = False
-        err = self._patch(node, {"metadata": {"annotations": {ANNOTATION: None}}, "spec": spec})
+        body = {"metadata": {"annotations": {ANNOTATION: None}}, "spec": spec}
+        err = self._patch(node, _versioned(obj, body))
+        if err is None:
+            return None
         if err:
             return Outcome(ActionResult.FAILED, err)
         return Outcome(ActionResult.DONE, "removed diagctl's taint and annotation")
+
+
+_CHANGED = f"patch node {{node}}: the node changed under {ATTEMPTS} attempts (409 Conflict)"

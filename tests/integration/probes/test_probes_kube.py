@@ -111,3 +111,36 @@ def test_unusable_backend_fails_the_action_not_the_round(llama, tmp_path) -> Non
     assert probe["errors"][0]["code"] == "action_failed"
     assert probe["data"]["state"]["cordoned_by_us"] is False
     assert envs[1]["kind"] == "probe.audit" and envs[1]["status"] == "error"
+
+
+@pytest.mark.parametrize(
+    ("others", "result"), [(0, "done"), (1, "done"), (2, "done"), (3, "failed")]
+)
+def test_cordon_keeps_a_taint_written_between_read_and_patch(  # type: ignore[no-untyped-def]
+    kube, others: int, result: str
+) -> None:
+    """A merge patch replaces the whole taint list: without the resourceVersion precondition a
+    taint another writer added after our read was silently lost. Now the stale patch gets 409,
+    the node is read again and theirs is kept; 3 attempts at most."""
+    from probes.backends.kube import TAINT_KEY, KubeBackend
+
+    api, kubeconfig = kube
+    api.nodes = {"g1": node("g1")}
+    theirs = [{"spec": {"taints": [{"key": f"other{i}", "effect": "NoSchedule"}]}}
+              for i in range(others)]  # fmt: skip
+    api.interleave["g1"] = list(theirs)
+    out = KubeBackend.from_config(str(kubeconfig)).cordon("g1", "zombie x3")
+    assert out.result.value == result
+    taints = api.nodes["g1"]["spec"].get("taints", [])
+    if result == "failed":
+        assert out.message == "patch node g1: the node changed under 3 attempts (409 Conflict)"
+        assert taints == theirs[-1]["spec"]["taints"]
+    else:
+        mine = {"key": TAINT_KEY, "value": "true", "effect": "NoSchedule"}
+        assert taints == [*(theirs[-1]["spec"]["taints"] if others else []), mine]
+        assert b_versions(api) == [str(1 + i) for i in range(others + 1)]
+
+
+def b_versions(api: KubeStandIn) -> list[str]:
+    """The resourceVersion each of our node patches was computed from."""
+    return [b["metadata"]["resourceVersion"] for p, _, b in api.bodies if not p.endswith("/status")]
