@@ -125,7 +125,9 @@ def test_shipped_policy_read_as_yaml_equals_the_validated_one() -> None:
     for cid in fast.default_rules():
         enabled, rules = fast.rules_for(cid, "")
         assert (enabled, dict(rules.thresholds), rules.source) == (
-            validated[cid]["enabled"], validated[cid]["thresholds"], validated[cid]["source"]
+            validated[cid]["enabled"],
+            validated[cid]["thresholds"],
+            validated[cid]["source"],
         )
 
 
