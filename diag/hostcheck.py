@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import time
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -14,21 +12,20 @@ import diag
 from diag.assets import host_inventory
 from diag.checks import REGISTRY, Check, Context, sources_for
 from diag.envelope import bound, finalize, utc_now
+from diag.judge import facts_of as facts_of
+from diag.judge import host_facts, host_identity, judge
 from diag.payload import PYTHON_ARGV, build_for, payload_deadline
 from diag.policy import Policy
 from diag.transport.base import CommandResult, Target, Transport
 from diag.transport.replay import ReplayTransport
 from schemas.envelope import (
-    Action,
     Envelope,
     ErrorCode,
     ErrorInfo,
     Finding,
     HostRef,
     Replayed,
-    Severity,
     Status,
-    worst,
 )
 from schemas.health import CheckRun, HealthData, HealthEnvelope, HostFacts
 from schemas.payload import Capture, PayloadOutput
@@ -72,19 +69,7 @@ def _ref(target: Target, facts: Mapping[str, object] | None = None) -> HostRef:
     ref = HostRef(name=target.name, address=target.address)
     if facts:
         ref.hostname = str(facts.get("hostname", ""))
-        # Identity, best first: the board serial survives reinstalls, machine-id does not.
-        for src in ("product_serial", "product_uuid", "machine_id"):
-            val = str(facts.get(src, "")).strip()
-            if val and val.lower() not in (
-                "",
-                "none",
-                "not specified",
-                "default string",
-                "to be filled by o.e.m.",
-                "0",
-            ):
-                ref.host_id, ref.host_id_source = val, src
-                break
+        ref.host_id, ref.host_id_source = host_identity(facts)
     return ref
 
 
@@ -124,82 +109,16 @@ def parse_payload(stdout: bytes) -> tuple[PayloadOutput, bytes]:
     return PayloadOutput.model_validate_json(text), lines[-1]
 
 
-def facts_of(caps: Mapping[str, Capture]) -> dict[str, object]:
-    cap = caps.get("facts")
-    if cap is None or cap.error is not None:
-        return {}
-    try:
-        facts = json.loads(cap.stdout)
-    except (ValueError, RecursionError):  # a hostile host can nest `[` a million deep
-        return {}
-    return facts if isinstance(facts, dict) else {}
-
-
 def _host_facts(facts: Mapping[str, object]) -> HostFacts:
-    pretty = ""
-    for line in str(facts.get("os_release", "")).splitlines():
-        if line.startswith("PRETTY_NAME="):
-            pretty = line.split("=", 1)[1].strip('"')
-    try:
-        uptime = float(str(facts.get("uptime_s", 0)))
-        cpus = int(str(facts.get("cpu_count", 0)))
-    except ValueError:
-        uptime, cpus = 0.0, 0
-    return HostFacts(
-        hostname=str(facts.get("hostname", "")),
-        kernel=str(facts.get("kernel", "")),
-        arch=str(facts.get("arch", "")),
-        python=str(facts.get("python", "")),
-        cpu_count=cpus,
-        boot_id=str(facts.get("boot_id", "")),
-        uptime_s=uptime,
-        os_pretty_name=pretty,
-    )
+    return HostFacts(**host_facts(facts))
 
 
 def run_checks(
     caps: Mapping[str, Capture], opts: HealthOptions, ctx: Context
 ) -> tuple[list[Finding], list[CheckRun], list[ErrorInfo]]:
     """Every enabled check; one that raises becomes an `error` finding, the rest still run."""
-    findings: list[Finding] = []
-    runs: list[CheckRun] = []
-    errors: list[ErrorInfo] = []
-    for check in opts.checks:
-        enabled, rules = opts.policy.check(check.id, ctx.host_class)
-        if not enabled:
-            continue
-        t0 = time.monotonic()
-        try:
-            found = check.evaluate(caps, rules, ctx)
-        except Exception as exc:  # a parser met input it cannot read: report, continue
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            msg = f"{check.id}: {type(exc).__name__}: {str(exc)[:300]}"
-            errors.append(
-                ErrorInfo(
-                    code=ErrorCode.CHECK_CRASHED,
-                    message=msg,
-                    hint=f"at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}",
-                )
-            )
-            found = [
-                Finding(
-                    check_id=check.id,
-                    status=Status.ERROR,
-                    severity=Severity.MEDIUM,
-                    threshold_source=rules.source,
-                    message=msg,
-                    action=Action.MONITOR,
-                )
-            ]
-        findings += found
-        runs.append(
-            CheckRun(
-                check_id=check.id,
-                status=worst((f.status for f in found), Status.UNKNOWN).value,
-                duration_ms=int((time.monotonic() - t0) * 1000),
-            )
-        )
-    return findings, runs, errors
+    findings, runs, errors = judge(caps, opts.checks, opts.policy.check, ctx)
+    return findings, [CheckRun(**r) for r in runs], [ErrorInfo.model_validate(e) for e in errors]
 
 
 async def check_host(transport: Transport, target: Target, opts: HealthOptions) -> HostRun:

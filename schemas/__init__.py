@@ -4,21 +4,7 @@ The generated JSON Schema files live in ``schemas/json/``; ``diagctl schema expo
 them again and a test fails when the committed copies drift from these models.
 """
 
-from schemas.envelope import (
-    SCHEMA_VERSION,
-    Action,
-    Envelope,
-    ErrorCode,
-    ErrorInfo,
-    Finding,
-    HostRef,
-    Replayed,
-    Severity,
-    Status,
-    Summary,
-    TruncatedField,
-    Truncation,
-)
+from typing import Any
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -35,3 +21,13 @@ __all__ = [
     "TruncatedField",
     "Truncation",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`from schemas import Envelope` still works, but importing any `schemas.x` module no
+    longer imports pydantic through this package (the stdlib records: schemas/record.py)."""
+    if name in __all__:
+        from schemas import envelope
+
+        return getattr(envelope, name)
+    raise AttributeError(f"module 'schemas' has no attribute {name!r}")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# Re-exported: the enums live in a stdlib-only module (the `--local` fast path), importers of
+# schemas.envelope need not change.
+from schemas.enums import Action as Action
+from schemas.enums import ErrorCode as ErrorCode
+from schemas.enums import Severity as Severity
+from schemas.enums import Status as Status
+from schemas.enums import worst as worst
+from schemas.finding import Finding as Finding
 
 SCHEMA_VERSION = "1.3"
 
@@ -15,83 +22,6 @@ class Strict(BaseModel):
     """Base for every emitted or read document: unknown keys are an error, not a surprise."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-class Status(str, Enum):
-    """Verdict of a finding or of a whole host; ``rank`` orders them, ``worst()`` picks one."""
-
-    PASS = "pass"
-    WARN = "warn"
-    FAIL = "fail"
-    UNKNOWN = "unknown"
-    ERROR = "error"
-    UNREACHABLE = "unreachable"
-    # The check does not apply to this host (GPU checks where there is no GPU and none is
-    # expected). The host status and the exit code count it like pass. Since schema 1.1.
-    NOT_APPLICABLE = "not_applicable"
-
-    @property
-    def rank(self) -> int:
-        """How bad: not_applicable < pass < unknown < warn < error < fail < unreachable."""
-        return _RANK[self]
-
-
-_RANK = {
-    Status.NOT_APPLICABLE: 0,
-    Status.PASS: 1,
-    Status.UNKNOWN: 2,
-    Status.WARN: 3,
-    Status.ERROR: 4,
-    Status.FAIL: 5,
-    Status.UNREACHABLE: 6,
-}
-
-
-def worst(statuses: Iterable[Status], default: Status = Status.PASS) -> Status:
-    """The highest-ranked status of `statuses`, `default` when there is none."""
-    return max(statuses, key=lambda s: s.rank, default=default)
-
-
-class Severity(str, Enum):
-    INFO = "info"
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-
-class Action(str, Enum):
-    """The remediation ladder, mildest first: none → monitor → reset → reboot → isolate."""
-
-    NONE = "none"
-    MONITOR = "monitor"
-    RESET = "reset"
-    REBOOT = "reboot"
-    ISOLATE = "isolate"
-
-
-class ErrorCode(str, Enum):
-    """Every code an envelope's ``errors[]`` may carry (documented in docs/envelope.md)."""
-
-    UNREACHABLE = "unreachable"  # no TCP connection / no route / connection refused
-    TIMEOUT = "timeout"  # connect or per-host deadline passed
-    AUTH = "auth"  # the host refused every credential
-    HOST_KEY_CHANGED = "host_key_changed"  # the key differs from known_hosts: never accepted
-    HOST_KEY_UNKNOWN = "host_key_unknown"  # no known_hosts entry and --accept-new not given
-    TRANSPORT = "transport"  # any other SSH / process-level failure
-    BECOME_FAILED = "become_failed"  # --become: `sudo -n` refused (needs a password, not allowed)
-    PAYLOAD_FAILED = "payload_failed"  # the payload ran but printed no usable document
-    NO_PYTHON = "no_python"  # the host has no python3; the sh fallback ran (reduced checks)
-    CHECK_CRASHED = "check_crashed"  # a parser or evaluation raised; the other checks still ran
-    TOOL_MISSING = "tool_missing"  # a command the check needs is not installed
-    PERMISSION_DENIED = "permission_denied"  # a file or command needs more privilege
-    OUTPUT_TRUNCATED = "output_truncated"  # the byte cap forced findings or data out
-    INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM before the host finished
-    ARTIFACT_WRITE_FAILED = "artifact_write_failed"  # --out could not be written (disk full)
-    BAD_POLICY = "bad_policy"  # the policy file is unreadable or invalid
-    INTERNAL = "internal"  # a bug in diagctl
-    ACTION_FAILED = "action_failed"  # a cordon/uncordon/restart backend call failed
-    BREAKER_TRIPPED = "breaker_tripped"  # the blast-radius guard stopped further cordons
 
 
 class ErrorInfo(Strict):
@@ -110,19 +40,6 @@ class HostRef(Strict):
         default="", description="Where host_id came from: product_serial|product_uuid|machine_id."
     )
     hostname: str = Field(default="", description="The host's own hostname, as it reports it.")
-
-
-class Finding(Strict):
-    check_id: str
-    status: Status
-    severity: Severity = Severity.INFO
-    entity: str = Field(default="", description="What the finding is about: a mount, a GPU UUID.")
-    observed: Any = None
-    threshold: Any = None
-    threshold_source: str = ""
-    message: str = ""
-    action: Action = Action.NONE
-    evidence: list[str] = Field(default_factory=list, description="Short excerpts of raw input.")
 
 
 class Summary(Strict):

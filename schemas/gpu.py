@@ -1,16 +1,17 @@
 """What the GPU parsers return: one snapshot of every GPU, whichever backend produced it.
 
+Stdlib dataclasses (schemas/record.py): the checks build these without importing pydantic.
+
 A field that is None was not reported by the driver for this GPU (NVML_ERROR_NOT_SUPPORTED,
 nvidia-smi `[N/A]`, a symbol the driver lacks): unsupported, never zero. `unsupported` says why.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field
-
-from schemas.envelope import Strict
+from schemas.record import RECORD_CONFIG, Record
 
 Backend = Literal["nvml", "nvidia-smi-xml", "nvidia-smi-csv"]
 
@@ -18,7 +19,10 @@ Backend = Literal["nvml", "nvidia-smi-xml", "nvidia-smi-csv"]
 FabricState = Literal["not_supported", "not_started", "in_progress", "completed"]
 
 
-class NvLinkState(Strict):
+@dataclass(kw_only=True, slots=True)
+class NvLinkState(Record):
+    __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
+
     link: int
     active: bool | None = None
     # nvmlDeviceGetNvLinkErrorCounter, cumulative since the driver loaded; None: not read
@@ -29,11 +33,15 @@ class NvLinkState(Strict):
     crc_data_errors: int | None = None
 
 
-class GpuInfo(Strict):
+@dataclass(kw_only=True, slots=True)
+class GpuInfo(Record):
+    __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
+
     index: int
     uuid: str = ""
     serial: str = ""
-    bdf: str = Field(default="", description="PCI address, normalised: 0000:3b:00.0")
+    bdf: str = ""
+    """PCI address, normalised: 0000:3b:00.0"""
     name: str = ""
     vbios: str = ""
     temp_c: int | None = None
@@ -41,7 +49,8 @@ class GpuInfo(Strict):
     temp_shutdown_c: int | None = None
     power_w: float | None = None
     power_limit_w: float | None = None
-    clock_event_reasons: int | None = Field(default=None, description="nvmlClocksEventReason bits")
+    clock_event_reasons: int | None = None
+    """nvmlClocksEventReason bits"""
     ecc_enabled: bool | None = None
     ecc_volatile_corrected: int | None = None
     ecc_volatile_uncorrected: int | None = None
@@ -64,15 +73,14 @@ class GpuInfo(Strict):
     mig_enabled: bool | None = None
     util_gpu_pct: int | None = None
     compute_processes: int | None = None
-    recovery_action: int | None = Field(default=None, description="NVML gpu_recovery_action")
-    fabric_state: FabricState | None = Field(
-        default=None, description="nvmlDeviceGetGpuFabricInfo(V) state; None: not reported"
-    )
-    fabric_status: str | None = Field(
-        default=None, description="its nvmlReturn_t status, as a name: success, not_supported..."
-    )
+    recovery_action: int | None = None
+    """NVML gpu_recovery_action"""
+    fabric_state: FabricState | None = None
+    """nvmlDeviceGetGpuFabricInfo(V) state; None: not reported"""
+    fabric_status: str | None = None
+    """its nvmlReturn_t status, as a name: success, not_supported..."""
     fabric_clique_id: int | None = None
-    unsupported: dict[str, str] = Field(default_factory=dict)
+    unsupported: dict[str, str] = field(default_factory=dict)
 
     @property
     def lost(self) -> bool:
@@ -84,16 +92,23 @@ class GpuInfo(Strict):
         return self.uuid or self.bdf or f"GPU{self.index}"
 
 
-class GpuSnapshot(Strict):
+@dataclass(kw_only=True, slots=True)
+class GpuSnapshot(Record):
+    __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
+
     backend: Backend
     driver_version: str = ""
-    cuda_version: str = Field(default="", description="CUDA driver API version, e.g. 12.4")
+    cuda_version: str = ""
+    """CUDA driver API version, e.g. 12.4"""
     device_count: int = 0
-    gpus: list[GpuInfo] = Field(default_factory=list)
+    gpus: list[GpuInfo] = field(default_factory=list)
 
 
-class PciFunction(Strict):
+@dataclass(kw_only=True, slots=True)
+class PciFunction(Record):
     """One NVIDIA PCI function from sysfs, independent of the driver's state."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
 
     bdf: str
     class_code: str
@@ -112,10 +127,14 @@ class PciFunction(Strict):
         return self.class_code.startswith("0x0680")
 
 
-class XidEvent(Strict):
+@dataclass(kw_only=True, slots=True)
+class XidEvent(Record):
+    __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
+
     kind: Literal["xid", "sxid"] = "xid"
     code: int
     bdf: str
-    at: str = Field(default="", description="Timestamp as logged (ISO when the log had one).")
+    at: str = ""
+    """Timestamp as logged (ISO when the log had one)."""
     boot: Literal["current", "previous"] = "current"
     message: str = ""

@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemas.envelope import Action, Finding, Severity, Status
-from schemas.payload import Capture
+from schemas.capture import Capture
+from schemas.enums import Action, Severity, Status
+from schemas.finding import Finding
 
 
 @dataclass(frozen=True)

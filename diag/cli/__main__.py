@@ -1,5 +1,5 @@
 """`python -m diag.cli`: the same as the `diagctl` console script."""
 
-from diag.cli.main import main
+from diag.cli.entry import main
 
 main()

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from diag.checks.base import Check, Context, Rules, finding
 from diag.checks.gpu.sources import GPU_SOURCES
 from diag.checks.gpu.view import per_gpu_or
-from schemas.envelope import Finding, Status
-from schemas.payload import Capture
+from schemas.capture import Capture
+from schemas.enums import Status
+from schemas.finding import Finding
 
 ID = "gpu.driver"
 

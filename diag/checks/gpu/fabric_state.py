@@ -11,7 +11,7 @@ only local evidence that the fabric is up.
 
 from __future__ import annotations
 
-from schemas.envelope import Action, Status
+from schemas.enums import Action, Status
 from schemas.gpu import FabricState
 
 # (status, action, what was seen), as in diag.checks.gpu.view.Part

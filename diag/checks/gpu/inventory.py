@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from diag.checks.base import Check, Context, Rules, finding, unknown
 from diag.checks.gpu.sources import GPU_SOURCES
 from diag.checks.gpu.view import GpuView, expected_gpus, gpu_view
-from schemas.envelope import Action, Finding, Status
-from schemas.payload import Capture
+from schemas.capture import Capture
+from schemas.enums import Action, Status
+from schemas.finding import Finding
 
 ID = "gpu.inventory"
 

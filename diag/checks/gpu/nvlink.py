@@ -22,9 +22,10 @@ from typing import Any
 from diag.checks.base import Check, Context, Rules, unknown
 from diag.checks.gpu.sources import GPU_SOURCES
 from diag.checks.gpu.view import Part, facts_uptime_s, gpu_finding, per_gpu_or
-from schemas.envelope import Action, Finding, Status
+from schemas.capture import Capture
+from schemas.enums import Action, Status
+from schemas.finding import Finding
 from schemas.gpu import GpuInfo, NvLinkState
-from schemas.payload import Capture
 
 ID = "gpu.nvlink"
 COUNTERS = ("replay_errors", "recovery_errors", "crc_flit_errors", "crc_data_errors")

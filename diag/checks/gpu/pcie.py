@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from diag.checks.base import Check, Context, Rules
 from diag.checks.gpu.sources import GPU_SOURCES
 from diag.checks.gpu.view import Part, facts_uptime_s, gpu_finding, per_gpu_or
-from schemas.envelope import Action, Finding, Status
+from schemas.capture import Capture
+from schemas.enums import Action, Status
+from schemas.finding import Finding
 from schemas.gpu import GpuInfo
-from schemas.payload import Capture
 
 ID = "gpu.pcie"
 

@@ -16,9 +16,10 @@ from typing import Any
 from diag.checks.base import Context, Rules, clean, finding, unknown
 from diag.checks.gpu.nvml import parse_nvml
 from diag.checks.gpu.smi import parse_csv, parse_xml
-from schemas.envelope import Action, Finding, Status, worst
+from schemas.capture import Capture
+from schemas.enums import Action, Status, worst
+from schemas.finding import Finding
 from schemas.gpu import GpuInfo, GpuSnapshot, PciFunction
-from schemas.payload import Capture
 
 NVIDIA_VENDOR = "0x10de"
 BACKENDS: tuple[tuple[str, Callable[[str], GpuSnapshot]], ...] = (

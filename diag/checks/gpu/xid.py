@@ -9,10 +9,10 @@ from diag.checks.base import Check, Context, Rules, finding, unknown
 from diag.checks.gpu import sources as gpu_sources
 from diag.checks.gpu.view import gpu_view
 from diag.checks.gpu.xid_log import RECOVERY, judge, kernel_events
-from diag.checks.gpu.xid_table import xid_policy
-from schemas.envelope import Action, Finding, Status
+from schemas.capture import Capture
+from schemas.enums import Action, Status
+from schemas.finding import Finding
 from schemas.gpu import GpuInfo, XidEvent
-from schemas.payload import Capture
 
 ID = "gpu.xid"
 
@@ -56,7 +56,6 @@ def _finding(
 
 
 def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Finding]:
-    pol = xid_policy(rules.thresholds)
     events, where = kernel_events(caps)
     view = gpu_view(caps, ctx.memo)
     by_bdf = {g.bdf: g for g in view.gpus}
@@ -72,6 +71,10 @@ def evaluate(caps: Mapping[str, Capture], rules: Rules, ctx: Context) -> list[Fi
         if g.recovery_action:
             devices.setdefault(g.bdf, [])
     out = []
+    if devices:  # the table is YAML checked by pydantic: loaded only when there is an event
+        from diag.checks.gpu.xid_table import xid_policy
+
+        pol = xid_policy(rules.thresholds)
     for bdf, evs in sorted(devices.items()):
         status, action, notes = judge(evs, pol)
         gpu = by_bdf.get(bdf)

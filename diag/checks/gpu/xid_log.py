@@ -13,14 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from diag.checks.base import clean, one_line
 from diag.checks.gpu import sources as gpu_sources
 from diag.checks.gpu.nvml import norm_bdf
-from diag.checks.gpu.xid_table import VERDICT, XidPolicy
-from schemas.envelope import Action, Status
+from schemas.capture import Capture
+from schemas.enums import Action, Status
 from schemas.gpu import XidEvent
-from schemas.payload import Capture
+
+if TYPE_CHECKING:  # the table module imports pydantic: loaded only when an event is judged
+    from diag.checks.gpu.xid_table import XidPolicy
 
 ID = "gpu.xid"
 _BDF = r"(?:PCI:)?(?P<bdf>[0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}(?:\.[0-7])?)"
@@ -54,15 +57,13 @@ def parse_kernel_log(text: str, boot: str = "current") -> list[XidEvent]:
             ts = ISO_RE.match(line)
             at = ts.group(1) if ts else ""
             msg = clean((m.group("msg") or "").strip(), 200)
-            ev = XidEvent.model_validate(
-                {
-                    "kind": kind,
-                    "code": int(m.group("code")),
-                    "bdf": norm_bdf(m.group("bdf")),
-                    "at": at,
-                    "boot": boot,
-                    "message": msg,
-                }
+            ev = XidEvent(
+                kind="sxid" if kind == "sxid" else "xid",
+                code=int(m.group("code")),
+                bdf=norm_bdf(m.group("bdf")),
+                at=at,
+                boot="previous" if boot == "previous" else "current",
+                message=msg,
             )
             key = (kind, ev.code, ev.bdf, at[:16], msg)
             if key not in seen:
@@ -149,6 +150,8 @@ def classify(code_events: list[XidEvent], pol: XidPolicy) -> str:
 
 def judge(events: list[XidEvent], pol: XidPolicy) -> tuple[Status, Action, list[str]]:
     """Worst verdict over one device's events; before-reboot resets/reboots count as done."""
+    from diag.checks.gpu.xid_table import VERDICT
+
     by_code: dict[tuple[str, int], list[XidEvent]] = {}
     for ev in events:
         by_code.setdefault((ev.kind, ev.code), []).append(ev)

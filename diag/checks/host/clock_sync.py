@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from diag.checks.base import Check, Context, Rules, Source, capture_problem, clean, finding
-from schemas.envelope import Finding, Status
-from schemas.payload import Capture
+from schemas.capture import Capture
+from schemas.enums import Status
+from schemas.finding import Finding
 
 ID = "host.clock_sync"
 TIME_ERROR = 5

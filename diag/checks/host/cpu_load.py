@@ -16,8 +16,8 @@ from diag.checks.base import (
     graded,
     unknown,
 )
-from schemas.envelope import Finding
-from schemas.payload import Capture
+from schemas.capture import Capture
+from schemas.finding import Finding
 
 ID = "host.cpu_load"
 

@@ -16,8 +16,9 @@ from diag.checks.base import (
     graded,
     unknown,
 )
-from schemas.envelope import Finding, Status, worst
-from schemas.payload import Capture
+from schemas.capture import Capture
+from schemas.enums import Status, worst
+from schemas.finding import Finding
 
 ID = "host.disk_space"
 PATHS = ("/", "/var")

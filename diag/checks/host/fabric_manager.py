@@ -18,8 +18,9 @@ from diag.checks.gpu import sources as gpu_sources
 from diag.checks.gpu.fabric_state import Verdict, judge_fabric
 from diag.checks.gpu.view import GpuView, gpu_view
 from diag.checks.host.sources import FABRIC_MANAGER
-from schemas.envelope import Action, Finding, Status, worst
-from schemas.payload import Capture
+from schemas.capture import Capture
+from schemas.enums import Action, Status, worst
+from schemas.finding import Finding
 
 ID = "host.fabric_manager"
 ENTITY = "nvidia-fabricmanager"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from diag.checks.base import Check, Context, Rules, Source, capture_problem, finding
-from schemas.envelope import Action, Finding, Status
-from schemas.payload import Capture
+from schemas.capture import Capture
+from schemas.enums import Action, Status
+from schemas.finding import Finding
 
 ID = "host.kernel_taint"
 

@@ -14,8 +14,8 @@ from diag.checks.base import (
     finding,
     graded,
 )
-from schemas.envelope import Finding
-from schemas.payload import Capture
+from schemas.capture import Capture
+from schemas.finding import Finding
 
 ID = "host.mem_available"
 

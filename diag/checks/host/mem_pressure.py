@@ -22,8 +22,9 @@ from diag.checks.base import (
     finding,
     graded,
 )
-from schemas.envelope import Finding, worst
-from schemas.payload import Capture
+from schemas.capture import Capture
+from schemas.enums import worst
+from schemas.finding import Finding
 
 ID = "host.mem_pressure"
 

@@ -8,8 +8,9 @@ from collections.abc import Mapping
 
 from diag.checks.base import Check, Context, Rules, capture_problem, clean, finding
 from diag.checks.host.sources import IB, NET
-from schemas.envelope import Finding, Status, worst
-from schemas.payload import Capture
+from schemas.capture import Capture
+from schemas.enums import Status, worst
+from schemas.finding import Finding
 
 ID = "host.network"
 

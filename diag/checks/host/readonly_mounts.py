@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from diag.checks.base import Check, Context, Rules, Source, capture_problem, clean, finding
-from schemas.envelope import Action, Finding, Status
-from schemas.payload import Capture
+from schemas.capture import Capture
+from schemas.enums import Action, Status
+from schemas.finding import Finding
 
 ID = "host.readonly_mounts"
 

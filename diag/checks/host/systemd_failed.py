@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 from diag.checks.base import Check, Context, Rules, capture_problem, finding
 from diag.checks.host.sources import SYSTEMD_FAILED
-from schemas.envelope import Action, Finding, Status
-from schemas.payload import Capture
+from schemas.capture import Capture
+from schemas.enums import Action, Status
+from schemas.finding import Finding
 
 ID = "host.systemd_failed"
 

@@ -1,0 +1,87 @@
+"""Which invocations the fast path answers, and their options, parsed as click would.
+
+Only `health --local` with JSON output and the options below; anything else (--help, another
+option, a value click would refuse, a config file or DIAGCTL_* variable that could change a
+default) returns None and click handles it, errors and help text included.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+MIN_MAX_BYTES = 1024  # diag/cli/health.py's floor
+
+
+@dataclass(kw_only=True)
+class LocalHealth:
+    timeout: float = 30.0
+    max_bytes: int = 64 * 1024
+    strict: bool = False
+    fail_on: str = "fail"
+    expect_gpus: int | None = None
+
+
+def _config_possible(env: Mapping[str, str]) -> bool:
+    """A config file or a DIAGCTL_* variable may set defaults only click's path applies."""
+    if any(k.startswith("DIAGCTL_") for k in env):
+        return True
+    xdg = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "/")) / ".config")
+    files = (Path("/etc/diagctl/config.yaml"), Path(xdg) / "diagctl" / "config.yaml")
+    return any(p.exists() for p in files)
+
+
+def _value(opts: LocalHealth, name: str, text: str) -> bool:
+    """Set one valued option; False when click would refuse the value (click says why)."""
+    try:
+        if name == "--timeout":
+            opts.timeout = float(text)
+            return math.isfinite(opts.timeout) and opts.timeout >= 1
+        if name == "--max-bytes":
+            opts.max_bytes = int(text, 10)
+            return opts.max_bytes >= MIN_MAX_BYTES
+        if name == "--expect-gpus":
+            opts.expect_gpus = int(text, 10)
+            return opts.expect_gpus >= 0
+    except ValueError:
+        return False
+    opts.fail_on = text
+    return text in ("warn", "fail")
+
+
+VALUED = ("--timeout", "--max-bytes", "--expect-gpus", "--fail-on")
+
+
+def parse(args: Sequence[str], env: Mapping[str, str], tty: bool) -> LocalHealth | None:
+    """The options of `health --local ...` (args after the program name), or None for click."""
+    if len(args) < 2 or args[0] != "health" or "--local" not in args or _config_possible(env):
+        return None
+    opts, json_given, i = LocalHealth(), False, 1
+    while i < len(args):
+        arg = args[i]
+        name, eq, text = arg.partition("=")
+        if arg == "--local":
+            pass
+        elif arg == "--json":
+            json_given = True
+        elif arg == "--strict":
+            opts.strict = True
+        elif name in VALUED and eq:
+            if not _value(opts, name, text):
+                return None
+        elif arg in VALUED and i + 1 < len(args):
+            i += 1
+            if not _value(opts, arg, args[i]):
+                return None
+        else:
+            return None
+        i += 1
+    return opts if json_given or not tty else None
+
+
+def wanted() -> LocalHealth | None:
+    return parse(sys.argv[1:], os.environ, sys.stdout.isatty())

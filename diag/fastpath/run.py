@@ -1,0 +1,104 @@
+"""Run `health --local` on the fast path: payload first, judge, one line out, exit status.
+
+The same run as diag/cli/health.py for these options (diag/fastpath/argv.py), with the same
+Ctrl-C/SIGTERM and early-payload guarantees (diag/fleet/blocking.py, diag/payload/early.py);
+an envelope the fast path cannot reproduce exactly is judged by the model path from the output
+already collected (never a second payload run).
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import time
+from datetime import datetime, timezone
+
+from diag.exitcodes import ExitPolicy, FailOn, exit_for
+from diag.fastpath.argv import LocalHealth
+from diag.fleet.blocking import drive, run_one
+from diag.payload import local_argv, payload_deadline
+from diag.payload.early import default_program, started_early
+from diag.transport.base import CommandResult, Target
+from diag.transport.local import BlockingLocal
+
+Line = tuple[bytes, set[str]]  # the envelope's JSON and the statuses the exit code counts
+
+
+def utc_now() -> str:  # diag.envelope.utc_now, which imports pydantic
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Collected:
+    """A blocking transport that hands the model path the output the fast path collected."""
+
+    name = "local"
+    blocking = True
+
+    def __init__(self, res: CommandResult, t0: float) -> None:
+        self.res, self.adopted_t0 = res, t0
+
+    async def run(self, *_args: object) -> CommandResult:
+        return self.res
+
+    async def close(self) -> None:
+        return None
+
+
+def model_line(
+    target: Target, res: CommandResult, opts: LocalHealth, started: str, t0: float
+) -> Line:
+    """The model path's envelope for output already collected (diag.hostcheck.check_host)."""
+    from diag.exitcodes import statuses_of
+    from diag.health import options_for
+    from diag.hostcheck import check_host
+    from diag.session import crashed_run
+
+    model_opts = options_for(None, (), opts.timeout, opts.max_bytes, "", opts.expect_gpus)
+    try:
+        run = drive(check_host(Collected(res, t0), target, model_opts))
+    except Exception as exc:  # as diag.session.run_health: a bug is this host's `error`
+        run = crashed_run(target, exc, started, t0, opts.max_bytes)
+    return run.envelope.model_dump_json().encode(), statuses_of([run.envelope])
+
+
+def interrupted_line(target: Target) -> Line:
+    from diag.session import _interrupted_run
+
+    env = _interrupted_run(target).envelope
+    return env.model_dump_json().encode(), {env.status.value}
+
+
+def main(opts: LocalHealth) -> int:
+    """One host, one line on stdout; returns the exit status."""
+    from diag.fastpath import health as fast
+
+    program = default_program(opts.timeout)
+    with started_early(program) as early:
+        from diag.checks import REGISTRY, sources_for
+        from diag.payload import build_python
+
+        target = Target(name=socket.gethostname())
+        transport = BlockingLocal(early)
+
+        async def job(target: Target) -> Line:
+            started, t0 = utc_now(), time.monotonic()
+            stdin = build_python(
+                sources_for(list(REGISTRY.values())), payload_deadline(opts.timeout)
+            )
+            res = await transport.run(target, local_argv(), stdin, opts.timeout)
+            t0 = min(t0, transport.adopted_t0 or t0)
+            try:
+                line, status, unknown = fast.envelope(target, res, opts, started, t0)
+            except (fast.Unusual, ValueError, RecursionError):
+                return model_line(target, res, opts, started, t0)
+            return line, {status} | ({"unknown"} if unknown else set())
+
+        out: list[Line] = []
+        _, interrupted = run_one(
+            target, transport, job, lambda _t, line: out.append(line), interrupted_line
+        )
+    line, statuses = out[0]
+    sys.stdout.buffer.write(line + b"\n")
+    sys.stdout.flush()
+    policy = ExitPolicy(opts.strict, FailOn(opts.fail_on))
+    return int(exit_for(statuses, policy, interrupted))
