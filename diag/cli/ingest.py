@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from diag.cli.ingest_phase import PhaseOptions, phase_options
 from diag.cli.options import (
     CliError,
     comma_list,
@@ -28,6 +29,8 @@ _KINDS = {"health": "health.l1", "reset-reason": "reset_reason", "bundle": "bund
         "diagctl ingest resets1 --kind reset-reason --json",
         "diagctl ingest bundles1 --kind bundle --out landed1",
         "diagctl ingest run1 --registry postgresql://diag@db.example/diag --out judged1",
+        "diagctl ingest recv1 --phase receive --manifest po-117.csv --registry reg.db --act",
+        "diagctl ingest inc1 --phase incident --reason 'Xid 79' --registry reg.db --out j1",
     )
 )
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -54,6 +57,7 @@ _KINDS = {"health": "health.l1", "reset-reason": "reset_reason", "bundle": "bund
     "postgresql://...): asset upsert + one action pointing at its envelope.",
 )
 @click.option("--lock-wait", default=10.0, show_default=True, type=click.FloatRange(min=0))
+@phase_options
 @output_options
 @guarded
 def ingest(
@@ -72,13 +76,22 @@ def ingest(
     lock_wait: float,
     human: bool | None,
     out: Path | None,
+    phase: PhaseOptions,
 ) -> None:
-    """Judge what playbooks/health.yml or reset-reason.yml collected (DIRECTORY holds
-    hosts/<host>/{collected.json, raw/}) with the same parsers and policy as a live run: one
-    envelope per host on stdout (JSONL in a pipe, for `diagctl export`) and in --out.
+    """Judge what playbooks/health.yml, reset-reason.yml or bundle.yml collected (DIRECTORY
+    holds hosts/<host>/{collected.json, raw/}) with the same parsers and policy as a live run:
+    one envelope per host on stdout (JSONL in a pipe, for `diagctl export`) and in --out.
+    With --phase, DIRECTORY is a phase playbook's (playbooks/<phase>.yml) and the phase's
+    gate is applied to --registry as the `diagctl lifecycle` command does (docs/scale.md).
     """
     from diag.cli.render import colour_wanted, render_to_stdout
     from diag.exitcodes import ExitPolicy, FailOn
+
+    if phase.phase:
+        from diag.cli.ingest_phase import run
+
+        req = phase.request(directory, out, policy, check_ids, ExitPolicy(strict, FailOn(fail_on)))
+        run(req, limit, overwrite, registry, lock_wait, human)
     from diag.ingest import ingest_targets
 
     envelope_kind, targets, transport = ingest_targets(
