@@ -19,6 +19,7 @@ from lifecycle.phase_ingest import (
     key_of,
     sub,
 )
+from diag.exitcodes import Exit
 from schemas.envelope import Envelope
 from schemas.lifecycle import EvidencePointer
 
@@ -101,7 +102,8 @@ def incident(req: PhaseRequest, reg: Registry | None, emit: Emit) -> PhaseResult
         got = collected_of(env, resets.get(name), bundles.get(name))
         return [open_incident(reg, key_of(env), req.reason, got, who)]
 
-    return finish(*each(envs, apply, emit), req.exits)
+    _results, problems = each(envs, apply, emit)
+    return PhaseResult(Exit.USAGE if problems else Exit.OK, problems)  # as `incident open`
 
 
 def _bundle_pointer(env: Envelope) -> tuple[str, EvidencePointer]:
