@@ -7,9 +7,7 @@ host with Ansible's own fan-out, so a host sees the same program whether diagctl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from diag.errors import PolicyError
 

@@ -7,10 +7,12 @@ import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from diag.exitcodes import Exit
 from lifecycle.phase_ingest import (
     Emit,
     PhaseRequest,
     PhaseResult,
+    check_request,
     each,
     finish,
     judge_bundles,
@@ -19,7 +21,6 @@ from lifecycle.phase_ingest import (
     key_of,
     sub,
 )
-from diag.exitcodes import Exit
 from schemas.envelope import Envelope
 from schemas.lifecycle import EvidencePointer
 
@@ -150,3 +151,13 @@ APPLY: dict[str, Callable[[PhaseRequest, Registry | None, Emit], PhaseResult]] =
     "incident": incident,
     "retire": retire,
 }
+
+
+def run_phase(req: PhaseRequest, reg: Registry | None, emit: Emit) -> PhaseResult:
+    """Judge the phase playbook's collections and apply them (lifecycle.phase_ingest)."""
+    from diag.errors import UsageError
+
+    check_request(req)
+    if req.phase != "receive" and reg is None:
+        raise UsageError(f"ingest --phase {req.phase} needs --registry (it records and moves)")
+    return APPLY[req.phase](req, reg, emit)

@@ -32,7 +32,6 @@ from schemas.envelope import Envelope
 
 if TYPE_CHECKING:
     from diag.ingest import IngestTransport
-    from lifecycle.registry.store import Registry
 
 Emit = Callable[[Envelope], None]
 PARTS: dict[str, tuple[str, ...]] = {
@@ -149,12 +148,3 @@ def each(
 def finish(results: list[Envelope], problems: list[str], exits: ExitPolicy) -> PhaseResult:
     code = exit_code(results, policy=exits) if results else Exit.OK
     return PhaseResult(Exit.USAGE if problems else code, problems)
-
-
-def run_phase(req: PhaseRequest, reg: Registry | None, emit: Emit) -> PhaseResult:
-    from lifecycle import phase_apply
-
-    check_request(req)
-    if req.phase != "receive" and reg is None:
-        raise UsageError(f"ingest --phase {req.phase} needs --registry (it records and moves)")
-    return phase_apply.APPLY[req.phase](req, reg, emit)

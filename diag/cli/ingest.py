@@ -120,8 +120,8 @@ def ingest(
         from diag.ingest_bundle import ingest_bundles
 
         assert out is not None  # checked above
-        result = ingest_bundles(transport.collected, out, emit)
-        warnings, code = result.warnings, result.exit
+        landed = ingest_bundles(transport.collected, out, emit)
+        warnings, code = landed.warnings, landed.exit
     elif envelope_kind == "reset_reason":
         from diag.reset_reason import ResetOptions, run_reset
 
@@ -197,7 +197,14 @@ def payload_show(
     from diag.playbook_payload import command_line as line_of
 
     spec = PayloadSpec(
-        kind, timeout, check_ids, since_s, become, since_hours, artifact_cap, total_cap  # type: ignore[arg-type]
+        kind,  # type: ignore[arg-type]
+        timeout,
+        check_ids,
+        since_s,
+        become,
+        since_hours,
+        artifact_cap,
+        total_cap,
     )
     data = (line_of(spec) + "\n").encode() if command_line else payload_bytes(spec)
     if output is None:

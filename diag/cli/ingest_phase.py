@@ -82,7 +82,8 @@ def run(
     human: bool | None,
 ) -> None:
     from diag.cli.lifecycle import emitter, open_reg
-    from lifecycle.phase_ingest import check_request, run_phase
+    from lifecycle.phase_apply import run_phase
+    from lifecycle.phase_ingest import check_request
 
     req.limit = limit
     check_request(req)

@@ -1,8 +1,8 @@
 """playbooks/bundle.yml under real ansible-playbook against real OpenSSH sshd hosts in network
 namespaces (strict host keys), then `diagctl ingest`: each host's tar stream lands as
-`diagctl bundle` lands one — verified against its manifest, `bundle-<ts>.tar.gz` — with the same
-members (the program, redaction on the host included, is byte-identical); a fetch cut short stays `*.incomplete.tar.gz`; an unreachable
-host still gets its envelope."""
+`diagctl bundle` lands one — verified against its manifest, `bundle-<ts>.tar.gz` — with the
+same members (the program, redaction on the host included, is byte-identical); a fetch cut
+short stays `*.incomplete.tar.gz`; an unreachable host still gets its envelope."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ def test_bundle_playbook_lands_like_diagctl_bundle(
     rec = json.loads((out / "hosts" / host.name / "collected.json").read_text())
     stamp = rec["collected_at"][:19].replace("-", "").replace(":", "") + "Z"
     path = tmp_path / "landed" / "hosts" / host.name / f"bundle-{stamp}.tar.gz"
-    assert (env["kind"], env["data"]["complete"], env["data"]["path"]) == ("bundle", True, str(path))
+    d = env["data"]
+    assert (env["kind"], d["complete"], d["path"]) == ("bundle", True, str(path))
     assert env["data"]["sha256"] == rec["raw"]["stdout.bin"]["sha256"]
     manifest = verify(path)
     assert manifest.host.hostname == host.name

@@ -54,8 +54,9 @@ def test_incident_and_retire_move_like_the_lifecycle_commands(
     log = play(tmp_path, "incident.yml", inv, {**base, "diagctl_out": str(out)}, runner=True)
     for part in ("l1", "reset-reason", "bundle"):
         assert (out / part / "hosts" / host.name / "collected.json").is_file(), log[-3000:]
-    ing = diagctl("ingest", str(out), "--phase", "incident", "--reason", "Xid 79", "--registry",
-                  str(r_ing), "--out", str(tmp_path / "j-inc"), "--check", CHECKS, "--json")  # fmt: skip
+    ing = diagctl("ingest", str(out), "--phase", "incident", "--reason", "Xid 79",
+                  "--registry", str(r_ing), "--out", str(tmp_path / "j-inc"), "--check", CHECKS,
+                  "--json")  # fmt: skip
     cmd = diagctl("lifecycle", "incident", "open", host.name, "--reason", "Xid 79", "-i",
                   str(inv), "--known-hosts", str(kh), "--check", CHECKS, "--bundle-out",
                   str(tmp_path / "b-cmd"), "--registry", str(r_cmd), "--json")  # fmt: skip
@@ -96,6 +97,7 @@ def test_incident_and_retire_move_like_the_lifecycle_commands(
     hist = diagctl("lifecycle", "history", host_id, "--json", "--registry", str(r_ing))
     rows = [json.loads(line)["data"] for line in hist.stdout.splitlines()]
     finals = [r for r in rows if r["action"] == "final_bundle"]
-    assert [(r["outcome"], r["reason"]) for r in finals] == [("pass", "final L2 bundle verified")] * 2
+    verified = ("pass", "final L2 bundle verified")
+    assert [(r["outcome"], r["reason"]) for r in finals] == [verified] * 2
     landed = tmp_path / "j-r2" / "bundle" / "hosts" / host.name
     assert finals[-1]["evidence"][0]["path"].startswith(str(landed))
