@@ -7,13 +7,21 @@ host with Ansible's own fan-out, so a host sees the same program whether diagctl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from diag.errors import PolicyError
 
-Kind = Literal["health", "reset-reason"]
-KINDS: tuple[Kind, ...] = ("health", "reset-reason")
-ENVELOPE_KIND: dict[Kind, str] = {"health": "health.l1", "reset-reason": "reset_reason"}
+if TYPE_CHECKING:
+    from diag.bundle_payload import BundleOptions
+
+Kind = Literal["health", "reset-reason", "bundle"]
+KINDS: tuple[Kind, ...] = ("health", "reset-reason", "bundle")
+ENVELOPE_KIND: dict[Kind, str] = {
+    "health": "health.l1",
+    "reset-reason": "reset_reason",
+    "bundle": "bundle",
+}
+MIB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -23,12 +31,34 @@ class PayloadSpec:
     check_ids: tuple[str, ...] = ()
     since_s: int = 7 * 86400
     become: bool = False
+    since_hours: float = 24.0  # bundle: hours of this boot's journal
+    artifact_cap_mib: int = 8  # bundle: as `diagctl bundle --artifact-cap`
+    total_cap_mib: int = 64  # bundle: as `diagctl bundle --total-cap`
+
+    def bundle_options(self) -> BundleOptions:
+        """What `diagctl bundle --no-l1` builds from the same options. The playbooks collect
+        L1 as its own run (health.yml): a bundle's program embeds the L1 envelope diagctl
+        judged moments before, which an engine that does not judge cannot have."""
+        from diag.bundle_payload import BundleOptions
+
+        return BundleOptions(
+            artifact_cap=self.artifact_cap_mib * MIB,
+            total_cap=max(self.total_cap_mib, self.artifact_cap_mib) * MIB,
+            since_hours=self.since_hours,
+            timeout_s=self.timeout_s,
+            l1=False,
+        )
 
 
 def payload_argv(spec: PayloadSpec) -> tuple[str, ...]:
-    """What the host runs: `sh -s` for health over SSH (python3 or the sh fallback)."""
+    """What the host runs: `sh -s` for health over SSH (python3 or the sh fallback); the
+    others need python3, run as diag.reset_reason and diag.bundle run it over SSH."""
     from diag.payload import PYTHON_ARGV, SH_ARGV
 
+    if spec.kind == "bundle":
+        from diag.bundle import PYTHON3
+
+        return PYTHON3
     return SH_ARGV if spec.kind == "health" else PYTHON_ARGV
 
 
@@ -46,6 +76,10 @@ def payload_bytes(spec: PayloadSpec) -> bytes:
             [REGISTRY[c] for c in spec.check_ids] if spec.check_ids else list(REGISTRY.values())
         )
         return build_sh(sources_for(checks), deadline)
+    if spec.kind == "bundle":
+        from diag.bundle_payload import program
+
+        return program(spec.bundle_options())
     from diag.reset.sources import build_payload
 
     return build_payload(spec.since_s, deadline)

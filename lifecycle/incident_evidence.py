@@ -45,18 +45,13 @@ async def _collect(
     from diag.payload import SH_ARGV
     from diag.reset_reason import ResetOptions, reset_host
 
-    got = Collected()
     hopts = options_for(None, checks, timeout, 256 * 1024, t.host_class)
     hopts.command = SH_ARGV
     l1 = (await check_host(transport, t, hopts)).envelope
-    got.l1_status = l1.status.value
-    got.findings = [f for f in l1.findings if f.status in (Status.FAIL, Status.UNKNOWN)]
-    got.pointers.append(_pointer(l1, "health.l1"))
     rr = (
         await reset_host(transport, t, ResetOptions(timeout_s=timeout, command=SSH_PYTHON))
     ).envelope
-    got.reset_reason = str(getattr(rr.data, "reason", "") or rr.status.value)
-    got.pointers.append(_pointer(rr, f"reset_reason {got.reset_reason}"))
+    b = None
     if bundle_out is not None:
         from diag.bundle import bundle_host
         from diag.bundle_payload import BundleOptions
@@ -65,6 +60,21 @@ async def _collect(
         b = await bundle_host(
             streaming(transport), t, BundleOptions(timeout_s=300.0), bundle_out, True
         )
+    return collected_of(l1, rr, b)
+
+
+def collected_of(l1: Envelope | None, rr: Envelope | None, b: Envelope | None) -> Collected:
+    """The incident's evidence from the envelopes of its three collections (over SSH here, or
+    judged by `diagctl ingest --phase incident` from a playbook's); None: not collected."""
+    got = Collected()
+    if l1 is not None:
+        got.l1_status = l1.status.value
+        got.findings = [f for f in l1.findings if f.status in (Status.FAIL, Status.UNKNOWN)]
+        got.pointers.append(_pointer(l1, "health.l1"))
+    if rr is not None:
+        got.reset_reason = str(getattr(rr.data, "reason", "") or rr.status.value)
+        got.pointers.append(_pointer(rr, f"reset_reason {got.reset_reason}"))
+    if b is not None:
         got.bundle = str(getattr(b.data, "path", "") or "")
         got.bundle_sha256 = str(getattr(b.data, "sha256", "") or "")
         note = f"L2 bundle {b.status.value}" + ("" if got.bundle else ": none arrived")

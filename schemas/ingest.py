@@ -33,7 +33,7 @@ class CollectedRecord(Strict):
     )
     collector: Literal["ansible"] = "ansible"
     collector_version: str = Field("", description="ansible-core's version.")
-    kind: Literal["health.l1", "reset_reason"]
+    kind: Literal["health.l1", "reset_reason", "bundle"]
     host: CollectedHost
     collected_at: str = Field(description="UTC, RFC 3339, when the payload was started.")
     duration_ms: int = Field(ge=0, description="Connect + payload, as the collector measured.")

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from diag.cli.ingest_phase import PhaseOptions, phase_options
 from diag.cli.options import (
+    CliError,
     comma_list,
     examples,
     guarded,
@@ -17,7 +19,7 @@ from diag.cli.options import (
     wants_human,
 )
 
-_KINDS = {"health": "health.l1", "reset-reason": "reset_reason"}
+_KINDS = {"health": "health.l1", "reset-reason": "reset_reason", "bundle": "bundle"}
 
 
 @click.command(
@@ -25,7 +27,10 @@ _KINDS = {"health": "health.l1", "reset-reason": "reset_reason"}
         "diagctl ingest run1",
         "diagctl ingest run1 --out judged1 --policy site.yaml",
         "diagctl ingest resets1 --kind reset-reason --json",
+        "diagctl ingest bundles1 --kind bundle --out landed1",
         "diagctl ingest run1 --registry postgresql://diag@db.example/diag --out judged1",
+        "diagctl ingest recv1 --phase receive --manifest po-117.csv --registry reg.db --act",
+        "diagctl ingest inc1 --phase incident --reason 'Xid 79' --registry reg.db --out j1",
     )
 )
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -52,6 +57,7 @@ _KINDS = {"health": "health.l1", "reset-reason": "reset_reason"}
     "postgresql://...): asset upsert + one action pointing at its envelope.",
 )
 @click.option("--lock-wait", default=10.0, show_default=True, type=click.FloatRange(min=0))
+@phase_options
 @output_options
 @guarded
 def ingest(
@@ -70,18 +76,29 @@ def ingest(
     lock_wait: float,
     human: bool | None,
     out: Path | None,
+    phase: PhaseOptions,
 ) -> None:
-    """Judge what playbooks/health.yml or reset-reason.yml collected (DIRECTORY holds
-    hosts/<host>/{collected.json, raw/}) with the same parsers and policy as a live run: one
-    envelope per host on stdout (JSONL in a pipe, for `diagctl export`) and in --out.
+    """Judge what playbooks/health.yml, reset-reason.yml or bundle.yml collected (DIRECTORY
+    holds hosts/<host>/{collected.json, raw/}) with the same parsers and policy as a live run:
+    one envelope per host on stdout (JSONL in a pipe, for `diagctl export`) and in --out.
+    With --phase, DIRECTORY is a phase playbook's (playbooks/<phase>.yml) and the phase's
+    gate is applied to --registry as the `diagctl lifecycle` command does (docs/scale.md).
     """
     from diag.cli.render import colour_wanted, render_to_stdout
     from diag.exitcodes import ExitPolicy, FailOn
+
+    if phase.phase:
+        from diag.cli.ingest_phase import run
+
+        req = phase.request(directory, out, policy, check_ids, ExitPolicy(strict, FailOn(fail_on)))
+        run(req, limit, overwrite, registry, lock_wait, human)
     from diag.ingest import ingest_targets
 
     envelope_kind, targets, transport = ingest_targets(
         directory, _KINDS[kind] if kind else None, limit
     )
+    if envelope_kind == "bundle" and out is None:
+        raise CliError("--out DIR is required: bundles land in DIR/hosts/<host>/")
     if out is not None:
         from diag.artifacts import check_out_dir, prepare_out
 
@@ -99,7 +116,13 @@ def ingest(
         recorder = open_recorder(registry, lock_wait, paths, out)
         emit = recorder.wrap(emit)
     exits = ExitPolicy(strict, FailOn(fail_on))
-    if envelope_kind == "reset_reason":
+    if envelope_kind == "bundle":
+        from diag.ingest_bundle import ingest_bundles
+
+        assert out is not None  # checked above
+        landed = ingest_bundles(transport.collected, out, emit)
+        warnings, code = landed.warnings, landed.exit
+    elif envelope_kind == "reset_reason":
         from diag.reset_reason import ResetOptions, run_reset
 
         opts = ResetOptions(max_bytes=max_bytes)
@@ -132,6 +155,7 @@ def payload() -> None:
         "diagctl payload show health --timeout 30 --output run1/payload/health.bin",
         "diagctl payload show health --timeout 30 --command-line",
         "diagctl payload show reset-reason --since-s 604800 --become --command-line",
+        "diagctl payload show bundle --timeout 300 --since-hours 48 --total-cap 32",
     ),
 )
 @click.argument("kind", type=click.Choice(list(_KINDS)))
@@ -139,6 +163,12 @@ def payload() -> None:
 @click.option("--check", "check_ids", multiple=True, callback=comma_list, metavar="ID[,ID...]")
 @click.option("--since-s", default=7 * 86400, show_default=True, type=click.IntRange(min=60))
 @click.option("--become", is_flag=True, help="The command line runs the payload via sudo -n.")
+@click.option("--since-hours", default=24.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="bundle: hours of this boot's journal (diagctl bundle --since).")  # fmt: skip
+@click.option("--artifact-cap", default=8, show_default=True, type=click.IntRange(min=1),
+              help="bundle: MiB kept per artifact.")  # fmt: skip
+@click.option("--total-cap", default=64, show_default=True, type=click.IntRange(min=1),
+              help="bundle: MiB kept for the whole bundle.")  # fmt: skip
 @click.option(
     "--command-line", is_flag=True, help="Print the remote command line, not the payload."
 )
@@ -154,15 +184,28 @@ def payload_show(
     check_ids: tuple[str, ...],
     since_s: int,
     become: bool,
+    since_hours: float,
+    artifact_cap: int,
+    total_cap: int,
     command_line: bool,
     output: Path | None,
 ) -> None:
     """The bytes `diagctl KIND` sends on stdin over SSH with these options (or, with
-    --command-line, the line it hands to the host's login shell), byte for byte."""
+    --command-line, the line it hands to the host's login shell), byte for byte. For bundle:
+    what `diagctl bundle --no-l1` sends (the playbooks collect L1 as its own run)."""
     from diag.playbook_payload import PayloadSpec, payload_bytes
     from diag.playbook_payload import command_line as line_of
 
-    spec = PayloadSpec(kind, timeout, check_ids, since_s, become)  # type: ignore[arg-type]
+    spec = PayloadSpec(
+        kind,  # type: ignore[arg-type]
+        timeout,
+        check_ids,
+        since_s,
+        become,
+        since_hours,
+        artifact_cap,
+        total_cap,
+    )
     data = (line_of(spec) + "\n").encode() if command_line else payload_bytes(spec)
     if output is None:
         sys.stdout.buffer.write(data)

@@ -31,7 +31,7 @@ from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.plugins.action import ActionBase
 
 RECORD_VERSION = "1.0"
-KINDS = {"health": "health.l1", "reset-reason": "reset_reason"}
+KINDS = {"health": "health.l1", "reset-reason": "reset_reason", "bundle": "bundle"}
 # diag.artifacts.host_dirname, restated: this file must not import diagctl (a unit test keeps
 # the two equal).
 NAME_MAX = 200

@@ -126,3 +126,17 @@ def _plugin() -> ModuleType:
 )
 def test_plugin_dirnames_match_diagctl(name: str) -> None:
     assert _plugin().host_dirname(name) == host_dirname(name)
+
+
+def test_bundle_payload_is_what_bundle_no_l1_sends() -> None:
+    """`diagctl bundle --no-l1 --since 2 --total-cap 4 --timeout 60` sends this program."""
+    from diag.bundle import PYTHON3
+    from diag.bundle_payload import BundleOptions, program
+
+    spec = PayloadSpec("bundle", 60.0, since_hours=2.0, total_cap_mib=4)
+    opts = BundleOptions(total_cap=8 << 20, since_hours=2.0, timeout_s=60.0, l1=False)
+    assert payload_bytes(spec) == program(opts)  # --total-cap never below --artifact-cap
+    argv = ["payload", "show", "bundle", "--timeout", "60", "--since-hours", "2"]
+    argv += ["--total-cap", "4"]
+    assert CliRunner().invoke(cli, argv).stdout_bytes == program(opts)
+    assert command_line(spec) == remote_command(PYTHON3, 60.0, True, False)
