@@ -30,7 +30,7 @@ from diag.reset.evidence import (
     xids_of,
 )
 from diag.reset.parse import Boot
-from diag.reset.signals import kernel_signal, shutdown_signal
+from diag.reset.signals import kernel_signal, shutdown_signal, wtmp_signal
 from schemas.reset import EvidenceItem, Reason
 
 ORDER: tuple[Reason, ...] = (
@@ -99,19 +99,9 @@ def _other_items(ev: HostEvidence, boot: Boot) -> list[EvidenceItem]:
     for rec in ev.records.get("wtmp", []):
         if rec.at_s is None or not boot.last_s - SLACK_S <= rec.at_s <= nxt:
             continue
-        if " crash" in rec.text:
-            items.append(item("wtmp", rec.at_s, rec.text, "context", 0.0))
-        else:
-            lvl0 = "(to lvl 0)" in rec.text
-            items.append(
-                item(
-                    "wtmp",
-                    rec.at_s,
-                    rec.text,
-                    "planned_shutdown" if lvl0 else "planned_reboot",
-                    0.3,
-                )
-            )
+        sig = wtmp_signal(rec.text)
+        if sig is not None:
+            items.append(item("wtmp", rec.at_s, rec.text, *sig))
     bid = boot.boot_id.replace("-", "")
     for intent in ev.intents:
         if intent.boot_id.replace("-", "").lower() == bid:
