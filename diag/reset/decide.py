@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from math import prod
 
 from diag.reset.evidence import (
-    ARCHIVE_S,
     LATE_S,
     SLACK_S,
     HostEvidence,
     bootstatus_items,
+    dump_parts,
     item,
     pstore_items,
     sel_items,
@@ -82,12 +82,13 @@ def _journal_items(ev: HostEvidence, boot: Boot, gpu_xids: frozenset[int]) -> li
 
 def _other_items(ev: HostEvidence, boot: Boot) -> list[EvidenceItem]:
     nxt = ev.next_start(boot)
-    hi = max(nxt, boot.last_s) + ARCHIVE_S
-    lo = boot.first_s - SLACK_S
+    window = ev.dump_window(boot)
     items = []
     for source in ("pstore", "pstore_archive", "kdump"):
-        for rec in ev.records.get(source, []):
-            found = pstore_items(rec, source, lo, hi)
+        records = ev.records.get(source, [])
+        parts = dump_parts(records, window)
+        for rec in records:
+            found = pstore_items(rec, source, window, nxt, parts)
             if found is not None:
                 items.append(found)
     items += sel_items(ev.records.get("ipmi_sel", []), boot.last_s - SLACK_S, nxt + SLACK_S)
