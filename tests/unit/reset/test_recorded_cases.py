@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from diag.reset.evidence import ARCHIVE_S, SLACK_S, HostEvidence, dump_parts, pstore_items
+from diag.reset.parse import Boot, Record
 from diag.reset.signals import shutdown_signal, wtmp_signal
 from tests.support.reset_cases import FIXTURES
 
@@ -83,3 +85,53 @@ def test_systemd_252_wordings(msg: str, want: tuple[str, float] | None) -> None:
 )  # fmt: skip
 def test_wtmp_records(record: str, want: tuple[str, float] | None) -> None:
     assert wtmp_signal(record) == want
+
+
+def _evidence() -> HostEvidence:
+    boots = [Boot(-1, "b1", 200, 300), Boot(-2, "b2", 0, 100)]
+    return HostEvidence(facts={"btime_s": 400}, boots=boots, journal_missing="", journals={},
+                        records={}, intents=[], bootstatus={})  # fmt: skip
+
+
+def _rec(at_s: int, path: str) -> Record:
+    name = path.rsplit("/", 1)[-1]
+    return Record(at_s, f"{name}\x00Panic#1 Part1\n\x00{path} (4014 bytes) Panic#1 Part1")
+
+
+# Boot -1 ran from 200 to 300 (journal), the next boot started at 400; boot -2 before it is
+# known, so a dump dated before 200 is boot -2's. Parts keep the crash's time; systemd-pstore's
+# dmesg.txt is dated when it ran, early in the next boot (400 .. 400 + ARCHIVE_S).
+@pytest.mark.parametrize(
+    "path,at_s,parts,supports",
+    [
+        ("/sys/fs/pstore/dmesg-ramoops-0", 199, False, "stale"),
+        ("/sys/fs/pstore/dmesg-ramoops-0", 200, False, "kernel_panic"),
+        ("/sys/fs/pstore/dmesg-ramoops-0", 400 + ARCHIVE_S, False, "kernel_panic"),
+        ("/sys/fs/pstore/dmesg-ramoops-0", 401 + ARCHIVE_S, False, "stale"),
+        ("/var/lib/systemd/pstore/dmesg.txt", 399, False, "stale"),
+        ("/var/lib/systemd/pstore/dmesg.txt", 400, False, "kernel_panic"),
+        ("/var/lib/systemd/pstore/dmesg.txt", 400 + ARCHIVE_S, False, "kernel_panic"),
+        ("/var/lib/systemd/pstore/dmesg.txt", 401 + ARCHIVE_S, False, "stale"),
+        ("/var/lib/systemd/pstore/dmesg.txt", 400, True, "context"),
+    ],
+)
+def test_dump_window(path: str, at_s: int, parts: bool, supports: str) -> None:
+    ev = _evidence()
+    window = ev.dump_window(ev.boots[0])
+    assert window == (200, 400 + ARCHIVE_S)
+    dirs = frozenset({"/var/lib/systemd/pstore"} if parts else ())
+    source = "pstore_archive" if "systemd" in path else "pstore"
+    found = pstore_items(_rec(at_s, path), source, window, 400, dirs)
+    assert found is not None and found.supports == supports
+
+
+def test_oldest_boot_keeps_clock_slack() -> None:
+    ev = _evidence()
+    assert ev.dump_window(ev.boots[1]) == (-SLACK_S, 200 + ARCHIVE_S)
+
+
+def test_parts_are_the_dated_dmesg_records_directories() -> None:
+    recs = [_rec(250, "/var/lib/systemd/pstore/dmesg-ramoops-0"),
+            _rec(150, "/var/lib/systemd/pstore/old/dmesg-ramoops-1"),
+            _rec(250, "/var/lib/systemd/pstore/other/dmesg.txt")]  # fmt: skip
+    assert dump_parts(recs, (200, 1000)) == frozenset({"/var/lib/systemd/pstore"})
