@@ -19,18 +19,18 @@ from dataclasses import dataclass
 from math import prod
 
 from diag.reset.evidence import (
-    ARCHIVE_S,
     LATE_S,
     SLACK_S,
     HostEvidence,
     bootstatus_items,
+    dump_parts,
     item,
     pstore_items,
     sel_items,
     xids_of,
 )
 from diag.reset.parse import Boot
-from diag.reset.signals import kernel_signal, shutdown_signal
+from diag.reset.signals import kernel_signal, shutdown_signal, wtmp_signal
 from schemas.reset import EvidenceItem, Reason
 
 ORDER: tuple[Reason, ...] = (
@@ -82,12 +82,13 @@ def _journal_items(ev: HostEvidence, boot: Boot, gpu_xids: frozenset[int]) -> li
 
 def _other_items(ev: HostEvidence, boot: Boot) -> list[EvidenceItem]:
     nxt = ev.next_start(boot)
-    hi = max(nxt, boot.last_s) + ARCHIVE_S
-    lo = boot.first_s - SLACK_S
+    window = ev.dump_window(boot)
     items = []
     for source in ("pstore", "pstore_archive", "kdump"):
-        for rec in ev.records.get(source, []):
-            found = pstore_items(rec, source, lo, hi)
+        records = ev.records.get(source, [])
+        parts = dump_parts(records, window)
+        for rec in records:
+            found = pstore_items(rec, source, window, nxt, parts)
             if found is not None:
                 items.append(found)
     items += sel_items(ev.records.get("ipmi_sel", []), boot.last_s - SLACK_S, nxt + SLACK_S)
@@ -99,19 +100,9 @@ def _other_items(ev: HostEvidence, boot: Boot) -> list[EvidenceItem]:
     for rec in ev.records.get("wtmp", []):
         if rec.at_s is None or not boot.last_s - SLACK_S <= rec.at_s <= nxt:
             continue
-        if " crash" in rec.text:
-            items.append(item("wtmp", rec.at_s, rec.text, "context", 0.0))
-        else:
-            lvl0 = "(to lvl 0)" in rec.text
-            items.append(
-                item(
-                    "wtmp",
-                    rec.at_s,
-                    rec.text,
-                    "planned_shutdown" if lvl0 else "planned_reboot",
-                    0.3,
-                )
-            )
+        sig = wtmp_signal(rec.text)
+        if sig is not None:
+            items.append(item("wtmp", rec.at_s, rec.text, *sig))
     bid = boot.boot_id.replace("-", "")
     for intent in ev.intents:
         if intent.boot_id.replace("-", "").lower() == bid:

@@ -59,6 +59,14 @@ class HostEvidence:
         later = [b for b in self.boots if b.index == boot.index + 1]
         return later[0].first_s if later else self.booted_s
 
+    def dump_window(self, boot: Boot) -> tuple[int, int]:
+        """When a crash dump of this boot can be dated: from its start (with clock slack when
+        the boot before it is unknown; a dump dated before it began is that earlier boot's)
+        to ARCHIVE_S after the next boot started."""
+        known_before = any(b.index == boot.index - 1 for b in self.boots)
+        lo = boot.first_s if known_before else boot.first_s - SLACK_S
+        return lo, max(self.next_start(boot), boot.last_s) + ARCHIVE_S
+
 
 def item(source: str, at_s: int | None, excerpt: str, supports: str, w: float) -> EvidenceItem:
     text = " ".join(excerpt.split())
@@ -186,7 +194,17 @@ def bootstatus_items(status: Mapping[str, int]) -> list[EvidenceItem]:
     return items
 
 
-def pstore_items(rec: Record, source: str, lo: int, hi: int) -> EvidenceItem | None:
+# systemd-pstore (Storage=external, as recorded on Debian 12 / systemd 252) copies each record
+# from /sys/fs/pstore into /var/lib/systemd/pstore keeping its time (the crash's), and also
+# writes `dmesg.txt`, the parts joined, dated when it ran: early in the NEXT boot.
+_JOINED = "dmesg.txt"
+
+
+def pstore_items(
+    rec: Record, source: str, window: tuple[int, int], next_start: int, parts: frozenset[str]
+) -> EvidenceItem | None:
+    """The record as evidence for the boot whose dump `window` and next boot start are given;
+    `parts` are the directories holding dated dmesg-* parts (their dmesg.txt is a copy)."""
     name, head, text = rec.text.split("\x00", 2)
     if source == "kdump":  # Ubuntu dump.<stamp>/dmesg.<stamp>, RHEL vmcore, vmcore-dmesg.txt
         sig = ("kernel_panic", 0.7) if _KDUMP.match(name) else None
@@ -194,9 +212,26 @@ def pstore_items(rec: Record, source: str, lo: int, hi: int) -> EvidenceItem | N
         sig = pstore_signal(name, head)
     if sig is None:
         return None
+    lo, hi = window
+    joined = source == "pstore_archive" and name == _JOINED
+    if joined:
+        lo, hi = next_start, next_start + ARCHIVE_S
+        if text.split(" (", 1)[0].rsplit("/", 1)[0] in parts:
+            sig = ("context", 0.0)  # the same dump as its parts: counted once
     if rec.at_s is None or not lo <= rec.at_s <= hi:
         return item(source, rec.at_s, f"outside the boot's window: {text}", "stale", 0.0)
     return item(source, rec.at_s, text, *sig)
+
+
+def dump_parts(records: list[Record], window: tuple[int, int]) -> frozenset[str]:
+    """Directories holding a dmesg-* part dated inside the window."""
+    out = set()
+    for rec in records:
+        name, _head, text = rec.text.split("\x00", 2)
+        dated = rec.at_s is not None and window[0] <= rec.at_s <= window[1]
+        if name.startswith("dmesg-") and dated:
+            out.add(text.split(" (", 1)[0].rsplit("/", 1)[0])
+    return frozenset(out)
 
 
 def sel_items(records: list[Record], lo: int, hi: int) -> list[EvidenceItem]:

@@ -16,27 +16,34 @@ import re
 
 Signal = tuple[str, float]  # (reason, weight in the confidence formula)
 
-# Clean shutdown markers in the ended boot's journal. systemd renamed its targets' descriptions:
+# Clean shutdown markers in the ended boot's journal. systemd renamed its targets' descriptions,
+# and newer versions name the unit before the description (StatusUnitFormat=combined):
 #   older (e.g. 245): `systemd[1]: Reached target Reboot.` / `Reached target Power-Off.`
 #                     `systemd[1]: Reached target Shutdown.`
-#   newer (e.g. 252): `systemd[1]: Reached target System Reboot.` / `System Power Off.`
-#                     `systemd[1]: Reached target System Shutdown.`
+#   description only: `systemd[1]: Reached target System Reboot.` / `System Power Off.`
+#   252 (recorded on Debian 12, tests/fixtures/reset/recorded-planned_*):
+#                     `systemd[1]: Reached target reboot.target - System Reboot.`
+#                     `systemd[1]: Finished systemd-reboot.service - System Reboot.`
+#                     `systemd[1]: Reached target poweroff.target - System Power Off.`
+#                     `systemd[1]: Reached target shutdown.target - System Shutdown.`
 #   every version:    `systemd-logind[812]: System is rebooting.` / `System is powering down.`
 #                     `systemd[1]: Shutting down.` / `systemd-journald[402]: Journal stopped`
 #   sysvinit:         `shutdown[4242]: shutting down for system reboot` / `... for system halt`
+_UNIT = r"(\S+\.(target|service) - )?"  # systemd >= 249: `<unit> - <description>`
 _REBOOT = re.compile(
-    r"Reached target (System )?Reboot\.|Reached target (Reboot via )?[Kk]exec|"
-    r"Finished (System )?Reboot\.|System is rebooting|systemd-shutdown\S*: Rebooting|"
+    rf"Reached target {_UNIT}(System )?Reboot\.|Reached target {_UNIT}(Reboot via )?[Kk]exec|"
+    rf"Finished {_UNIT}(System )?Reboot\.|System is rebooting|systemd-shutdown\S*: Rebooting|"
     r"reboot: Restarting system|shutting down for system reboot"
 )
 _POWEROFF = re.compile(
-    r"Reached target (System )?Power[- ]Off\.|Reached target (System )?Halt\.|"
+    rf"Reached target {_UNIT}(System )?Power[- ]Off\.|Reached target {_UNIT}(System )?Halt\.|"
+    rf"Finished {_UNIT}(System )?Power[- ]Off\.|"
     r"System is powering down|System is halting|systemd-shutdown\S*: Powering off|"
     r"reboot: Power down|shutting down for system halt|shutting down for system poweroff"
 )
 _GENERIC_STOP = re.compile(
-    r"Reached target (System )?Shutdown\.|^Shutting down\.$|Journal stopped|"
-    r"Stopped target (Multi-User System|Graphical Interface)"
+    rf"Reached target {_UNIT}(System )?Shutdown\.|^Shutting down\.$|Journal stopped|"
+    rf"Stopped target {_UNIT}(Multi-User System|Graphical Interface)"
 )
 
 
@@ -49,6 +56,21 @@ def shutdown_signal(ident: str, msg: str) -> Signal | None:
     if _GENERIC_STOP.search(msg):
         return ("planned_reboot", 0.3)  # a clean stop; reboot or power-off is not said
     return None
+
+
+# wtmp records (`last -x`) near a boot's end: `shutdown system down ...` is written at every
+# clean stop, reboot and power-off alike; SysV-style shutdowns add `runlevel (to lvl 0)` or
+# `(to lvl 6)`. A runlevel record to any other level is written while a system BOOTS (recorded
+# on Debian 12: `runlevel (to lvl 5)` 20 s after `reboot system boot`), so it says nothing about
+# how a short boot ended. A session cut by `crash` only shows that no clean stop was recorded.
+def wtmp_signal(text: str) -> Signal | None:
+    if " crash" in text:
+        return ("context", 0.0)
+    if text.startswith("runlevel"):
+        if "(to lvl 0)" in text:
+            return ("planned_shutdown", 0.3)
+        return ("planned_reboot", 0.3) if "(to lvl 6)" in text else None
+    return ("planned_reboot", 0.3)
 
 
 # Kernel log lines (`journalctl -k`), x86 and arm64 shapes:
