@@ -59,13 +59,17 @@ def judge_burn_in(root: Path, limit: str) -> tuple[str, dict[str, CommandResult]
 
 
 def _command_of(line: str) -> str:
-    """CMD from diagctl's remote line `... exec timeout -s KILL N sh -c CMD; else ...`."""
+    """CMD from diagctl's remote line `... exec [sudo -n] timeout -s KILL N sh -c CMD; else ...`:
+    the word after the first `sh -c` (shell punctuation split off, quotes removed)."""
     import shlex
 
     try:
-        words = shlex.split(line.split("; else ", 1)[0])
+        lex = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lex.whitespace_split = True
+        words = list(lex)
     except ValueError:
         return line
-    if "-c" in words and words.index("-c") + 1 < len(words):
-        return words[words.index("-c") + 1]
+    for i in range(len(words) - 2):
+        if words[i : i + 2] == ["sh", "-c"]:
+            return words[i + 2]
     return line
