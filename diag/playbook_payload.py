@@ -14,13 +14,18 @@ from diag.errors import PolicyError
 if TYPE_CHECKING:
     from diag.bundle_payload import BundleOptions
 
-Kind = Literal["health", "reset-reason", "bundle"]
-KINDS: tuple[Kind, ...] = ("health", "reset-reason", "bundle")
+Kind = Literal["health", "reset-reason", "bundle", "erase-detect", "burn-in"]
+KINDS: tuple[Kind, ...] = ("health", "reset-reason", "bundle", "erase-detect", "burn-in")
 ENVELOPE_KIND: dict[Kind, str] = {
     "health": "health.l1",
     "reset-reason": "reset_reason",
     "bundle": "bundle",
+    "erase-detect": "erase_detect",
+    "burn-in": "burn_in",
 }
+# Sent as a command line with nothing on stdin, as `lifecycle retire` (the read-only erase
+# detection) and `lifecycle receive --burn-in` (the operator's command) send them.
+SHELL_KINDS = ("erase-detect", "burn-in")
 MIB = 1 << 20
 
 
@@ -34,6 +39,7 @@ class PayloadSpec:
     since_hours: float = 24.0  # bundle: hours of this boot's journal
     artifact_cap_mib: int = 8  # bundle: as `diagctl bundle --artifact-cap`
     total_cap_mib: int = 64  # bundle: as `diagctl bundle --total-cap`
+    burn_in: str = ""  # burn-in: the operator's command, as `lifecycle receive --burn-in`
 
     def bundle_options(self) -> BundleOptions:
         """What `diagctl bundle --no-l1` builds from the same options. The playbooks collect
@@ -55,6 +61,16 @@ def payload_argv(spec: PayloadSpec) -> tuple[str, ...]:
     others need python3, run as diag.reset_reason and diag.bundle run it over SSH."""
     from diag.payload import PYTHON_ARGV, SH_ARGV
 
+    if spec.kind == "erase-detect":
+        import secrets
+
+        from lifecycle.erase_detect import script
+
+        return ("sh", "-c", script("@@" + secrets.token_hex(8)))  # a fresh nonce per line
+    if spec.kind == "burn-in":
+        if not spec.burn_in.strip():
+            raise PolicyError("payload show burn-in needs --burn-in COMMAND")
+        return ("sh", "-c", spec.burn_in)
     if spec.kind == "bundle":
         from diag.bundle import PYTHON3
 
@@ -65,6 +81,8 @@ def payload_argv(spec: PayloadSpec) -> tuple[str, ...]:
 def payload_bytes(spec: PayloadSpec) -> bytes:
     """The stdin `diagctl health` / `diagctl reset-reason` sends over SSH with these options."""
     deadline = max(1.0, spec.timeout_s - 2.0)  # as the tools compute it from --timeout
+    if spec.kind in SHELL_KINDS:
+        return b""
     if spec.kind == "health":
         from diag.checks import REGISTRY, sources_for
         from diag.payload import build_sh

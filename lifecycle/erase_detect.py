@@ -23,6 +23,9 @@ _NAME = re.compile(r"^(nvme\d{1,4}|x?[sv]d[a-z]{1,4})$")
 CAP = 256 * 1024
 
 
+MARK = re.compile(r"@@[0-9a-f]{16}")  # the nonce script() is given
+
+
 def script(mark: str) -> str:
     """The host side; `mark` is hex (no shell meaning)."""
     return f"""M='{mark}'
@@ -81,9 +84,12 @@ def parse_sections(text: str, mark: str) -> tuple[list[EraseDevice], str]:
     return devices, "" if ended else "the detection script did not finish (output cut?)"
 
 
-async def detect(transport: Transport, t: Target, timeout: float) -> tuple[list[EraseDevice], str]:
-    """(devices, problem); a host that cannot be reached gives ([], why)."""
-    mark = "@@" + secrets.token_hex(8)
+async def detect(
+    transport: Transport, t: Target, timeout: float, mark: str = ""
+) -> tuple[list[EraseDevice], str]:
+    """(devices, problem); a host that cannot be reached gives ([], why). `mark`: the nonce
+    of a script another engine already ran (`diagctl ingest`), else a fresh one."""
+    mark = mark or "@@" + secrets.token_hex(8)
     res = await transport.run(t, ("sh", "-c", script(mark)), b"", timeout)
     if res.exit_code is None:
         return [], f"{res.error}: {safe_text(res.message)[:200]}"

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from diag.exitcodes import Exit
+from diag.transport.base import CommandResult
+from lifecycle import phase_parts as parts
 from lifecycle.phase_ingest import (
     Emit,
     PhaseRequest,
@@ -38,7 +40,12 @@ def receive(req: PhaseRequest, reg: Registry | None, emit: Emit) -> PhaseResult:
         load_manifest(req.manifest), act=req.act, exits=req.exits, out=sub(req.out, "l1")
     )
     envs, targets, _transport = judge_l1(req)
-    return PhaseResult(judge(envs, targets, None, opts, reg if req.act else None, emit))
+    burns = None
+    if parts.present(req.root, "burn-in"):  # receive.yml ran with -e burn_in=...
+        opts.burn_in, got = parts.judge_burn_in(req.root, req.limit)
+        missing = CommandResult(None, error="transport", message="no burn-in result collected")
+        burns = [got.get(t.name, missing) for t in targets]
+    return PhaseResult(judge(envs, targets, burns, opts, reg if req.act else None, emit))
 
 
 def provision(req: PhaseRequest, reg: Registry | None, emit: Emit) -> PhaseResult:
@@ -126,10 +133,12 @@ def retire(req: PhaseRequest, reg: Registry | None, emit: Emit) -> PhaseResult:
     from lifecycle.registry.errors import RegistryError
     from lifecycle.registry.store import actor
     from lifecycle.retire import retire as retire_asset
+    from lifecycle.retire_report import record_devices
 
     assert reg is not None
     who = actor()
     bundles = judge_bundles(req)
+    erase = parts.judge_erase(req.root, req.limit) if parts.present(req.root, "erase") else {}
 
     def apply(env: Envelope) -> list[Envelope]:
         asset = reg.get(env.host.name)
@@ -139,6 +148,8 @@ def retire(req: PhaseRequest, reg: Registry | None, emit: Emit) -> PhaseResult:
             _moved, missing = retire_asset(reg, asset.host_id, req.reason, who)
             if missing:
                 raise RegistryError(f"cannot retire: {'; '.join(missing)}")
+        if env.host.name in erase:  # recorded as `lifecycle retire` records its detection
+            record_devices(reg, asset.host_id, who, *erase[env.host.name])
         return [asset_envelope(reg.get(asset.host_id))]
 
     return finish(*each(list(bundles.values()), apply, emit), req.exits)

@@ -11,8 +11,9 @@ exactly as `diagctl ingest` judges it (same parsers, policy, bundle verification
   incident   lifecycle.incident.open_incident (as `lifecycle incident open`, with its evidence)
   retire     the final bundle as evidence, then lifecycle.retire.retire (as `lifecycle retire`)
 
-Maintenance is not ingested: its cordon, uncordon and the move back to monitor happen between
-the steps on the host, so they stay in `diagctl lifecycle maintain` (docs/scale.md). A host
+Maintenance is not ingested: its drain, checks and release happen between the steps on the
+host, so playbooks/maintain.yml calls `diagctl lifecycle maintain --step` for them (docs/scale.md).
+receive.yml's optional `burn-in/` and retire.yml's `erase/` parts: lifecycle.phase_parts. A host
 whose asset the registry refuses (unknown, in another phase) is a `problems` line; the others
 are still applied.
 """

@@ -67,12 +67,19 @@ def audit_drain(r: RetireRun, out: Outcome) -> bool:
 
 
 def record_detection(r: RetireRun, devices: list[EraseDevice], problem: str) -> None:
+    host_id = r.registry.get(r.target.name).host_id
+    record_devices(r.registry, host_id, r.who, devices, problem)
+
+
+def record_devices(
+    reg: Registry, host_id: str, who: str, devices: list[EraseDevice], problem: str
+) -> None:
+    """The `erase_detect` action: one evidence note per disk (its JSON)."""
     ptrs = [EvidencePointer(kind="note", note=d.model_dump_json()) for d in devices]
     unsure = problem or any(d.unknown for d in devices) or not devices
     summary = "; ".join(f"{d.device}: {', '.join(d.methods_supported) or 'none'}" for d in devices)
-    host_id = r.registry.get(r.target.name).host_id
     reason = (problem or summary or "no NVMe or SATA disk found")[:400]
-    r.registry.record(host_id, DETECT, "unknown" if unsure else "pass", r.who, reason, ptrs)
+    reg.record(host_id, DETECT, "unknown" if unsure else "pass", who, reason, ptrs)
 
 
 def latest_detection(reg: Registry, host_id: str) -> list[EraseDevice] | None:

@@ -33,7 +33,10 @@ class CollectedRecord(Strict):
     )
     collector: Literal["ansible"] = "ansible"
     collector_version: str = Field("", description="ansible-core's version.")
-    kind: Literal["health.l1", "reset_reason", "bundle"]
+    kind: Literal["health.l1", "reset_reason", "bundle", "erase_detect", "burn_in"] = Field(
+        description="What was collected; erase_detect and burn_in are parts of the retire and "
+        "receive playbooks, judged by `diagctl ingest --phase`."
+    )
     host: CollectedHost
     collected_at: str = Field(description="UTC, RFC 3339, when the payload was started.")
     duration_ms: int = Field(ge=0, description="Connect + payload, as the collector measured.")

@@ -20,6 +20,7 @@ from diag.cli.options import (
 )
 
 _KINDS = {"health": "health.l1", "reset-reason": "reset_reason", "bundle": "bundle"}
+_SHOWN = (*_KINDS, "erase-detect", "burn-in")  # the last two are parts of phase playbooks
 
 
 @click.command(
@@ -156,9 +157,11 @@ def payload() -> None:
         "diagctl payload show health --timeout 30 --command-line",
         "diagctl payload show reset-reason --since-s 604800 --become --command-line",
         "diagctl payload show bundle --timeout 300 --since-hours 48 --total-cap 32",
+        "diagctl payload show burn-in --burn-in 'dcgmi diag -r 3' --timeout 3600 --command-line",
+        "diagctl payload show erase-detect --timeout 60 --command-line",
     ),
 )
-@click.argument("kind", type=click.Choice(list(_KINDS)))
+@click.argument("kind", type=click.Choice(_SHOWN))
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=2))
 @click.option("--check", "check_ids", multiple=True, callback=comma_list, metavar="ID[,ID...]")
 @click.option("--since-s", default=7 * 86400, show_default=True, type=click.IntRange(min=60))
@@ -169,6 +172,7 @@ def payload() -> None:
               help="bundle: MiB kept per artifact.")  # fmt: skip
 @click.option("--total-cap", default=64, show_default=True, type=click.IntRange(min=1),
               help="bundle: MiB kept for the whole bundle.")  # fmt: skip
+@click.option("--burn-in", default="", help="burn-in: the command (lifecycle receive --burn-in).")
 @click.option(
     "--command-line", is_flag=True, help="Print the remote command line, not the payload."
 )
@@ -187,6 +191,7 @@ def payload_show(
     since_hours: float,
     artifact_cap: int,
     total_cap: int,
+    burn_in: str,
     command_line: bool,
     output: Path | None,
 ) -> None:
@@ -205,6 +210,7 @@ def payload_show(
         since_hours,
         artifact_cap,
         total_cap,
+        burn_in,
     )
     data = (line_of(spec) + "\n").encode() if command_line else payload_bytes(spec)
     if output is None:

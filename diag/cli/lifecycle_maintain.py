@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from diag.cli.lifecycle import emitter, open_reg, registry_options
+from diag.cli.lifecycle_step import run_one, step_options
 from diag.cli.options import comma_list, examples, fleet_options, format_options, guarded
 from diag.fleet.args import FleetArgs
+
+if TYPE_CHECKING:
+    from lifecycle.maintain_step import StepRequest
 
 
 @click.command(
@@ -21,6 +26,8 @@ from diag.fleet.args import FleetArgs
         "--reboots --max-in-flight 2 --act-config act.yaml --act",
         "diagctl lifecycle maintain -i fleet.yaml --command 'fwupdmgr update -y' "
         "--window 2025-06-01T22:00Z/2025-06-02T04:00Z --backend slurm --act",
+        "diagctl lifecycle maintain -i hosts.ini --limit gpu7 --command 'apt-get -y upgrade' "
+        "--backend slurm --act --step precheck --snapshot run1/gpu7.pre.json",
     ),
 )
 @click.option("--command", "command", required=True, help="Shell command run on each host.")
@@ -53,20 +60,24 @@ from diag.fleet.args import FleetArgs
 @click.option("--check", "check_ids", multiple=True, callback=comma_list, metavar="ID[,ID...]",
               help="Run only these check ids in the pre- and post-checks.")  # fmt: skip
 @click.option("--strict", is_flag=True, help="An unknown post-check finding fails too.")
+@step_options
 @format_options
 @registry_options
 @fleet_options
 @guarded
 def maintain(fleet: FleetArgs, human: bool | None, registry: str | None, lock_wait: float,
-             **kw: object) -> None:  # fmt: skip
+             step: StepRequest | None, **kw: object) -> None:  # fmt: skip
     """Maintain hosts in waves: cordon, pre-check, run --command (a reboot recorded on the host
     first), wait for the host to return, post-check, diff, uncordon only on pass. A failure
     stops after its wave, keeps the host cordoned and opens an incident; a wave whose drains
-    would cross the blast-radius limit (--act-config) stops the run, exit 5 (docs/lifecycle.md)."""
+    would cross the blast-radius limit (--act-config) stops the run, exit 5 (docs/lifecycle.md).
+    --step runs one controller-side step for one host (playbooks/maintain.yml, docs/scale.md)."""
     from lifecycle.maintain_setup import MaintainRequest, build
 
     req = MaintainRequest(**kw)  # type: ignore[arg-type]
     targets, ctx = build(req, fleet, lambda: open_reg(registry, lock_wait))
+    if step is not None:
+        run_one(step, targets, ctx, human)
     from lifecycle.maintain import run
 
     sys.exit(int(run(targets, ctx, emitter(human))))

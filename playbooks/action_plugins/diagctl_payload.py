@@ -31,7 +31,13 @@ from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.plugins.action import ActionBase
 
 RECORD_VERSION = "1.0"
-KINDS = {"health": "health.l1", "reset-reason": "reset_reason", "bundle": "bundle"}
+KINDS = {
+    "health": "health.l1",
+    "reset-reason": "reset_reason",
+    "bundle": "bundle",
+    "erase-detect": "erase_detect",
+    "burn-in": "burn_in",
+}
 # diag.artifacts.host_dirname, restated: this file must not import diagctl (a unit test keeps
 # the two equal).
 NAME_MAX = 200

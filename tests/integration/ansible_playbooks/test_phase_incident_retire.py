@@ -101,3 +101,18 @@ def test_incident_and_retire_move_like_the_lifecycle_commands(
     assert [(r["outcome"], r["reason"]) for r in finals] == [verified] * 2
     landed = tmp_path / "j-r2" / "bundle" / "hosts" / host.name
     assert finals[-1]["evidence"][0]["path"].startswith(str(landed))
+    # each disk's erase capability: recorded once (the refused ingest recorded nothing), the
+    # disks `lifecycle retire` detects on the same host (its dry run detects without recording)
+    erase = [r for r in rows if r["action"] == "erase_detect"]
+    assert (rout / "erase" / "hosts" / host.name / "collected.json").is_file()
+    dry = diagctl("lifecycle", "retire", host.name, "--reason", "end of lease", "-i", str(inv),
+                  "--known-hosts", str(kh), "--registry", str(r_cmd), "--json")  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    devices = json.loads(dry.stdout)["data"]["devices"]
+    summary = "; ".join(f"{d['device']}: {', '.join(d['methods_supported']) or 'none'}"
+                        for d in devices)  # fmt: skip
+    unsure = not devices or any(d["unknown"] for d in devices)
+    assert [(r["outcome"], r["reason"]) for r in erase] == [
+        ("unknown" if unsure else "pass", summary or "no NVMe or SATA disk found")
+    ]
+    assert [json.loads(p["note"]) for p in erase[0]["evidence"]] == devices

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.integration.fleet.conftest import SshdFactory, SshHost
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.timeout(150)
+BURN = "echo burnt in; echo fans ok >&2"  # a burn-in command (dcgmi diag needs a GPU)
 CHECKS = "gpu.inventory,gpu.driver"  # deterministic here: no GPU, none expected
 VALUES = Path(__file__).parents[2] / "fixtures" / "airgap" / "values.yaml"
 
@@ -30,6 +32,9 @@ def _normal(env: dict[str, Any]) -> dict[str, Any]:
     for f in env["findings"]:
         if isinstance(f.get("observed"), dict):
             f["observed"].pop("output_sha256", None)
+            if "duration_ms" in f["observed"]:  # the burn-in's: each path timed its own run
+                f["observed"]["duration_ms"] = 0
+                f["message"] = re.sub(r"after \d+ ms", "after N ms", f["message"])
     return env
 
 
@@ -51,10 +56,10 @@ def test_receive_provision_monitor_move_like_the_lifecycle_commands(
     ssh = ["-i", str(inv), "--limit", host.name, "--known-hosts", str(kh), "--check", CHECKS]
     r_ing, r_cmd = tmp_path / "ingest.db", tmp_path / "command.db"
 
-    def collect(phase: str) -> Path:
+    def collect(phase: str, **more: str) -> Path:
         out = tmp_path / phase
         extra = {"diagctl_out": str(out), "diagctl_known_hosts": str(kh),
-                 "diagctl_checks": CHECKS, "diagctl_timeout": 20}  # fmt: skip
+                 "diagctl_checks": CHECKS, "diagctl_timeout": 20, **more}  # fmt: skip
         log = play(tmp_path, f"{phase}.yml", inv, extra)
         assert (out / "l1" / "hosts" / host.name / "collected.json").is_file(), log[-3000:]
         return out
@@ -64,17 +69,29 @@ def test_receive_provision_monitor_move_like_the_lifecycle_commands(
                          .stdout)["host"]["host_id"]  # fmt: skip
     manifest = tmp_path / "po.csv"
     manifest.write_text(f"serial,name,gpu_count\n{host_id},{host.name},0\n")
-    ing = diagctl("ingest", str(collect("receive")), "--phase", "receive", "--manifest",
-                  str(manifest), "--act", "--registry", str(r_ing), "--check", CHECKS)  # fmt: skip
+    ing = diagctl("ingest", str(collect("receive", burn_in=BURN)), "--phase", "receive",
+                  "--manifest", str(manifest), "--act", "--registry", str(r_ing), "--check",
+                  CHECKS)  # fmt: skip
     cmd = diagctl("lifecycle", "receive", "--manifest", str(manifest), "--act",
                   "--registry", str(r_cmd), "--json", *ssh[:2], "--known-hosts", str(kh),
-                  "--check", CHECKS)  # fmt: skip
+                  "--check", CHECKS, "--burn-in", BURN)  # fmt: skip
     assert (ing.returncode, cmd.returncode) == (4, 4), ing.stderr + cmd.stderr
     got, want = jsonl(ing.stdout), jsonl(cmd.stdout)
     assert got[host.name]["data"]["decision"] == "move"
+    burnt = [f for f in got[host.name]["findings"] if f["check_id"] == "lifecycle.burn_in"]
+    assert [(f["status"], f["entity"], f["observed"]["exit_code"], f["evidence"])
+            for f in burnt] == [("pass", BURN, 0, ["burnt in", "fans ok"])]  # fmt: skip
     assert _normal(got[host.name]) == _normal(want[host.name])
     down_i, down_c = got["gpu-node-down"], want["gpu-node-down"]
-    assert [f["message"] for f in down_i["findings"]] == [f["message"] for f in down_c["findings"]]
+    # the burn-in of a host that is down: unknown on both paths, each in its own words
+    (b_i,), (b_c,) = ([f for f in d["findings"] if f["check_id"] == "lifecycle.burn_in"]
+                      for d in (down_i, down_c))  # fmt: skip
+    assert (b_i["status"], b_c["status"]) == ("unknown", "unknown")
+    assert b_i["message"] == "burn-in did not run: transport: no burn-in result collected"
+    assert b_c["message"].startswith("burn-in did not run: unreachable: ")
+    assert [f["message"] for f in down_i["findings"] if f is not b_i] == [
+        f["message"] for f in down_c["findings"] if f is not b_c
+    ]
     assert (down_i["data"]["decision"], down_c["data"]["decision"]) == ("dry_run", "dry_run")
     assert _history(diagctl, r_ing, host_id) == _history(diagctl, r_cmd, host_id)
 
