@@ -19,7 +19,7 @@ from diag.fleet.args import FleetArgs
 from diag.payload import PYTHON_ARGV, payload_deadline
 from diag.reset.correlate import Thresholds, rate_finding, reason_finding, repeat_findings, timeline
 from diag.reset.evidence import HostEvidence, gather
-from diag.reset.sources import build_payload
+from diag.reset.sources import payload_for
 from diag.transport.base import CommandResult, Target, Transport
 from diag.transport.replay import ReplayTransport
 from schemas.envelope import Envelope, ErrorCode, ErrorInfo, Finding, HostRef, Replayed, Status
@@ -144,7 +144,7 @@ async def reset_host(transport: Transport, target: Target, opts: ResetOptions) -
         env.replayed = marker
         return HostRun(bound(finalize(env), opts.max_bytes), raw)
 
-    payload = build_payload(opts.since_s, payload_deadline(opts.timeout_s))
+    payload = payload_for(opts.command, opts.since_s, payload_deadline(opts.timeout_s))
     res = await transport.run(target, opts.command, payload, opts.timeout_s)
     # `--local` may have started this payload before the host's turn (diag/payload/early.py).
     t0 = min(t0, getattr(transport, "adopted_t0", None) or t0)

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
-from diag.payload import local_argv, payload_deadline, python_program
+from diag.payload import local_argv, local_program, payload_deadline
 from diag.transport.base import Transport
 from diag.transport.local import BlockingLocal, Started, start, stop
 
@@ -37,7 +37,7 @@ def default_program(timeout_s: float) -> bytes | None:
         captures = json.loads(CAPTURES_FILE.read_text())
     except (OSError, ValueError):
         return None
-    return python_program(captures, payload_deadline(timeout_s))
+    return local_program(captures, payload_deadline(timeout_s))
 
 
 @contextlib.contextmanager
