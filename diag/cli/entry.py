@@ -1,5 +1,6 @@
-"""The `diagctl` console script: `health --local` (JSON out) and `version` are answered
-before click is imported (diag/fastpath/); everything else is click's (diag/cli/main.py)."""
+"""The `diagctl` console script: `health --local` (JSON out), `version` and the root `--help`
+are answered before click is imported (diag/fastpath/); everything else is click's
+(diag/cli/main.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,15 @@ import sys
 
 
 def main() -> None:
+    import os
+
+    from diag.fastpath.text import answer
+
+    text = answer(sys.argv[1:], os.environ)
+    if text is not None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.exit(0)
     from diag.fastpath.argv import wanted
 
     fast = wanted()

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from dataclasses import fields, is_dataclass
 from enum import Enum
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import diag
@@ -36,13 +36,16 @@ class Unusual(Exception):
     """Something only the model path reproduces exactly: judge there instead."""
 
 
+# policies/default.yaml as JSON (no YAML parser on this path); tests/unit/speed keeps the two
+# equal (`pytest --regen` rewrites it) and the checks' rules equal to the validated policy.
+POLICY_JSON = os.path.join(os.path.dirname(diag.__file__), "policies", "default.json")
+
+
 @cache
 def default_rules() -> dict[str, dict[str, Any]]:
     """The shipped policy's checks (validated by pydantic in tests/unit/speed)."""
-    import yaml
-
-    text = resources.files("diag").joinpath("policies/default.yaml").read_text()
-    checks: dict[str, dict[str, Any]] = yaml.load(text, Loader=yaml.CSafeLoader)["checks"]
+    with open(POLICY_JSON, encoding="utf-8") as fh:
+        checks: dict[str, dict[str, Any]] = json.load(fh)["checks"]
     return checks
 
 
