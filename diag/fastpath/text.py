@@ -60,10 +60,18 @@ def terminal_columns(env: Mapping[str, str]) -> int:
         return 80
 
 
+def config_possible(env: Mapping[str, str]) -> bool:
+    """A config file or a DIAGCTL_* variable may set defaults only click's path applies."""
+    if any(k.startswith("DIAGCTL_") for k in env):
+        return True
+    home = env.get("HOME", "/")
+    xdg = env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    files = ("/etc/diagctl/config.yaml", os.path.join(xdg, "diagctl", "config.yaml"))
+    return any(os.path.exists(p) for p in files)
+
+
 def answer(args: Sequence[str], env: Mapping[str, str]) -> str | None:
     """The text for these arguments, or None when click must answer."""
-    from diag.fastpath.argv import _config_possible
-
     if list(args) in (["--help"], ["-h"]):
         if terminal_columns(env) < HELP_WIDTH:
             return None
@@ -71,6 +79,6 @@ def answer(args: Sequence[str], env: Mapping[str, str]) -> str | None:
             return fh.read()
     if list(args) == ["--version"]:
         return f"diagctl, version {diag.__version__}\n"
-    if list(args) in (["version"], ["version", "--json"]) and not _config_possible(env):
+    if list(args) in (["version"], ["version", "--json"]) and not config_possible(env):
         return version_text(as_json=len(args) == 2)
     return None
