@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from diag.reset.signals import KERNEL_KEEP
 
 if TYPE_CHECKING:  # `reset-reason --local` builds its payload before loading pydantic
-    from schemas.payload import Capture
-    from schemas.reset import SourceState
+    from schemas.capture import Capture
+    from schemas.reset_records import SourceState
 
 # Where diagctl records that it is about to reboot or power off a host (schemas/reset.py
 # RebootIntent, one JSON object per line); diag/reset/intents.py writes it.
@@ -75,7 +75,7 @@ _DENIED = ("insufficient permissions", "not seeing messages from other users", "
 
 def capture_state(name: str, cap: Capture | None) -> SourceState:
     """ok / missing / error, with the reason a person can act on."""
-    from schemas.reset import SourceState
+    from schemas.reset_records import SourceState
 
     if cap is None:
         return SourceState(source=name, state="missing", reason="not collected")
