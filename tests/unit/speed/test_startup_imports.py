@@ -84,7 +84,7 @@ def heavy(names: set[str], banned: tuple[str, ...]) -> list[str]:
         ),
         (
             ("reset-reason", "--local", "--json"),
-            (*NEVER, "diag.cli.probe", "diag.cli.export", "diag.checks", "diag.health"),
+            (*NEVER, *FAST_LOCAL, "diag.checks", "diag.health", "diag.reset_reason"),
         ),
     ],
 )
