@@ -19,7 +19,7 @@ def main() -> None:
         sys.exit(0)
     from diag.fastpath.argv import wanted
 
-    fast = wanted()
+    fast = wanted() if sys.argv[1:2] == ["health"] else None
     if fast is not None:
         from diag.fastpath.run import main as run_local
 

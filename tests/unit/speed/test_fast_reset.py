@@ -1,4 +1,4 @@
-"""The `reset-reason --local` fast path (diag/fastpath/reset.py) prints the model path's bytes.
+"""The `reset-reason --local` fast path (diag/fastpath/reset*.py) prints the model path's bytes.
 
 Every reset scenario under tests/fixtures/reset (recorded ones included: they share the
 layout), every recorded health payload (other captures: mostly `missing` sources) and a few
@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 
 from diag.cli.reset import since_seconds as click_since
-from diag.fastpath import reset as fast
+from diag.fastpath import reset_judge as fast
 from diag.fastpath.doc import Unusual
 from diag.fastpath.reset_argv import LocalReset, parse, since_seconds
 from diag.reset_reason import ResetOptions
@@ -52,7 +52,7 @@ ODD = [
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("time.monotonic", lambda: 100.0)
     monkeypatch.setattr("diag.reset_reason.utc_now", lambda: STARTED)
-    monkeypatch.setattr("diag.fastpath.reset.utc_now", lambda: STARTED)
+    monkeypatch.setattr("diag.fastpath.reset_judge.utc_now", lambda: STARTED)
 
 
 def _both(stdout: bytes, opts: LocalReset) -> tuple[bytes | None, bytes]:
