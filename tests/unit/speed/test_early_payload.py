@@ -46,8 +46,8 @@ def _gone(pid: int) -> bool:
 def test_recorded_captures_are_the_registrys(request: pytest.FixtureRequest) -> None:
     want = [s.spec() for s in sources_for(list(REGISTRY.values()))]
     if request.config.getoption("--regen"):
-        CAPTURES_FILE.write_text(json.dumps(want, indent=1) + "\n")
-    assert json.loads(CAPTURES_FILE.read_text()) == want, "rerun this test with --regen"
+        Path(CAPTURES_FILE).write_text(json.dumps(want, indent=1) + "\n")
+    assert json.loads(Path(CAPTURES_FILE).read_text()) == want, "rerun this test with --regen"
 
 
 @pytest.mark.parametrize("timeout", [1.0, 2.5, 30.0, 600.0])
