@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
 
 import diag
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (and re)
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 HELP_FILE = os.path.join(os.path.dirname(__file__), "root_help.txt")
 HELP_WIDTH = 80  # click's HelpFormatter max_width: wider terminals get the same text
