@@ -55,6 +55,20 @@ class HealthOptions:
     host_class: str = ""
     command: tuple[str, ...] = PYTHON_ARGV
     extra: dict[str, object] = field(default_factory=dict)  # Context.extra, e.g. expect_gpus
+    # payload_of's memo: (command, the checks, timeout) -> the payload's bytes
+    payloads: dict[tuple[object, ...], bytes] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+
+def payload_of(opts: HealthOptions) -> bytes:
+    """The payload every host of a run gets (`sh -s` over SSH: python3 or the sh fallback),
+    built once per run rather than once per host."""
+    key = (opts.command, tuple(opts.checks), opts.timeout_s)  # checks: frozen, hashable
+    if key not in opts.payloads:
+        build = build_for(opts.command)
+        opts.payloads[key] = build(sources_for(opts.checks), payload_deadline(opts.timeout_s))
+    return opts.payloads[key]
 
 
 @dataclass
@@ -135,8 +149,7 @@ async def check_host(transport: Transport, target: Target, opts: HealthOptions) 
         env.replayed = marker
         return HostRun(bound(finalize(env), opts.max_bytes), raw)
 
-    build = build_for(opts.command)  # `sh -s` over SSH: python3 or the sh fallback
-    payload = build(sources_for(opts.checks), payload_deadline(opts.timeout_s))
+    payload = payload_of(opts)
     res = await transport.run(target, opts.command, payload, opts.timeout_s)
     # `--local` may have started this payload before the host's turn (diag/payload/early.py):
     # the host's duration counts from then.

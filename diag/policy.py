@@ -118,7 +118,9 @@ class Policy:
 
     def check(self, check_id: str, host_class: str = "") -> tuple[bool, Rules]:
         """(enabled, rules) for one check on a host of `host_class`."""
-        pol = self.doc.checks.get(check_id, CheckPolicy())
+        pol = self.doc.checks.get(check_id)
+        if pol is None:  # not built as .get's default: a model is validated on every build
+            pol = CheckPolicy()
         cls_pol = self.doc.classes.get(host_class)
         if cls_pol and check_id in cls_pol.checks:
             pol = _merge(pol, cls_pol.checks[check_id], f"classes.{host_class}")

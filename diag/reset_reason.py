@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -17,17 +16,16 @@ from diag.errors import UsageError
 from diag.exitcodes import DEFAULT_POLICY, Exit, ExitPolicy, exit_code
 from diag.fleet.args import FleetArgs
 from diag.payload import PYTHON_ARGV, payload_deadline
-from diag.reset.correlate import Thresholds, rate_finding, reason_finding, repeat_findings, timeline
-from diag.reset.evidence import HostEvidence, gather
-from diag.reset.sources import build_payload
+from diag.reset.correlate import Thresholds
+from diag.reset.judge import DEFAULT_SINCE_S, facts_hostname, judge_fields
+from diag.reset.sources import payload_for
 from diag.transport.base import CommandResult, Target, Transport
 from diag.transport.replay import ReplayTransport
 from schemas.envelope import Envelope, ErrorCode, ErrorInfo, Finding, HostRef, Replayed, Status
 from schemas.payload import Capture, PayloadOutput
-from schemas.reset import BootWindow, ResetData, ResetEnvelope
+from schemas.reset import ResetData, ResetEnvelope
 
 KIND = "reset_reason"
-DEFAULT_SINCE_S = 7 * 86400
 
 
 @dataclass
@@ -63,18 +61,6 @@ def parse_payload(stdout: bytes) -> tuple[PayloadOutput, bytes]:
     return PayloadOutput.model_validate_json(lines[-1].decode("utf-8", "replace")), lines[-1]
 
 
-@cache
-def gpu_fault_xids() -> tuple[frozenset[int], dict[int, str]]:
-    """Xid codes whose shipped class needs a GPU reset or more, and every code's name.
-
-    Loaded only for a host whose kernel log has an Xid line (the table is YAML: ~60 ms)."""
-    from diag.checks.gpu.xid_table import load_table
-
-    table = load_table()
-    hard = frozenset(c for c, r in table.xid.items() if r.cls in ("reset", "reboot", "isolate"))
-    return hard, {c: r.name for c, r in table.xid.items()}
-
-
 def _envelope(target: Target, started: str, t0: float, **kw: object) -> ResetEnvelope:
     return ResetEnvelope.model_validate(
         {
@@ -94,34 +80,8 @@ def judge_captures(
     caps: Mapping[str, Capture], opts: ResetOptions
 ) -> tuple[ResetData, list[Finding]]:
     """Captures -> the envelope's data and findings (pure; the fixtures test exactly this)."""
-    ev: HostEvidence = gather(caps, opts.since_s)
-    has_xid = any(k.startswith("kernel:") and "NVRM: Xid" in c.stdout for k, c in caps.items())
-    hard, names = gpu_fault_xids() if has_xid else (frozenset(), {})
-    verdict, entries = timeline(ev, hard)
-    prev = next((b for b in ev.boots if b.index == -1), None)
-    from diag.reset.parse import iso
-
-    data = ResetData(
-        reason=verdict.reason,
-        confidence=verdict.confidence,
-        explanation=verdict.explanation,
-        boot_id=str(ev.facts.get("boot_id", "")),
-        booted_at=iso(ev.booted_s) if ev.booted_s else "",
-        previous_boot=None
-        if prev is None
-        else BootWindow(
-            index=-1, boot_id=prev.boot_id, first_at=iso(prev.first_s), last_at=iso(prev.last_s)
-        ),
-        evidence=verdict.evidence,
-        evidence_completeness=ev.completeness,
-        timeline=entries,
-        since_s=opts.since_s,
-        arch=str(ev.facts.get("arch", "")),
-    )
-    findings = [reason_finding(verdict, prev.boot_id if prev else "")]
-    findings += repeat_findings(entries, opts.thresholds, names)
-    findings.append(rate_finding(entries, opts.thresholds, int(ev.facts.get("now_s") or 0)))
-    return data, findings
+    fields, findings = judge_fields(caps, opts.since_s, opts.thresholds)
+    return ResetData(**fields), findings
 
 
 def _failed(target: Target, res: CommandResult, started: str, t0: float) -> ResetEnvelope:
@@ -144,7 +104,7 @@ async def reset_host(transport: Transport, target: Target, opts: ResetOptions) -
         env.replayed = marker
         return HostRun(bound(finalize(env), opts.max_bytes), raw)
 
-    payload = build_payload(opts.since_s, payload_deadline(opts.timeout_s))
+    payload = payload_for(opts.command, opts.since_s, payload_deadline(opts.timeout_s))
     res = await transport.run(target, opts.command, payload, opts.timeout_s)
     # `--local` may have started this payload before the host's turn (diag/payload/early.py).
     t0 = min(t0, getattr(transport, "adopted_t0", None) or t0)
@@ -164,22 +124,22 @@ async def reset_host(transport: Transport, target: Target, opts: ResetOptions) -
     data, findings = judge_captures(doc.captures, opts)
     data.payload_ms = doc.duration_ms
     env = _envelope(target, started, t0, findings=findings, data=data)
-    env.host.hostname = str(_facts_hostname(doc.captures))
+    env.host.hostname = facts_hostname(doc.captures)
     env.truncated.captures = {
         k: c.truncated_bytes for k, c in doc.captures.items() if c.truncated_bytes
     }
     return done(env, {"payload.json": line + b"\n"})
 
 
-def _facts_hostname(caps: Mapping[str, Capture]) -> str:
-    import json
-
-    cap = caps.get("facts")
-    try:
-        doc = json.loads(cap.stdout) if cap is not None else {}
-    except (ValueError, RecursionError):
-        return ""
-    return str(doc.get("hostname", "")) if isinstance(doc, dict) else ""
+def interrupted_run(target: Target) -> HostRun:
+    """The envelope of a host that Ctrl-C or SIGTERM stopped before it finished."""
+    res = CommandResult(None, error="transport", message="interrupted before this host finished")
+    env = finalize(_failed(target, res, utc_now(), time.monotonic()))
+    env.errors = [
+        ErrorInfo(code=ErrorCode.INTERRUPTED, message=res.message, hint="rerun for this host")
+    ]
+    env.status = Status.UNKNOWN
+    return HostRun(env, {})
 
 
 def run_reset(
@@ -218,22 +178,11 @@ def run_reset(
                 warnings.append(f"--out {out}: {exc.strerror or exc} (host {target.name})")
         emit(run.envelope)  # type: ignore[arg-type]
 
-    def interrupted(target: Target) -> HostRun:
-        res = CommandResult(
-            None, error="transport", message="interrupted before this host finished"
-        )
-        env = finalize(_failed(target, res, utc_now(), time.monotonic()))
-        env.errors = [
-            ErrorInfo(code=ErrorCode.INTERRUPTED, message=res.message, hint="rerun for this host")
-        ]
-        env.status = Status.UNKNOWN
-        return HostRun(env, {})
-
     async def main() -> tuple[list[HostRun], bool]:
         from diag.fleet.fanout import run_fleet
 
         try:
-            outcome = await run_fleet(targets, job, forks, on_result, interrupted)
+            outcome = await run_fleet(targets, job, forks, on_result, interrupted_run)
         finally:
             await transport.close()
         return outcome.runs, outcome.interrupted
@@ -241,7 +190,7 @@ def run_reset(
     if len(targets) == 1 and getattr(transport, "blocking", False):  # --local: no asyncio
         from diag.fleet.blocking import run_one
 
-        runs, was_interrupted = run_one(targets[0], transport, job, on_result, interrupted)
+        runs, was_interrupted = run_one(targets[0], transport, job, on_result, interrupted_run)
     else:
         import asyncio
 

@@ -8,57 +8,27 @@ from typing import Literal
 from pydantic import Field
 
 from schemas.envelope import Envelope, Strict
+from schemas.reset_records import (
+    BootWindow,
+    EvidenceItem,
+    Reason,
+    SourceState,
+    SourceStateName,
+    TimelineEntry,
+)
 
-Reason = Literal[
-    "planned_reboot",
-    "planned_shutdown",
-    "kernel_panic",
-    "watchdog_reset",
-    "hardware_fault",
-    "gpu_fault_then_reset",
-    "firmware_update",
-    "power_loss",
-    "unknown",
+# The judged parts are stdlib records (schemas/reset_records.py); re-exported here.
+__all__ = [
+    "BootWindow",
+    "EvidenceItem",
+    "Reason",
+    "RebootIntent",
+    "ResetData",
+    "ResetEnvelope",
+    "SourceState",
+    "SourceStateName",
+    "TimelineEntry",
 ]
-SourceStateName = Literal["ok", "missing", "error"]
-
-
-class EvidenceItem(Strict):
-    source: str = Field(description="Where it was read: journal, kernel, pstore, wtmp, ...")
-    timestamp: str = Field(default="", description="UTC, RFC 3339; empty when undated.")
-    excerpt: str = Field(description="The line or record, shortened.")
-    supports: str = Field(
-        description="The reason it points to, `context` (dates a boot, no verdict), or "
-        "`stale` (outside the reset's time window: shown, never used)."
-    )
-    weight: float = Field(default=0.0, description="Its weight in the confidence formula.")
-
-
-class SourceState(Strict):
-    source: str
-    state: SourceStateName
-    reason: str = Field(default="", description="Why it is missing or in error.")
-
-
-class BootWindow(Strict):
-    index: int = Field(description="journalctl's boot offset: -1 is the previous boot.")
-    boot_id: str
-    first_at: str = ""
-    last_at: str = ""
-
-
-class TimelineEntry(Strict):
-    """One reset inside --since: the boot that ended, how, and the GPU faults before it."""
-
-    boot_id: str
-    ended_at: str = Field(description="The ended boot's last journal entry (UTC).")
-    next_boot_at: str = Field(default="", description="When the following boot started.")
-    reason: Reason
-    confidence: float
-    xids: list[int] = Field(default_factory=list, description="Reset-class Xids in that boot.")
-    clean: bool | None = Field(
-        default=None, description="Shutdown markers seen; null when its journal cannot say."
-    )
 
 
 class ResetData(Strict):

@@ -4,9 +4,13 @@
 (diag/cli/entry.py); `cli`, the click group, loads on first use.
 """
 
-from typing import Any
+from __future__ import annotations
 
 from diag.cli.entry import main
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (and re)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["cli", "main"]
 

@@ -1,5 +1,6 @@
-"""The `diagctl` console script: `health --local` (JSON out) and `version` are answered
-before click is imported (diag/fastpath/); everything else is click's (diag/cli/main.py)."""
+"""The `diagctl` console script: `health --local` and `reset-reason --local` (JSON out),
+`version` and the root `--help` are answered before click is imported (diag/fastpath/);
+everything else is click's (diag/cli/main.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,30 @@ import sys
 
 
 def main() -> None:
+    import os
+
+    from diag.fastpath.text import answer
+
+    text = answer(sys.argv[1:], os.environ)
+    if text is not None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.exit(0)
     from diag.fastpath.argv import wanted
 
-    fast = wanted()
+    fast = wanted() if sys.argv[1:2] == ["health"] else None
     if fast is not None:
         from diag.fastpath.run import main as run_local
 
         sys.exit(run_local(fast))
+    if sys.argv[1:2] == ["reset-reason"]:
+        from diag.fastpath.reset_argv import parse
+
+        reset = parse(sys.argv[1:], os.environ, sys.stdout.isatty())
+        if reset is not None:
+            from diag.fastpath.reset import main as run_reset
+
+            sys.exit(run_reset(reset))
     from diag.cli.main import main as click_main
 
     click_main()

@@ -110,23 +110,9 @@ def cli(debug: bool, config_file: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def version(as_json: bool) -> None:
     """diagctl's version, the Python running it and the platform (for bug reports)."""
-    import json
-    import platform
-    import sys
+    from diag.fastpath.text import version_text
 
-    info = {
-        "diagctl": diag.__version__,
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "executable": sys.executable,
-        "platform": platform.platform(),
-    }
-    if as_json:
-        click.echo(json.dumps(info))
-        return
-    click.echo(f"diagctl {info['diagctl']}")
-    click.echo(f"Python {info['python']} ({info['implementation']}, {info['executable']})")
-    click.echo(f"Platform {info['platform']}")
+    click.echo(version_text(as_json), nl=False)
 
 
 @cli.group(epilog=examples("diagctl schema export schemas/json"))

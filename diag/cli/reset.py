@@ -116,11 +116,11 @@ def reset_reason(
     """
     from diag.payload import local_argv, payload_deadline
     from diag.payload.early import hand_over, started_early
-    from diag.reset.sources import build_payload
+    from diag.reset.sources import build_local
 
     # The local payload runs while the judging code and models load (diag/payload/early.py).
     alone = local and not (replay or fleet.wanted)
-    with started_early(build_payload(since_s, payload_deadline(timeout)) if alone else None) as e:
+    with started_early(build_local(since_s, payload_deadline(timeout)) if alone else None) as e:
         from diag.exitcodes import ExitPolicy
         from diag.reset.correlate import Thresholds
         from diag.reset_reason import ResetOptions, reset_targets, run_reset

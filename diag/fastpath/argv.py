@@ -12,7 +12,8 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+
+from diag.fastpath.text import config_possible
 
 MIN_MAX_BYTES = 1024  # diag/cli/health.py's floor
 
@@ -24,15 +25,6 @@ class LocalHealth:
     strict: bool = False
     fail_on: str = "fail"
     expect_gpus: int | None = None
-
-
-def _config_possible(env: Mapping[str, str]) -> bool:
-    """A config file or a DIAGCTL_* variable may set defaults only click's path applies."""
-    if any(k.startswith("DIAGCTL_") for k in env):
-        return True
-    xdg = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "/")) / ".config")
-    files = (Path("/etc/diagctl/config.yaml"), Path(xdg) / "diagctl" / "config.yaml")
-    return any(p.exists() for p in files)
 
 
 def _value(opts: LocalHealth, name: str, text: str) -> bool:
@@ -58,7 +50,7 @@ VALUED = ("--timeout", "--max-bytes", "--expect-gpus", "--fail-on")
 
 def parse(args: Sequence[str], env: Mapping[str, str], tty: bool) -> LocalHealth | None:
     """The options of `health --local ...` (args after the program name), or None for click."""
-    if len(args) < 2 or args[0] != "health" or "--local" not in args or _config_possible(env):
+    if len(args) < 2 or args[0] != "health" or "--local" not in args or config_possible(env):
         return None
     opts, json_given, i = LocalHealth(), False, 1
     while i < len(args):

@@ -12,139 +12,39 @@ fixture through both paths and compares the bytes.
 from __future__ import annotations
 
 import json
-import math
+import os
 import time
-from dataclasses import fields, is_dataclass
-from enum import Enum
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import diag
 from diag.checks import REGISTRY, Context, Rules
 from diag.fastpath.argv import LocalHealth
+from diag.fastpath.doc import Unusual as Unusual
+from diag.fastpath.doc import host_status, parse_payload, plain, summary
 from diag.judge import facts_of, host_facts, host_identity, judge
 from diag.transport.base import CommandResult, Target
-from schemas.capture import Capture, CaptureFilter
-from schemas.enums import Status
 
 SCHEMA_VERSION = "1.3"  # schemas/envelope.py's; a unit test keeps them equal
 KIND = "health.l1"
 
 
-class Unusual(Exception):
-    """Something only the model path reproduces exactly: judge there instead."""
+# policies/default.yaml as JSON (no YAML parser on this path); tests/unit/speed keeps the two
+# equal (`pytest --regen` rewrites it) and the checks' rules equal to the validated policy.
+POLICY_JSON = os.path.join(os.path.dirname(diag.__file__), "policies", "default.json")
 
 
 @cache
 def default_rules() -> dict[str, dict[str, Any]]:
     """The shipped policy's checks (validated by pydantic in tests/unit/speed)."""
-    import yaml
-
-    text = resources.files("diag").joinpath("policies/default.yaml").read_text()
-    checks: dict[str, dict[str, Any]] = yaml.load(text, Loader=yaml.CSafeLoader)["checks"]
+    with open(POLICY_JSON, encoding="utf-8") as fh:
+        checks: dict[str, dict[str, Any]] = json.load(fh)["checks"]
     return checks
 
 
 def rules_for(check_id: str, _host_class: str) -> tuple[bool, Rules]:
     pol = default_rules().get(check_id, {})
     return bool(pol.get("enabled", True)), Rules(pol.get("thresholds", {}), pol.get("source", ""))
-
-
-CAPTURE_KEYS = {f.name for f in fields(Capture)}
-FILTER_KEYS = {f.name for f in fields(CaptureFilter)}
-TYPES = {"source": str, "stdout": str, "stderr": str, "duration_ms": int, "truncated_bytes": int}
-
-
-def _capture(raw: object) -> Capture:
-    """A payload capture, only when it has exactly the shape the model would accept as is."""
-    if not isinstance(raw, dict) or not set(raw) <= CAPTURE_KEYS or "source" not in raw:
-        raise Unusual("capture shape")
-    for key, want in TYPES.items():
-        if key in raw and type(raw[key]) is not want:
-            raise Unusual(f"capture {key}")
-    filt = raw.get("filtered")
-    if filt is not None:
-        if not isinstance(filt, dict) or set(filt) != FILTER_KEYS:
-            raise Unusual("capture filter")
-        raw = {**raw, "filtered": CaptureFilter(**filt)}
-    rc, err = raw.get("rc"), raw.get("error")
-    if (rc is not None and type(rc) is not int) or err not in (
-        None, "missing", "permission", "timeout", "exec_failed", "unsupported"
-    ):  # fmt: skip
-        raise Unusual("capture rc/error")
-    return Capture(**raw)
-
-
-def parse_payload(stdout: bytes) -> tuple[dict[str, Any], dict[str, Capture]]:
-    lines = [ln for ln in stdout.splitlines() if ln.startswith(b"{")]
-    if not lines:
-        raise Unusual("no payload document")
-    try:
-        doc = json.loads(lines[-1].decode("utf-8", "replace"))
-    except (ValueError, RecursionError) as exc:
-        raise Unusual("payload JSON") from exc
-    keys = {"payload_version", "mode", "duration_ms", "captures"}
-    if (
-        not isinstance(doc, dict)
-        or not set(doc) <= keys
-        or type(doc.get("payload_version")) is not int
-    ):
-        raise Unusual("payload shape")
-    if (
-        doc.get("mode", "python") not in ("python", "sh")
-        or type(doc.get("duration_ms", 0)) is not int
-    ):
-        raise Unusual("payload mode")
-    caps = doc.get("captures", {})
-    if not isinstance(caps, dict):
-        raise Unusual("captures")
-    return doc, {str(k): _capture(v) for k, v in caps.items()}
-
-
-def plain(node: Any) -> Any:
-    """JSON-ready data as pydantic would serialise it; Unusual where the bytes could differ."""
-    if isinstance(node, Enum):
-        return node.value
-    if node is None or isinstance(node, (bool, int, str)):
-        return node
-    if isinstance(node, float):
-        if not math.isfinite(node) or (node != 0 and not 1e-4 <= abs(node) < 1e16):
-            raise Unusual("float spelling")
-        return node
-    if is_dataclass(node) and not isinstance(node, type):
-        return {f.name: plain(getattr(node, f.name)) for f in fields(node)}
-    if isinstance(node, (list, tuple)):
-        return [plain(v) for v in node]
-    if isinstance(node, dict) and all(type(k) is str for k in node):
-        return {k: plain(v) for k, v in node.items()}
-    raise Unusual(f"type {type(node).__name__}")
-
-
-def summary(findings: list[dict[str, Any]]) -> dict[str, int]:
-    count = {s.value: 0 for s in Status}
-    for f in findings:
-        count[f["status"]] += 1
-    return {
-        "total": len(findings),
-        "passed": count["pass"],
-        "warn": count["warn"],
-        "fail": count["fail"],
-        "unknown": count["unknown"],
-        "error": count["error"],
-        "not_applicable": count["not_applicable"],
-    }
-
-
-def host_status(findings: list[dict[str, Any]]) -> str:
-    """diag.envelope.host_status for a run without errors (a check crash goes the model way)."""
-    if not findings:
-        return "unknown"
-    statuses = (Status(f["status"]) for f in findings)
-    worst = max(
-        (Status.PASS if s is Status.NOT_APPLICABLE else s for s in statuses), key=lambda s: s.rank
-    )
-    return str(worst.value)
 
 
 def envelope(

@@ -75,14 +75,14 @@ def main(opts: LocalHealth) -> int:
     program = default_program(opts.timeout)
     with started_early(program) as early:
         from diag.checks import REGISTRY, sources_for
-        from diag.payload import build_python
+        from diag.payload import build_local
 
         target = Target(name=socket.gethostname())
         transport = BlockingLocal(early)
 
         async def job(target: Target) -> Line:
             started, t0 = utc_now(), time.monotonic()
-            stdin = build_python(
+            stdin = build_local(
                 sources_for(list(REGISTRY.values())), payload_deadline(opts.timeout)
             )
             res = await transport.run(target, local_argv(), stdin, opts.timeout)

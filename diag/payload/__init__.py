@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the checks import pydantic; `--local` builds its payload before that
@@ -20,9 +20,16 @@ PYTHON_ARGV = ("python3", "-I", "-S", "-")
 
 
 def local_argv() -> tuple[str, ...]:
-    """PYTHON_ARGV with the interpreter running diagctl (`--local`: this machine's python3 may
-    be older or missing)."""
-    return (sys.executable, *PYTHON_ARGV[1:])
+    """The interpreter running diagctl (`--local`: this machine's python3 may be older or
+    missing), `-I -S` as PYTHON_ARGV, fed compiled code (diag/payload/compiled.py)."""
+    from diag.payload.compiled import BOOT
+
+    return (sys.executable, "-I", "-S", "-c", BOOT)
+
+
+def local_path(name: str) -> str:
+    """A collector shipped in this package, by file name (`collector.py`)."""
+    return os.path.join(os.path.dirname(__file__), name)
 
 
 def payload_deadline(timeout_s: float) -> float:
@@ -32,7 +39,8 @@ def payload_deadline(timeout_s: float) -> float:
 
 @cache
 def collector_source() -> str:
-    return resources.files("diag.payload").joinpath("collector.py").read_text()
+    with open(local_path("collector.py"), encoding="utf-8") as fh:
+        return fh.read()
 
 
 def build_python(sources: Sequence[Source], deadline_s: float) -> bytes:
@@ -48,6 +56,19 @@ def python_program(captures: Sequence[Mapping[str, Any]], deadline_s: float) -> 
     spec = {"deadline_s": deadline_s, "captures": list(captures)}
     call = f"main(json.loads({json.dumps(json.dumps(spec))}))\n"
     return (collector_source() + "\n" + call).encode()
+
+
+def build_local(sources: Sequence[Source], deadline_s: float) -> bytes:
+    """build_python's program for local_argv(): the collector's code object, not its source."""
+    return local_program([s.spec() for s in sources], deadline_s)
+
+
+def local_program(captures: Sequence[Mapping[str, Any]], deadline_s: float) -> bytes:
+    """build_local from the captures' specs (`Source.spec()`)."""
+    from diag.payload.compiled import program
+
+    spec = {"deadline_s": deadline_s, "captures": list(captures)}
+    return program(local_path("collector.py"), spec)
 
 
 # ---- SSH: one `sh -s` exec per host, python3 when it is there, the sh fallback otherwise ----
@@ -68,7 +89,8 @@ _PY_BOOT = (
 
 @cache
 def fallback_source() -> str:
-    return resources.files("diag.payload").joinpath("fallback.sh").read_text()
+    with open(local_path("fallback.sh"), encoding="utf-8") as fh:
+        return fh.read()
 
 
 def _sh_calls(sources: Sequence[Source]) -> list[str]:
@@ -119,5 +141,8 @@ exit 0
 
 
 def build_for(argv: Sequence[str]) -> Callable[[Sequence[Source], float], bytes]:
-    """The payload builder for a command: `sh -s` gets the wrapper, python gets the collector."""
-    return build_sh if tuple(argv) == SH_ARGV else build_python
+    """The payload builder for a command: `sh -s` gets the wrapper, local_argv() the compiled
+    collector, python3 the collector's source."""
+    if tuple(argv) == SH_ARGV:
+        return build_sh
+    return build_local if tuple(argv) == local_argv() else build_python

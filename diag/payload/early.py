@@ -21,23 +21,23 @@ import json
 import os
 import signal
 from collections.abc import Iterator
-from pathlib import Path
 from types import FrameType
 
-from diag.payload import local_argv, payload_deadline, python_program
+from diag.payload import local_argv, local_program, payload_deadline
 from diag.transport.base import Transport
 from diag.transport.local import BlockingLocal, Started, start, stop
 
-CAPTURES_FILE = Path(__file__).with_name("default_captures.json")
+CAPTURES_FILE = os.path.join(os.path.dirname(__file__), "default_captures.json")
 
 
 def default_program(timeout_s: float) -> bytes | None:
     """The program `health --local` sends when no `--check` narrows it; None without the file."""
     try:
-        captures = json.loads(CAPTURES_FILE.read_text())
+        with open(CAPTURES_FILE, encoding="utf-8") as fh:
+            captures = json.load(fh)
     except (OSError, ValueError):
         return None
-    return python_program(captures, payload_deadline(timeout_s))
+    return local_program(captures, payload_deadline(timeout_s))
 
 
 @contextlib.contextmanager

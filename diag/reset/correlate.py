@@ -11,8 +11,9 @@ from typing import Any
 from diag.reset.decide import UNPLANNED, Verdict, judge
 from diag.reset.evidence import HostEvidence
 from diag.reset.parse import iso
-from schemas.envelope import Action, Finding, Severity, Status
-from schemas.reset import TimelineEntry
+from schemas.enums import Action, Severity, Status
+from schemas.finding import Finding
+from schemas.reset_records import TimelineEntry
 
 WEEK_S = 7 * 86400  # the escalation window is fixed: "more than N unplanned resets in 7 days"
 

@@ -31,7 +31,7 @@ from diag.reset.evidence import (
 )
 from diag.reset.parse import Boot
 from diag.reset.signals import kernel_signal, shutdown_signal, wtmp_signal
-from schemas.reset import EvidenceItem, Reason
+from schemas.reset_records import EvidenceItem, Reason
 
 ORDER: tuple[Reason, ...] = (
     "firmware_update",

@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from diag.reset.parse import (
     Boot,
@@ -28,8 +28,11 @@ from diag.reset.parse import (
 )
 from diag.reset.signals import WDIOF, XID, pstore_signal, sel_signal
 from diag.reset.sources import capture_state
-from schemas.payload import Capture
-from schemas.reset import EvidenceItem, RebootIntent, SourceState
+from schemas.capture import Capture
+from schemas.reset_records import EvidenceItem, SourceState
+
+if TYPE_CHECKING:
+    from schemas.reset import RebootIntent
 
 SLACK_S = 120  # clocks of the kernel, RTC and BMC disagree by this much without being wrong
 ARCHIVE_S = 600  # systemd-pstore and kdump write their copies this long after the next boot

@@ -9,11 +9,10 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from schemas.reset import RebootIntent
+if TYPE_CHECKING:  # validated with pydantic only when a host has intent records
+    from schemas.reset import RebootIntent
 
 
 @dataclass(frozen=True)
@@ -190,7 +189,14 @@ def parse_efi(text: str) -> list[Record]:
 
 def parse_intents(text: str) -> tuple[list[RebootIntent], list[str]]:
     """The intent records, and one problem per line that is not one (never silently skipped)."""
-    intents, problems = [], []
+    intents: list[RebootIntent] = []
+    problems: list[str] = []
+    if not text.strip():
+        return intents, problems
+    from pydantic import ValidationError
+
+    from schemas.reset import RebootIntent
+
     for no, raw in enumerate(text.splitlines(), 1):
         if not raw.strip():
             continue

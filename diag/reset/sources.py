@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from diag.reset.signals import KERNEL_KEEP
 
 if TYPE_CHECKING:  # `reset-reason --local` builds its payload before loading pydantic
-    from schemas.payload import Capture
-    from schemas.reset import SourceState
+    from schemas.capture import Capture
+    from schemas.reset_records import SourceState
 
 # Where diagctl records that it is about to reboot or power off a host (schemas/reset.py
 # RebootIntent, one JSON object per line); diag/reset/intents.py writes it.
@@ -25,13 +24,14 @@ MAX_BOOTS = 10
 
 @cache
 def collector_source() -> str:
-    return resources.files("diag.payload").joinpath("reset_collector.py").read_text()
+    from diag.payload import local_path
+
+    with open(local_path("reset_collector.py"), encoding="utf-8") as fh:
+        return fh.read()
 
 
-def build_payload(since_s: int, deadline_s: float, intents_path: str = INTENTS_PATH) -> bytes:
-    """The program sent to `python3 -I -`: the collector and one `main(<spec>)` line; the spec
-    is JSON decoded on the host, so no value in it is ever parsed as code."""
-    spec = {
+def payload_spec(since_s: int, deadline_s: float, intents_path: str) -> dict[str, object]:
+    return {
         "deadline_s": deadline_s,
         "since_s": since_s,
         "max_boots": MAX_BOOTS,
@@ -39,8 +39,33 @@ def build_payload(since_s: int, deadline_s: float, intents_path: str = INTENTS_P
         "kernel_re": KERNEL_KEEP,
         "intents_path": intents_path,
     }
+
+
+def build_payload(since_s: int, deadline_s: float, intents_path: str = INTENTS_PATH) -> bytes:
+    """The program sent to `python3 -I -`: the collector and one `main(<spec>)` line; the spec
+    is JSON decoded on the host, so no value in it is ever parsed as code."""
+    spec = payload_spec(since_s, deadline_s, intents_path)
     call = f"main(json.loads({json.dumps(json.dumps(spec))}))\n"
     return (collector_source() + "\n" + call).encode()
+
+
+def build_local(since_s: int, deadline_s: float, intents_path: str = INTENTS_PATH) -> bytes:
+    """build_payload's program for diag.payload.local_argv(): the collector's code object."""
+    from diag.payload import local_path
+    from diag.payload.compiled import program
+
+    spec = payload_spec(since_s, deadline_s, intents_path)
+    return program(local_path("reset_collector.py"), spec)
+
+
+def payload_for(
+    command: tuple[str, ...], since_s: int, deadline_s: float, intents_path: str = INTENTS_PATH
+) -> bytes:
+    """The program for `command`: compiled for local_argv(), source for a host's python3."""
+    from diag.payload import local_argv
+
+    build = build_local if command == local_argv() else build_payload
+    return build(since_s, deadline_s, intents_path)
 
 
 # What a failing command says when the real trouble is missing hardware or privilege.
@@ -50,7 +75,7 @@ _DENIED = ("insufficient permissions", "not seeing messages from other users", "
 
 def capture_state(name: str, cap: Capture | None) -> SourceState:
     """ok / missing / error, with the reason a person can act on."""
-    from schemas.reset import SourceState
+    from schemas.reset_records import SourceState
 
     if cap is None:
         return SourceState(source=name, state="missing", reason="not collected")

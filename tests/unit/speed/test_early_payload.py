@@ -18,7 +18,7 @@ import pytest
 
 from diag.checks import REGISTRY, sources_for
 from diag.fleet.blocking import drive as _drive
-from diag.payload import build_python, local_argv, payload_deadline
+from diag.payload import build_local, local_argv, payload_deadline
 from diag.payload.early import CAPTURES_FILE, default_program, hand_over, started_early
 from diag.transport.base import Target
 from diag.transport.local import BlockingLocal, start, stop
@@ -46,14 +46,14 @@ def _gone(pid: int) -> bool:
 def test_recorded_captures_are_the_registrys(request: pytest.FixtureRequest) -> None:
     want = [s.spec() for s in sources_for(list(REGISTRY.values()))]
     if request.config.getoption("--regen"):
-        CAPTURES_FILE.write_text(json.dumps(want, indent=1) + "\n")
-    assert json.loads(CAPTURES_FILE.read_text()) == want, "rerun this test with --regen"
+        Path(CAPTURES_FILE).write_text(json.dumps(want, indent=1) + "\n")
+    assert json.loads(Path(CAPTURES_FILE).read_text()) == want, "rerun this test with --regen"
 
 
 @pytest.mark.parametrize("timeout", [1.0, 2.5, 30.0, 600.0])
 def test_default_program_is_byte_identical_to_what_the_checks_build(timeout: float) -> None:
     checks = sources_for(list(REGISTRY.values()))
-    assert default_program(timeout) == build_python(checks, payload_deadline(timeout))
+    assert default_program(timeout) == build_local(checks, payload_deadline(timeout))
 
 
 def test_a_matching_payload_is_adopted_not_started_again() -> None:
@@ -188,7 +188,7 @@ def test_local_run_starts_one_payload_and_its_envelope_validates(
         timeout=120,
     )
     assert res.returncode in (0, 3, 6), res.stderr[-2000:]
-    assert "STARTS [['-I', '-S', '-']]" in res.stderr
+    assert f"STARTS {[list(local_argv()[1:])]}" in res.stderr
     (line,) = res.stdout.splitlines()
     env = json.loads(line)
     for kind in kinds:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 
 from diag.fastpath import health as fast
 from diag.fastpath.argv import LocalHealth, parse
@@ -117,7 +118,15 @@ def test_a_config_file_or_variable_means_click(tmp_path: Path) -> None:
     assert parse(args, {"HOME": str(tmp_path)}, False) is None
 
 
-def test_shipped_policy_read_as_yaml_equals_the_validated_one() -> None:
+def test_shipped_policy_json_is_the_yaml(request: pytest.FixtureRequest) -> None:
+    yaml_path = Path(fast.POLICY_JSON).with_suffix(".yaml")
+    want = json.dumps(yaml.safe_load(yaml_path.read_text()), indent=1) + "\n"  # 1 vs 1.0 too
+    if request.config.getoption("--regen"):
+        Path(fast.POLICY_JSON).write_text(want)
+    assert Path(fast.POLICY_JSON).read_text() == want, "rerun this test with --regen"
+
+
+def test_shipped_policy_read_as_json_equals_the_validated_one() -> None:
     from diag.policy import default_policy
 
     validated = {k: c.model_dump() for k, c in default_policy().checks.items()}

@@ -36,6 +36,8 @@ NEVER = (
     "diag.fleet.inventory",
     "diag.fleet.recap",
 )
+# `health --local` on the fast path: no click, no models, no YAML (the policy's JSON copy).
+FAST_LOCAL = ("click", "pydantic", "yaml", "diag.cli.main", "diag.policy", "schemas.envelope")
 # `health --local` reads the shipped YAML policy and builds pydantic envelopes; `version` and
 # `--help` print text and need neither, nor any check.
 TEXT_ONLY = ("pydantic", "yaml", "schemas", "diag.checks", "diag.health")
@@ -55,6 +57,7 @@ def imported(*args: str) -> set[str]:
     with pydantic when there is one)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIAGCTL_")}
     env["XDG_CONFIG_HOME"] = "/nonexistent/diagctl-test"
+    env["COLUMNS"] = "100"  # click's help at its full width (diag/fastpath/text.py)
     res = subprocess.run(
         [sys.executable, "-c", WRAPPER, *args], capture_output=True, text=True, timeout=120, env=env
     )
@@ -70,23 +73,24 @@ def heavy(names: set[str], banned: tuple[str, ...]) -> list[str]:
 @pytest.mark.parametrize(
     "args,banned",
     [
-        (("version",), NEVER + TEXT_ONLY + OTHER_TOOLS),
-        (("version", "--json"), NEVER + TEXT_ONLY + OTHER_TOOLS),
-        (("--help",), NEVER + TEXT_ONLY),
+        # answered before click (diag/fastpath/text.py): no click, no command module
+        (("version",), (*NEVER, *TEXT_ONLY, *OTHER_TOOLS, "click", "diag.cli.main")),
+        (("version", "--json"), (*NEVER, *TEXT_ONLY, *OTHER_TOOLS, "click", "diag.cli.main")),
+        (("--help",), (*NEVER, *TEXT_ONLY, *OTHER_TOOLS, "click", "diag.cli.main")),
         # answered before click (diag/fastpath/): no click, no pydantic, no envelope models
         (
             ("health", "--local", "--json"),
-            (*NEVER, "click", "pydantic", "diag.cli.main", "schemas.envelope", "diag.policy"),
+            (*NEVER, *FAST_LOCAL),
         ),
         (
             ("reset-reason", "--local", "--json"),
-            (*NEVER, "diag.cli.probe", "diag.cli.export", "diag.checks", "diag.health"),
+            (*NEVER, *FAST_LOCAL, "diag.checks", "diag.health", "diag.reset_reason"),
         ),
     ],
 )
 def test_command_imports_nothing_heavy(args: tuple[str, ...], banned: tuple[str, ...]) -> None:
     names = imported(*args)
-    assert {"diag.cli.main", "diag.fastpath.run"} & names  # the measurement itself works
+    assert {"diag.cli.main", "diag.fastpath.run", "diag.fastpath.text"} & names  # it measures
     assert heavy(names, banned) == []
 
 
@@ -97,3 +101,43 @@ def test_every_lazy_command_resolves_and_is_listed() -> None:
         cmd = cli.get_command(ctx, name)
         assert isinstance(cmd, click.Command), spec
         assert cmd.name == name, f"{spec} is named {cmd.name!r}, registered as {name!r}"
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BARE = """
+import atexit, sys
+sys.path.insert(0, sys.argv.pop(1))
+atexit.register(lambda: sys.stderr.write("MODULES " + " ".join(sorted(sys.modules)) + "\\n"))
+sys.argv = ["diagctl", *sys.argv[1:]]
+from diag.cli.entry import main
+main()
+"""
+# Small stdlib modules an installed diagctl's fast paths import for nothing they need.
+SMALL = ("pathlib", "tempfile", "importlib.resources", "importlib.metadata", "shutil")
+
+
+@pytest.mark.parametrize(
+    "args,banned",
+    [
+        (("version",), (*SMALL, "dataclasses", "inspect")),
+        (("--help",), (*SMALL, "dataclasses", "inspect", "typing", "re")),
+        (("health", "--local", "--json"), SMALL),
+        (("reset-reason", "--local", "--json"), SMALL),
+    ],
+)
+def test_fast_paths_without_site_import_no_small_extras(
+    args: tuple[str, ...], banned: tuple[str, ...]
+) -> None:
+    """Run with `-S` (no site-packages, so no editable-install finder, which imports pathlib
+    itself): what the fast paths import of their own accord, as from a wheel install."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIAGCTL_")}
+    env |= {"XDG_CONFIG_HOME": "/nonexistent/diagctl-test", "COLUMNS": "100"}
+    res = subprocess.run(
+        [sys.executable, "-S", "-c", BARE, ROOT, *args],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert res.returncode in (0, 3, 6), res.stderr[-2000:]
+    (line,) = [ln for ln in res.stderr.splitlines() if ln.startswith("MODULES ")]
+    names = set(line.removeprefix("MODULES ").split())
+    assert "diag.fastpath.text" in names
+    assert heavy(names, banned) == []

@@ -1,0 +1,85 @@
+"""`reset-reason --local` invocations the fast path answers, their options parsed as click would.
+
+Only `--local` with JSON output and the options below, with values click would accept, no
+config file and no DIAGCTL_* variable; anything else (help, --out, --human, a bad value) is
+click's (diag/cli/reset.py), errors and help text included.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from diag.fastpath.text import config_possible
+
+UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}  # diag/cli/reset.py's --since
+MAX_SINCE_S = 366 * 86400
+VALUED = ("--since", "--repeat-after", "--unplanned-max", "--timeout")
+
+
+@dataclass(kw_only=True)
+class LocalReset:
+    since_s: int = 7 * 86400
+    repeat_after: int = 2
+    unplanned_max: int = 1
+    timeout: float = 30.0
+    strict: bool = False
+
+
+def since_seconds(text: str) -> int | None:
+    """diag.cli.reset.since_seconds, None where click would refuse the value."""
+    m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text)
+    if not m or int(m.group(1)) == 0:
+        return None
+    seconds = int(m.group(1)) * UNITS[m.group(2)]
+    return seconds if seconds <= MAX_SINCE_S else None
+
+
+def _value(opts: LocalReset, name: str, text: str) -> bool:
+    """Set one valued option; False when click would refuse the value (click says why)."""
+    try:
+        if name == "--since":
+            since = since_seconds(text)
+            opts.since_s = since or 0
+            return since is not None
+        if name == "--timeout":
+            opts.timeout = float(text)
+            return math.isfinite(opts.timeout) and opts.timeout >= 2
+        if name == "--repeat-after":
+            opts.repeat_after = int(text, 10)
+            return opts.repeat_after >= 1
+        opts.unplanned_max = int(text, 10)
+        return opts.unplanned_max >= 0
+    except ValueError:
+        return False
+
+
+def parse(args: Sequence[str], env: Mapping[str, str], tty: bool) -> LocalReset | None:
+    """The options of `reset-reason --local ...` (args after the program name), or None."""
+    if len(args) < 2 or args[0] != "reset-reason" or "--local" not in args:
+        return None
+    if config_possible(env):
+        return None
+    opts, json_given, i = LocalReset(), False, 1
+    while i < len(args):
+        arg = args[i]
+        name, eq, text = arg.partition("=")
+        if arg == "--local":
+            pass
+        elif arg == "--json":
+            json_given = True
+        elif arg == "--strict":
+            opts.strict = True
+        elif name in VALUED and eq:
+            if not _value(opts, name, text):
+                return None
+        elif arg in VALUED and i + 1 < len(args):
+            i += 1
+            if not _value(opts, arg, args[i]):
+                return None
+        else:
+            return None
+        i += 1
+    return opts if json_given or not tty else None
