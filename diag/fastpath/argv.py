@@ -10,12 +10,20 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from diag.fastpath.text import config_possible
 
 MIN_MAX_BYTES = 1024  # diag/cli/health.py's floor
+
+
+class _Strict(Protocol):
+    strict: bool
+
+
+OptsT = TypeVar("OptsT", bound=_Strict)
 
 
 @dataclass(kw_only=True)
@@ -50,29 +58,43 @@ VALUED = ("--timeout", "--max-bytes", "--expect-gpus", "--fail-on")
 
 def parse(args: Sequence[str], env: Mapping[str, str], tty: bool) -> LocalHealth | None:
     """The options of `health --local ...` (args after the program name), or None for click."""
-    if len(args) < 2 or args[0] != "health" or "--local" not in args or config_possible(env):
-        return None
-    opts, json_given, i = LocalHealth(), False, 1
+    opts = LocalHealth()
+    return opts if parse_local("health", args, env, tty, opts, VALUED, _value) else None
+
+
+def parse_local(
+    command: str,
+    args: Sequence[str],
+    env: Mapping[str, str],
+    tty: bool,
+    opts: OptsT,
+    valued: tuple[str, ...],
+    set_value: Callable[[OptsT, str, str], bool],
+) -> bool:
+    """Fill `opts` from `COMMAND --local [--json] [--strict] [VALUED ...]`; False whenever click
+    must answer instead: another command or option, a value click would refuse, a config file
+    or DIAGCTL_* variable, or a terminal without --json (it gets the table)."""
+    if len(args) < 2 or args[0] != command or "--local" not in args or config_possible(env):
+        return False
+    json_given, i = False, 1
     while i < len(args):
         arg = args[i]
         name, eq, text = arg.partition("=")
-        if arg == "--local":
-            pass
-        elif arg == "--json":
+        if arg == "--json":
             json_given = True
         elif arg == "--strict":
             opts.strict = True
-        elif name in VALUED and eq:
-            if not _value(opts, name, text):
-                return None
-        elif arg in VALUED and i + 1 < len(args):
+        elif name in valued and eq:
+            if not set_value(opts, name, text):
+                return False
+        elif arg in valued and i + 1 < len(args):
             i += 1
-            if not _value(opts, arg, args[i]):
-                return None
-        else:
-            return None
+            if not set_value(opts, arg, args[i]):
+                return False
+        elif arg != "--local":
+            return False
         i += 1
-    return opts if json_given or not tty else None
+    return json_given or not tty
 
 
 def wanted() -> LocalHealth | None:

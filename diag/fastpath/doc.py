@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import fields, is_dataclass
 from enum import Enum
 from typing import Any
@@ -114,3 +115,53 @@ def host_status(findings: list[dict[str, Any]]) -> str:
         (Status.PASS if s is Status.NOT_APPLICABLE else s for s in statuses), key=lambda s: s.rank
     )
     return str(worst.value)
+
+
+SCHEMA_VERSION = "1.3"  # schemas/envelope.py's; a unit test keeps them equal
+
+
+def envelope_line(
+    kind: str,
+    host: dict[str, str],
+    findings: list[dict[str, Any]],
+    caps: dict[str, Capture],
+    started: str,
+    t0: float,
+    data: dict[str, Any],
+    max_bytes: int,
+) -> tuple[bytes, str]:
+    """One envelope as the model path prints it (schemas/envelope.py's field order) and its
+    status; Unusual when it cannot be written as JSON or is over the byte cap (the model path
+    bounds it)."""
+    import diag
+
+    status = host_status(findings)
+    env = {
+        "schema_version": SCHEMA_VERSION,
+        "kind": kind,
+        "tool": "diagctl",
+        "tool_version": diag.__version__,
+        "host": host,
+        "ok": status == "pass",
+        "status": status,
+        "summary": summary(findings),
+        "findings": findings,
+        "errors": [],
+        "truncated": {
+            "cap_bytes": 0,
+            "fields": [],
+            "findings_dropped": 0,
+            "captures": {k: c.truncated_bytes for k, c in caps.items() if c.truncated_bytes},
+        },
+        "collected_at": started,
+        "duration_ms": int((time.monotonic() - t0) * 1000),
+        "replayed": None,
+        "data": data,
+    }
+    try:
+        line = json.dumps(env, ensure_ascii=False, separators=(",", ":")).encode()
+    except (UnicodeEncodeError, ValueError) as exc:
+        raise Unusual("encoding") from exc
+    if len(line) > max_bytes:
+        raise Unusual("over the byte cap")
+    return line, status

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from functools import cache
 from typing import Any
 
@@ -21,11 +20,10 @@ import diag
 from diag.checks import REGISTRY, Context, Rules
 from diag.fastpath.argv import LocalHealth
 from diag.fastpath.doc import Unusual as Unusual
-from diag.fastpath.doc import host_status, parse_payload, plain, summary
+from diag.fastpath.doc import envelope_line, parse_payload, plain
 from diag.judge import facts_of, host_facts, host_identity, judge
 from diag.transport.base import CommandResult, Target
 
-SCHEMA_VERSION = "1.3"  # schemas/envelope.py's; a unit test keeps them equal
 KIND = "health.l1"
 
 
@@ -68,50 +66,23 @@ def envelope(
 
     inventory = inventory_fields(facts, caps, ctx.memo)
     findings = [plain(f) for f in found]
-    status = host_status(findings)
-    findings_unknown = sum(f["status"] == "unknown" for f in findings)
     host_id, id_source = host_identity(facts)
-    env = {
-        "schema_version": SCHEMA_VERSION,
-        "kind": KIND,
-        "tool": "diagctl",
-        "tool_version": diag.__version__,
-        "host": {
-            "name": target.name,
-            "address": target.address,
-            "host_id": host_id,
-            "host_id_source": id_source,
-            "hostname": str(facts.get("hostname", "")) if facts else "",
-        },
-        "ok": status == "pass",
-        "status": status,
-        "summary": summary(findings),
-        "findings": findings,
-        "errors": [],
-        "truncated": {
-            "cap_bytes": 0,
-            "fields": [],
-            "findings_dropped": 0,
-            "captures": {k: c.truncated_bytes for k, c in caps.items() if c.truncated_bytes},
-        },
-        "collected_at": started,
-        "duration_ms": int((time.monotonic() - t0) * 1000),
-        "replayed": None,
-        "data": plain(
-            {
-                "host_class": "",
-                "payload_mode": doc.get("mode", "python"),
-                "payload_ms": doc.get("duration_ms", 0),
-                "facts": hf,
-                "checks": runs,
-                "inventory": inventory,
-            }
-        ),
+    host = {
+        "name": target.name,
+        "address": target.address,
+        "host_id": host_id,
+        "host_id_source": id_source,
+        "hostname": str(facts.get("hostname", "")) if facts else "",
     }
-    try:
-        line = json.dumps(env, ensure_ascii=False, separators=(",", ":")).encode()
-    except (UnicodeEncodeError, ValueError) as exc:
-        raise Unusual("encoding") from exc
-    if len(line) > opts.max_bytes:
-        raise Unusual("over the byte cap")
-    return line, status, findings_unknown
+    data = {
+        "host_class": "",
+        "payload_mode": doc.get("mode", "python"),
+        "payload_ms": doc.get("duration_ms", 0),
+        "facts": hf,
+        "checks": runs,
+        "inventory": inventory,
+    }
+    line, status = envelope_line(
+        KIND, host, findings, caps, started, t0, plain(data), opts.max_bytes
+    )
+    return line, status, sum(f["status"] == "unknown" for f in findings)

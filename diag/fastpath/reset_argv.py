@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from diag.fastpath.text import config_possible
+from diag.fastpath.argv import parse_local
 
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}  # diag/cli/reset.py's --since
 MAX_SINCE_S = 366 * 86400
@@ -58,28 +58,5 @@ def _value(opts: LocalReset, name: str, text: str) -> bool:
 
 def parse(args: Sequence[str], env: Mapping[str, str], tty: bool) -> LocalReset | None:
     """The options of `reset-reason --local ...` (args after the program name), or None."""
-    if len(args) < 2 or args[0] != "reset-reason" or "--local" not in args:
-        return None
-    if config_possible(env):
-        return None
-    opts, json_given, i = LocalReset(), False, 1
-    while i < len(args):
-        arg = args[i]
-        name, eq, text = arg.partition("=")
-        if arg == "--local":
-            pass
-        elif arg == "--json":
-            json_given = True
-        elif arg == "--strict":
-            opts.strict = True
-        elif name in VALUED and eq:
-            if not _value(opts, name, text):
-                return None
-        elif arg in VALUED and i + 1 < len(args):
-            i += 1
-            if not _value(opts, arg, args[i]):
-                return None
-        else:
-            return None
-        i += 1
-    return opts if json_given or not tty else None
+    opts = LocalReset()
+    return opts if parse_local("reset-reason", args, env, tty, opts, VALUED, _value) else None

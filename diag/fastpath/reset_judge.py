@@ -11,19 +11,16 @@ the bytes.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any, get_args
 
-import diag
-from diag.fastpath.doc import Unusual, host_status, parse_payload, plain, summary
+from diag.fastpath.doc import Unusual, envelope_line, parse_payload, plain
 from diag.fastpath.reset_argv import LocalReset
 from diag.fastpath.run import Collected, Line, utc_now
 from diag.fleet.blocking import drive
 from diag.payload import local_argv
 from diag.transport.base import CommandResult, Target
 
-SCHEMA_VERSION = "1.3"  # schemas/envelope.py's; a unit test keeps them equal
 KIND = "reset_reason"
 MAX_BYTES = 64 * 1024  # diag.reset_reason.ResetOptions.max_bytes
 
@@ -53,41 +50,15 @@ def envelope(
     th = Thresholds(opts.repeat_after, opts.unplanned_max)
     fields, found = judge_fields(caps, opts.since_s, th)
     findings = [plain(f) for f in found]
-    status = host_status(findings)
-    env = {
-        "schema_version": SCHEMA_VERSION,
-        "kind": KIND,
-        "tool": "diagctl",
-        "tool_version": diag.__version__,
-        "host": {
-            "name": target.name,
-            "address": target.address,
-            "host_id": "",
-            "host_id_source": "",
-            "hostname": facts_hostname(caps),
-        },
-        "ok": status == "pass",
-        "status": status,
-        "summary": summary(findings),
-        "findings": findings,
-        "errors": [],
-        "truncated": {
-            "cap_bytes": 0,
-            "fields": [],
-            "findings_dropped": 0,
-            "captures": {k: c.truncated_bytes for k, c in caps.items() if c.truncated_bytes},
-        },
-        "collected_at": started,
-        "duration_ms": int((time.monotonic() - t0) * 1000),
-        "replayed": None,
-        "data": _data(fields, doc.get("duration_ms", 0)),
+    host = {
+        "name": target.name,
+        "address": target.address,
+        "host_id": "",
+        "host_id_source": "",
+        "hostname": facts_hostname(caps),
     }
-    try:
-        line = json.dumps(env, ensure_ascii=False, separators=(",", ":")).encode()
-    except (UnicodeEncodeError, ValueError) as exc:
-        raise Unusual("encoding") from exc
-    if len(line) > MAX_BYTES:
-        raise Unusual("over the byte cap")
+    data = _data(fields, doc.get("duration_ms", 0))
+    line, status = envelope_line(KIND, host, findings, caps, started, t0, data, MAX_BYTES)
     return line, status, sum(f["status"] == "unknown" for f in findings)
 
 

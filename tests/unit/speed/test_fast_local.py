@@ -141,6 +141,7 @@ def test_shipped_policy_read_as_json_equals_the_validated_one() -> None:
 
 
 def test_schema_version_is_the_models() -> None:
+    from diag.fastpath.doc import SCHEMA_VERSION as FAST_VERSION
     from schemas.envelope import SCHEMA_VERSION
 
-    assert fast.SCHEMA_VERSION == SCHEMA_VERSION
+    assert FAST_VERSION == SCHEMA_VERSION
