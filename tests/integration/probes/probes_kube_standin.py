@@ -15,13 +15,20 @@ taints and conditions are checked (422 Invalid). `interleave[name]` holds merge 
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import importlib.util
 import json
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+import yaml
 from probes_kube_rules import apply_status, problems
+
+from tests.support.components import require
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -160,3 +167,25 @@ class KubeStandIn:
                 return self._send(code, out)
 
         return Handler
+
+
+@contextlib.contextmanager
+def running(tmp_path: Path, token: str, check_token: bool) -> Iterator[tuple[KubeStandIn, Path]]:
+    """A started stand-in and a kubeconfig for it (bearer `token`; the stand-in refuses other
+    tokens only when `check_token`), stopped on the way out."""
+    found = importlib.util.find_spec("kubernetes") is not None
+    require("kubernetes client", found, "pip install -e .[k8s] (or .[probes-test])")
+    api = KubeStandIn().start()
+    api.token = token if check_token else None
+    cfg = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "t",
+        "clusters": [{"name": "t", "cluster": {"server": api.url}}],
+        "users": [{"name": "u", "user": {"token": token}}],
+        "contexts": [{"name": "t", "context": {"cluster": "t", "user": "u"}}],
+    }  # fmt: skip
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(cfg))
+    try:
+        yield api, path
+    finally:
+        api.stop()

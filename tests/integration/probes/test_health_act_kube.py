@@ -10,7 +10,6 @@ findings. Whole request bodies and whole audit records are pinned."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from collections.abc import Iterator
@@ -19,10 +18,9 @@ from typing import Any
 
 import pytest
 import yaml
-from probes_kube_standin import KubeStandIn, node
+from probes_kube_standin import KubeStandIn, node, running
 
 from tests.support.act import PASSING, RESET, health_act, record
-from tests.support.components import require
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -62,22 +60,8 @@ MARK = json.dumps({"effects": ["NoSchedule"], "reason": "GpuMemory"})
 
 @pytest.fixture
 def kube(tmp_path: Path) -> Iterator[tuple[KubeStandIn, Path]]:
-    found = importlib.util.find_spec("kubernetes") is not None
-    require("kubernetes client", found, "pip install -e .[k8s] (or .[probes-test])")
-    api = KubeStandIn().start()
-    api.token = TOKEN
-    cfg = {
-        "apiVersion": "v1", "kind": "Config", "current-context": "t",
-        "clusters": [{"name": "t", "cluster": {"server": api.url}}],
-        "users": [{"name": "u", "user": {"token": TOKEN}}],
-        "contexts": [{"name": "t", "context": {"cluster": "t", "user": "u"}}],
-    }  # fmt: skip
-    path = tmp_path / "kubeconfig"
-    path.write_text(yaml.safe_dump(cfg))
-    try:
-        yield api, path
-    finally:
-        api.stop()
+    with running(tmp_path, TOKEN, check_token=True) as api_and_config:
+        yield api_and_config
 
 
 def gpu_node(name: str, *taints: dict[str, Any], unschedulable: bool = False) -> dict[str, Any]:

@@ -6,38 +6,22 @@ The probes themselves hit a real llama.cpp server."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from probes_kube_standin import KubeStandIn, node
+from probes_kube_standin import KubeStandIn, node, running
 from probes_support import run_cli
-
-from tests.support.components import require
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 
 @pytest.fixture
 def kube(tmp_path: Path) -> Iterator[tuple[KubeStandIn, Path]]:
-    found = importlib.util.find_spec("kubernetes") is not None
-    require("kubernetes client", found, "pip install -e .[k8s] (or .[probes-test])")
-    api = KubeStandIn().start()
-    cfg = {
-        "apiVersion": "v1", "kind": "Config", "current-context": "t",
-        "clusters": [{"name": "t", "cluster": {"server": api.url}}],
-        "users": [{"name": "u", "user": {"token": "s3cret-token"}}],
-        "contexts": [{"name": "t", "context": {"cluster": "t", "user": "u"}}],
-    }  # fmt: skip
-    path = tmp_path / "kubeconfig"
-    path.write_text(yaml.safe_dump(cfg))
-    try:
-        yield api, path
-    finally:
-        api.stop()
+    with running(tmp_path, "s3cret-token", check_token=False) as api_and_config:
+        yield api_and_config
 
 
 def test_backend_cordon_uncordon_only_ours(kube) -> None:  # type: ignore[no-untyped-def]
