@@ -70,11 +70,11 @@ def interrupted_line(target: Target) -> Line:
 
 def main(opts: LocalHealth) -> int:
     """One host, one line on stdout; returns the exit status."""
-    from diag.fastpath import health as fast
-
     program = default_program(opts.timeout)
     with started_early(program) as early:
+        # The checks load while the payload runs (it is I/O- and NVML-bound).
         from diag.checks import REGISTRY, sources_for
+        from diag.fastpath import health as fast
         from diag.payload import build_local
 
         target = Target(name=socket.gethostname())
