@@ -133,7 +133,7 @@ def assess(
     """Identity, manifest and L1 steps of one host, with their findings."""
     ptr = health_pointer(env, opts.out)
     ident = acc.identity_finding(env)
-    mf = acc.compare(env, acc.match(env, opts.manifest), host_class)
+    mf = acc.compare(env, acc.match(env, opts.manifest), host_class, opts.manifest)
     l1_exit = exit_code([env], policy=opts.exits)
     l1_ok = l1_exit is Exit.OK
     l1 = Finding(
