@@ -113,7 +113,8 @@ def judged(t: ProbeTarget, out: Outcome, cfg: GroupConfig) -> tuple[Step, Findin
         "tokens_per_s": rate,
     }
     msg = f"token probe {verdict.value}: {reason}"
-    note = f"{msg}; model {t.model}, TTFT {tm.ttft_ms} ms, {rate} tokens/s"
+    timing = f"TTFT {tm.ttft_ms} ms, {rate} tokens/s" if tm.ttft_ms is not None else "no token"
+    note = f"{msg}; model {t.model}, {timing}"
     ptr = EvidencePointer(kind="note", path=url, note=note[:1000])
     sev = {Status.PASS: Severity.INFO, Status.FAIL: Severity.HIGH}.get(status, Severity.MEDIUM)
     finding = Finding(
