@@ -164,13 +164,16 @@ def write_run_summary(
     out: Path, envelopes: list[Envelope], code: Exit, interrupted: bool, started: str, t0: float
 ) -> list[str]:
     """Write DIR/run.json; a failure is returned as a warning (the envelopes are out already)."""
+    from diag import redact
+
     by_status: dict[str, int] = {}
     for env in envelopes:
         by_status[env.status.value] = by_status.get(env.status.value, 0) + 1
     summary = RunSummary(
         schema_version=SCHEMA_VERSION,
         tool_version=diag.__version__,
-        command=shlex.join(["diagctl", *sys.argv[1:]]),
+        # URLs on the command line (--probe-url, --registry) may carry a password.
+        command=redact.text(shlex.join(["diagctl", *sys.argv[1:]])),
         started_at=started,
         duration_ms=int((time.monotonic() - t0) * 1000),
         hosts=len(envelopes),

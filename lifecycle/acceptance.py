@@ -7,13 +7,14 @@ Where the data comes from (a `health.l1` envelope):
                                   of unknown means the GPUs could not be read: count unknown
   gpu.driver finding              observed.driver, observed.cuda, observed.vbios (firmware)
   data.facts                      kernel, os_pretty_name
-Per-GPU serials are not in the health envelope today, so `serials` holds the system serial.
+  data.inventory.gpus[].serial     per-GPU board serials (lifecycle/gpu_serials.py compares them)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from lifecycle.gpu_serials import compare_serials, observed_serials, owners
 from schemas.envelope import Envelope, Finding, Severity, Status
 from schemas.lifecycle import Inventory, Manifest, ManifestEntry
 
@@ -51,6 +52,7 @@ def inventory_of(env: Envelope) -> Inventory:
         driver=str(drv.get("driver") or ""),
         cuda=str(drv.get("cuda") or ""),
         vbios=[str(v) for v in drv.get("vbios") or []],
+        gpu_serials=observed_serials(env.data),
         kernel=str(facts.get("kernel", "")),
         os=str(facts.get("os_pretty_name", "")),
     )
@@ -101,9 +103,12 @@ def _pairs(entry: ManifestEntry, inv: Inventory, host_class: str) -> list[tuple[
     return pairs
 
 
-def compare(env: Envelope, entry: ManifestEntry | None, host_class: str) -> list[Finding]:
+def compare(
+    env: Envelope, entry: ManifestEntry | None, host_class: str, manifest: Manifest | None = None
+) -> list[Finding]:
     """One finding per manifest field that differs (unknown where the host could not say),
-    or one pass naming the entry; a machine not in the manifest is a failure."""
+    per GPU serial missing or unexpected (naming the manifest entry that lists it), or one
+    pass naming the entry; a machine not in the manifest is a failure."""
     if entry is None:
         who = env.host.host_id or env.host.name
         return [_f(MANIFEST, Status.FAIL, "serial", f"{who} is not in the manifest")]
@@ -143,4 +148,6 @@ def compare(env: Envelope, entry: ManifestEntry | None, host_class: str) -> list
                 threshold=entry.serial,
             )
         )
+    owner_of = owners(manifest) if manifest is not None else {}
+    out += compare_serials(entry, inv.gpu_serials, owner_of, _f)
     return out or [_f(MANIFEST, Status.PASS, "serial", f"matches manifest entry {entry.serial}")]

@@ -86,6 +86,9 @@ def close_incident(
     if got.l1_status:
         l1: Outcome = "pass" if got.l1_status in ("pass", "warn", "not_applicable") else "fail"
         reg.record(asset.host_id, "l1", l1, who, f"health {got.l1_status}", got.pointers[:1])
+    if got.probe is not None:
+        p = got.probe
+        reg.record(asset.host_id, "probe", p.outcome, who, p.reason, p.evidence)
     _moved, missing = move_if_gate(
         reg, asset.host_id, to, who, f"resolved: {resolution}", got.pointers
     )

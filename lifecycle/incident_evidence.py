@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from diag.transport.base import Target, Transport
 from schemas.envelope import Envelope, Finding, Status
 from schemas.lifecycle import EvidencePointer
+
+if TYPE_CHECKING:
+    from lifecycle.receive import Step
 
 SSH_PYTHON = ("python3", "-I", "-")
 
@@ -25,6 +29,14 @@ class Collected:
     reset_reason: str = ""
     bundle: str = ""
     bundle_sha256: str = ""
+    probe: Step | None = None  # the token probe, recorded as the `probe` step on close
+
+
+def with_probe(got: Collected, probe: tuple[Step, Finding]) -> Collected:
+    """`got` with a token probe's step, and its finding when it did not pass."""
+    step, finding = probe
+    keep = [finding] if finding.status is not Status.PASS else []
+    return replace(got, probe=step, findings=[*got.findings, *keep])
 
 
 def _pointer(env: Envelope, what: str, path: str = "") -> EvidencePointer:

@@ -3,12 +3,16 @@
     serial,name,host_class,gpu_count,gpu_model,driver,vbios          (CSV: a header row, then
     SN123,gpu-a-01,h100,8,NVIDIA H100 80GB HBM3,550.54.15,96.00.99.00.01   one row per machine)
 
+    serial,name,gpu_serials                                          (GPU board serials: one
+    SN123,gpu-a-01,1654024197991;1654024077065                        cell, ';' between them)
+
     purchase_order: PO-2024-117                                      (YAML)
     assets:
       - {serial: SN123, name: gpu-a-01, host_class: h100, gpu_count: 8}
 
 Every problem is one ManifestError naming the file, the row (or entry) and the field: unknown
-columns, a missing serial, a duplicate serial, a value of the wrong type.
+columns, a missing serial, a duplicate serial, a GPU serial listed twice (in one machine or
+across machines), a value of the wrong type.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from diag.files import load_yaml_file, read_text
 from schemas.lifecycle import Manifest, ManifestEntry
 
 COLUMNS = tuple(ManifestEntry.model_fields)
+GPU_SEP = ";"
 
 
 class ManifestError(FileError):
@@ -53,7 +58,9 @@ def _csv_rows(text: str, path: Path) -> list[dict[str, Any]]:
     for row in reader:
         if None in row:  # more cells than the header has columns
             raise ManifestError(f"manifest {path} line {reader.line_num}: more cells than columns")
-        cells = {k: (v or "").strip() for k, v in row.items()}
+        cells: dict[str, Any] = {k: (v or "").strip() for k, v in row.items()}
+        if cells.get("gpu_serials"):  # one cell, the GPUs' serials separated by ';'
+            cells["gpu_serials"] = [s.strip() for s in cells["gpu_serials"].split(GPU_SEP)]
         rows.append({k: v for k, v in cells.items() if v != "" or k == "serial"})
     return rows
 
@@ -61,6 +68,7 @@ def _csv_rows(text: str, path: Path) -> list[dict[str, Any]]:
 def _entries(rows: list[dict[str, Any]], path: Path, what: str) -> list[ManifestEntry]:
     out: list[ManifestEntry] = []
     seen: dict[str, int] = {}
+    gpu_seen: dict[str, int] = {}
     for n, row in enumerate(rows, start=1):
         try:
             entry = ManifestEntry.model_validate(row, strict=False)
@@ -72,6 +80,13 @@ def _entries(rows: list[dict[str, Any]], path: Path, what: str) -> list[Manifest
                 f"(first at {what} {seen[entry.serial]})"
             )
         seen[entry.serial] = n
+        for gpu in entry.gpu_serials:
+            if gpu in gpu_seen:
+                raise ManifestError(
+                    f"manifest {path} {what} {n}: gpu_serials: duplicate GPU serial {gpu!r} "
+                    f"(first at {what} {gpu_seen[gpu]})"
+                )
+            gpu_seen[gpu] = n
         out.append(entry)
     return out
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -133,7 +133,7 @@ def assess(
     """Identity, manifest and L1 steps of one host, with their findings."""
     ptr = health_pointer(env, opts.out)
     ident = acc.identity_finding(env)
-    mf = acc.compare(env, acc.match(env, opts.manifest), host_class)
+    mf = acc.compare(env, acc.match(env, opts.manifest), host_class, opts.manifest)
     l1_exit = exit_code([env], policy=opts.exits)
     l1_ok = l1_exit is Exit.OK
     l1 = Finding(
@@ -214,8 +214,10 @@ def judge_host(
     opts: ReceiveOptions,
     reg: Registry | None,
     who: str,
+    probe: tuple[Step, Finding] | None = None,
 ) -> ReceiveEnvelope:
-    """One host: its steps and findings, recorded (and moved) when acting."""
+    """One host: its steps and findings (the token probe's last), recorded (and moved) when
+    acting."""
     from lifecycle.phases import accept_gate
     from lifecycle.registry.errors import ConflictError
 
@@ -224,6 +226,9 @@ def judge_host(
         step, finding = burn_in_step(opts.burn_in, res)
         steps.append(step)
         findings.append(finding)
+    if probe is not None:
+        steps.append(probe[0])
+        findings.append(probe[1])
     entry = acc.match(env, opts.manifest)
     data = ReceiveData(
         manifest_serial=entry.serial if entry else "",
@@ -255,8 +260,10 @@ def receive(
     opts: ReceiveOptions,
     reg: Registry | None,
     emit: Emit,
+    probes: Mapping[str, tuple[Step, Finding]] | None = None,
 ) -> Exit:
-    """Judge each health envelope (and burn-in result), record when acting, emit, exit code."""
+    """Judge each health envelope (and burn-in result, and token probe), record when acting,
+    emit, exit code."""
     from lifecycle.registry.store import actor
 
     who = actor()
@@ -265,7 +272,8 @@ def receive(
     results: list[Envelope] = []
     for env in envs:
         name = env.host.name
-        out = judge_host(env, class_of.get(name, ""), burn_of.get(name), opts, reg, who)
+        probe = (probes or {}).get(name)
+        out = judge_host(env, class_of.get(name, ""), burn_of.get(name), opts, reg, who, probe)
         results.append(out)
         emit(out)
     return exit_code(results, policy=opts.exits)

@@ -24,6 +24,11 @@ class ManifestEntry(Strict):
     gpu_model: str = Field(default="", description="As NVML names it, e.g. NVIDIA H100 80GB HBM3.")
     driver: str = ""
     vbios: str = Field(default="", description="Expected GPU VBIOS (firmware) version.")
+    gpu_serials: list[Text] = Field(
+        default_factory=list,
+        description="Board serials of the machine's GPUs (NVML nvmlDeviceGetSerial), any order;"
+        " a CSV cell separates them with ';'. Unique across the whole manifest.",
+    )
 
 
 class Manifest(Strict):
@@ -43,6 +48,9 @@ class Inventory(Strict):
     driver: str = ""
     cuda: str = ""
     vbios: list[str] = Field(default_factory=list)
+    gpu_serials: list[str] = Field(
+        default_factory=list, description="Per-GPU board serials (data.inventory), by index."
+    )
     kernel: str = ""
     os: str = ""
 

@@ -18,10 +18,13 @@ from diag.cli.options import (
     format_options,
     guarded,
 )
+from diag.cli.probe_gate import probe_gate_options
 from diag.fleet.args import FleetArgs
 
 if TYPE_CHECKING:
+    from diag.transport.base import Target
     from lifecycle.incident_evidence import Collected
+    from lifecycle.probe_step import ProbeSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,7 +33,6 @@ def _collect(
     host: str, fleet: FleetArgs, bundle_out: Path | None, timeout: float, checks: tuple[str, ...]
 ) -> Collected:
     """The host's evidence over SSH when -H/-i say how to reach it; else none."""
-    from dataclasses import replace
 
     from lifecycle.incident_evidence import Collected, collect
 
@@ -38,19 +40,32 @@ def _collect(
         if bundle_out is not None:
             raise CliError("--bundle-out needs -H or -i: the bundle is taken over SSH")
         return Collected()
-    from diag.fleet.args import load_targets, ssh_transport
+    from diag.fleet.args import ssh_transport
 
-    if fleet.inventory is not None and not fleet.limit:
-        fleet = replace(fleet, limit=host)
-    targets = load_targets(fleet)
-    if len(targets) != 1:
-        raise CliError(f"-H/-i name {len(targets)} hosts: give exactly one (--limit {host})")
+    target = _one_target(host, fleet)
     if bundle_out is not None:
         from diag.artifacts import check_out_dir, prepare_out
 
         prepare_out(bundle_out, False)
         check_out_dir(bundle_out)
-    return collect(ssh_transport(fleet, timeout), targets[0], bundle_out, timeout, checks)
+    return collect(ssh_transport(fleet, timeout), target, bundle_out, timeout, checks)
+
+
+def _one_target(host: str, fleet: FleetArgs) -> Target:
+    """The one host -H/-i name (an inventory limited to HOST); HOST itself without them."""
+    from dataclasses import replace
+
+    from diag.fleet.args import load_targets
+    from diag.transport.base import Target
+
+    if not fleet.wanted:
+        return Target(host)
+    if fleet.inventory is not None and not fleet.limit:
+        fleet = replace(fleet, limit=host)
+    targets = load_targets(fleet)
+    if len(targets) != 1:
+        raise CliError(f"-H/-i name {len(targets)} hosts: give exactly one (--limit {host})")
+    return targets[0]
 
 
 @click.group(
@@ -121,6 +136,8 @@ def open_cmd(
     epilog=examples(
         "diagctl lifecycle incident close gpu-a-01 --resolution 'GPU 3 reseated' -i fleet.yaml",
         "diagctl lifecycle incident close gpu-a-01 --resolution 'RMA 4471' --to retire",
+        "diagctl lifecycle incident close gpu-a-01 --resolution 'reseated' -i fleet.yaml"
+        " --probe-url 'http://{host}:8000' --probe-model llama-3-8b",
     ),
 )
 @click.argument("host")
@@ -128,6 +145,7 @@ def open_cmd(
 @click.option("--to", "to", type=click.Choice(["monitor", "retire"]), default="monitor",
               show_default=True, help="Where the asset goes when the gate passes.")  # fmt: skip
 @_evidence_options
+@probe_gate_options
 @format_options
 @registry_options
 @fleet_options
@@ -142,10 +160,12 @@ def close_cmd(
     human: bool | None,
     registry: str | None,
     lock_wait: float,
+    probe: ProbeSpec | None,
 ) -> None:
-    """Close HOST's incident with a resolution; with -H/-i a fresh L1 run is recorded, and the
-    asset moves --to monitor (the resolve gate: resolution + L1 pass) or retire. A refused gate
-    leaves it in incident: exit 3 with what is missing."""
+    """Close HOST's incident with a resolution; with -H/-i a fresh L1 run is recorded (with
+    --probe-url one token probe too), and the asset moves --to monitor (the resolve gate:
+    resolution + L1 pass [+ probe]) or retire. A refused gate leaves it in incident: exit 3
+    with what is missing."""
     from lifecycle.incident import close_incident
     from lifecycle.registry.store import actor
 
@@ -154,6 +174,12 @@ def close_cmd(
     reg = open_reg(registry, lock_wait)
     reg.get(host)
     got = _collect(host, fleet, None, timeout, check_ids)
+    if probe is not None:
+        from lifecycle.incident_evidence import with_probe
+        from lifecycle.probe_step import run_probes
+
+        target = _one_target(host, fleet)
+        got = with_probe(got, run_probes(probe, [target])[target.name])
     env = close_incident(reg, host, resolution, to, got, actor())
     emitter(human)(env)
     sys.exit(3 if env.data.phase == "incident" else 0)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from diag.cli.lifecycle import emitter, open_reg, registry_options
 from diag.cli.options import comma_list, examples, fleet_options, format_options, guarded
+from diag.cli.probe_gate import probe_gate_options
 from diag.fleet.args import FleetArgs
+
+if TYPE_CHECKING:
+    from lifecycle.probe_step import ProbeSpec
 
 
 @click.command(
@@ -19,6 +24,8 @@ from diag.fleet.args import FleetArgs
         "diagctl lifecycle receive -i delivery.yaml --manifest po-117.yaml --act --out recv1",
         "diagctl lifecycle receive -i new.yaml --manifest po.csv --policy accept.yaml --strict",
         "diagctl lifecycle receive -H root@10.0.0.7 --manifest po.csv --burn-in 'dcgmi diag -r 3'",
+        "diagctl lifecycle receive -i new.yaml --manifest po.csv --probe-url 'http://{host}:8000'"
+        " --probe-model llama-3-8b --act",
     ),
 )
 @click.option(
@@ -67,6 +74,7 @@ from diag.fleet.args import FleetArgs
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep the L1 run as DIR/hosts/<host>/envelope.json (evidence pointers).",
 )
+@probe_gate_options
 @format_options
 @registry_options
 @fleet_options
@@ -86,11 +94,13 @@ def receive(
     human: bool | None,
     registry: str | None,
     lock_wait: float,
+    probe: ProbeSpec | None,
 ) -> None:
     """Accept delivered machines: an L1 health run captures identity and inventory, compared
     with --manifest (mismatches are findings); --burn-in runs a command on each host
-    (recorded as evidence). With --act the asset, every step and — when the acceptance gate
-    passes — its move to provision are recorded. Never changes a host otherwise."""
+    (recorded as evidence); --probe-url sends one token probe to each node's endpoint. With
+    --act the asset, every step and — when the acceptance gate passes — its move to provision
+    are recorded. Never changes a host otherwise."""
     from dataclasses import replace
 
     from diag.exitcodes import ExitPolicy
@@ -108,6 +118,10 @@ def receive(
     targets, transport = health_targets(False, None, fleet, hopts)
     if host_class:
         targets = [t if t.host_class else replace(t, host_class=host_class) for t in targets]
+    if probe is not None:
+        from lifecycle.probe_step import check_spec
+
+        check_spec(probe, targets)
     if out is not None:
         from diag.artifacts import prepare_out
 
@@ -121,4 +135,9 @@ def receive(
         burns = run_burn_in(
             targets, ssh_transport(fleet, burn_in_timeout), burn_in, burn_in_timeout, fleet.forks
         )
-    sys.exit(int(judge(envs, targets, burns, opts, reg, emitter(human))))
+    probes = None
+    if probe is not None:
+        from lifecycle.probe_step import run_probes
+
+        probes = run_probes(probe, targets)
+    sys.exit(int(judge(envs, targets, burns, opts, reg, emitter(human), probes)))

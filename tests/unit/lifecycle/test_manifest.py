@@ -57,6 +57,16 @@ def test_yaml(tmp_path: Path) -> None:
     )
 
 
+def test_gpu_serials_csv_cell_and_yaml_list(tmp_path: Path) -> None:
+    csv_p = write(tmp_path, "po.csv", "serial,gpu_serials,name\nSN1, G1 ; G2 ,a\nSN2,,b\n")
+    yaml_p = write(tmp_path, "po.yaml", "assets:\n  - {serial: SN1, gpu_serials: [G1, G2]}\n")
+    assert load_manifest(csv_p).assets == [
+        ManifestEntry(serial="SN1", name="a", gpu_serials=["G1", "G2"]),
+        ManifestEntry(serial="SN2", name="b"),
+    ]
+    assert load_manifest(yaml_p).assets == [ManifestEntry(serial="SN1", gpu_serials=["G1", "G2"])]
+
+
 @pytest.mark.parametrize(
     "name,text,message",
     [
@@ -64,13 +74,13 @@ def test_yaml(tmp_path: Path) -> None:
             "po.csv",
             "serial,colour\nSN1,red\n",
             "unknown column(s) 'colour'; known: serial, name, host_class, gpu_count, gpu_model, "
-            "driver, vbios",
+            "driver, vbios, gpu_serials",
         ),
         (
             "po.csv",
             "",
             "empty; expected a header row (serial,name,host_class,gpu_count,"
-            "gpu_model,driver,vbios)",
+            "gpu_model,driver,vbios,gpu_serials)",
         ),
         (
             "po.csv",
@@ -101,6 +111,31 @@ def test_yaml(tmp_path: Path) -> None:
             "entry 2: duplicate serial 'SN1' (first at entry 1)",
         ),
         ("po.yaml", "po: 1\nassets: []\n", "po: Extra inputs are not permitted"),
+        (
+            "po.csv",
+            "serial,gpu_serials\nSN1,G1;G2\nSN2,G3;G1\n",
+            "row 2: gpu_serials: duplicate GPU serial 'G1' (first at row 1)",
+        ),
+        (
+            "po.csv",
+            "serial,gpu_serials\nSN1,G1;G1\n",
+            "row 1: gpu_serials: duplicate GPU serial 'G1' (first at row 1)",
+        ),
+        (
+            "po.csv",
+            "serial,gpu_serials\nSN1,G1;;G2\n",
+            "row 1: gpu_serials.1: String should have at least 1 character",
+        ),
+        (
+            "po.yaml",
+            "assets:\n  - {serial: SN1, gpu_serials: [G1]}\n  - {serial: SN2, gpu_serials: [G1]}\n",
+            "entry 2: gpu_serials: duplicate GPU serial 'G1' (first at entry 1)",
+        ),
+        (
+            "po.yaml",
+            "assets:\n  - {serial: SN1, gpu_serials: G1}\n",
+            "entry 1: gpu_serials: Input should be a valid list",
+        ),
         ("po.yaml", "assets: {serial: SN1}\n", "`assets` must be a list of mappings"),
         ("po.yaml", "- SN1\n", "expected a mapping with an `assets` list"),
     ],
