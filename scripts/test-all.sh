@@ -35,5 +35,6 @@ DIAGCTL_NO_RUN=1 DIAGCTL_EXTRAS=dev,probes-test bash scripts/install.sh
 PY=.venv/bin/python
 
 "$PY" -m ruff check .
+"$PY" -m ruff format --check .
 "$PY" -m mypy
 "$PY" -m pytest "$@"
