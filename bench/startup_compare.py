@@ -7,6 +7,8 @@ the same interpreter from bytecode caches (bench/bytecode.py), interleaved, next
 Usage: git archive REV | tar -x -C /tmp/base
        python bench/startup_compare.py --base /tmp/base [--runs 10]
 (`python -m` puts the current directory first on sys.path, so each tree runs its own code.)
+Installed as a user installs it (a venv of the base interpreter, `pip install` of the wheel):
+       python bench/startup_compare.py --before /tmp/old/bin/diagctl --after /tmp/new/bin/diagctl
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from pathlib import Path
 from bytecode import cached_env
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = {
-    "python -c pass": ["-c", "pass"],
-    "version": ["-m", "diag.cli", "version"],
-    "--help": ["-m", "diag.cli", "--help"],
-    "health --local": ["-m", "diag.cli", "health", "--local", "--json"],
-    "reset-reason --local": ["-m", "diag.cli", "reset-reason", "--local", "--json"],
+ARGS = {
+    "version": ["version"],
+    "--help": ["--help"],
+    "health --local": ["health", "--local", "--json"],
+    "reset-reason --local": ["reset-reason", "--local", "--json"],
 }
+CASES = {"python -c pass": ["-c", "pass"]} | {k: ["-m", "diag.cli", *v] for k, v in ARGS.items()}
 ENV = cached_env()  # one bytecode cache per tree: PYTHONPYCACHEPREFIX mirrors absolute paths
 
 
@@ -43,19 +45,36 @@ def once(argv: list[str], cwd: Path) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base", type=Path, required=True, help="the 'before' source tree")
+    ap.add_argument("--base", type=Path, help="the 'before' source tree")
+    ap.add_argument("--before", help="an installed 'before' diagctl (with --after)")
+    ap.add_argument("--after", help="an installed 'after' diagctl (with --before)")
     ap.add_argument("--runs", type=int, default=10)
     args = ap.parse_args()
-    trees = {"before": args.base.resolve(), "after": ROOT}
+    if args.before and args.after:  # the base interpreter, as a venv's python3 -c pass is
+        py3 = getattr(sys, "_base_executable", "") or sys.executable
+        argvs = {
+            tree: {"python -c pass": [py3, "-c", "pass"]} | {k: [exe, *v] for k, v in ARGS.items()}
+            for tree, exe in (("before", args.before), ("after", args.after))
+        }
+    elif args.base:
+        argvs = {
+            tree: {k: [sys.executable, *v] for k, v in CASES.items()}
+            for tree in ("before", "after")
+        }
+    else:
+        ap.error("give --base, or --before and --after")
+    trees = {"before": args.base.resolve() if args.base else ROOT, "after": ROOT}
     got: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for cwd in trees.values():  # fill the bytecode caches
-        for argv in CASES.values():
-            once([sys.executable, *argv], cwd)
+    for tree, cwd in trees.items():  # fill the bytecode caches
+        for argv in argvs[tree].values():
+            once(argv, cwd)
+    load0 = os.getloadavg()[0]
     for _ in range(args.runs):
         for tree, cwd in trees.items():
-            for name, argv in CASES.items():
-                got.setdefault((tree, name), []).append(once([sys.executable, *argv], cwd))
-    print(f"runs={args.runs} load1={os.getloadavg()[0]:.1f} medians in ms")
+            for name, argv in argvs[tree].items():
+                got.setdefault((tree, name), []).append(once(argv, cwd))
+    load = f"load1={load0:.1f}..{os.getloadavg()[0]:.1f}"
+    print(f"runs={args.runs} {load} medians in ms")
     head = ("command", "before wall", "after wall", "before CPU", "after CPU")
     print(f"{head[0]:<20} {head[1]:>11} {head[2]:>10} {head[3]:>10} {head[4]:>9}")
     for name in CASES:

@@ -3,7 +3,6 @@ itself (one process or worker processes), and the check catalog. No click, no pr
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -91,9 +90,9 @@ def health_targets(
             )
         return targets, rt
     if local:
-        from diag.transport.local import BlockingLocal
+        from diag.transport.local import BlockingLocal, local_name
 
-        return [Target(name=socket.gethostname())], BlockingLocal()
+        return [Target(name=local_name())], BlockingLocal()
     raise PolicyError("say which hosts: -H HOST[,HOST...], -i INVENTORY, --local or --replay DIR")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -70,6 +69,8 @@ def host_facts(facts: Mapping[str, object]) -> dict[str, Any]:
 
 def crash_finding(check_id: str, exc: Exception, rules: Rules) -> tuple[Finding, dict[str, str]]:
     """A check that raised: an `error` finding and its `errors[]` entry (code, message, hint)."""
+    import traceback  # a crashed check only: ~1.4 ms with textwrap, on every run otherwise
+
     where = traceback.extract_tb(exc.__traceback__)[-1]
     msg = f"{check_id}: {type(exc).__name__}: {str(exc)[:300]}"
     error = {

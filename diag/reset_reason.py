@@ -222,9 +222,7 @@ def reset_targets(
         rt = ReplayTransport(replay)
         return replay_targets(rt, fleet.limit), rt
     if local:
-        import socket
+        from diag.transport.local import BlockingLocal, local_name
 
-        from diag.transport.local import BlockingLocal
-
-        return [Target(name=socket.gethostname())], BlockingLocal()
+        return [Target(name=local_name())], BlockingLocal()
     raise UsageError("say which hosts: -H HOST[,HOST...], -i INVENTORY, --local or --replay DIR")

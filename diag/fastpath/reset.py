@@ -27,7 +27,6 @@ def main(opts: LocalReset) -> int:
     """One host, one line on stdout; returns the exit status."""
     deadline = payload_deadline(opts.timeout)
     with started_early(build_local(opts.since_s, deadline)) as early:
-        import socket
         import time
 
         from diag.exitcodes import ExitPolicy, exit_for
@@ -35,9 +34,9 @@ def main(opts: LocalReset) -> int:
         from diag.fastpath.run import utc_now
         from diag.fleet.blocking import run_one
         from diag.transport.base import Target
-        from diag.transport.local import BlockingLocal
+        from diag.transport.local import BlockingLocal, local_name
 
-        target = Target(name=socket.gethostname())
+        target = Target(name=local_name())
         transport = BlockingLocal(early)
 
         async def job(target: Target) -> Line:

@@ -8,7 +8,6 @@ already collected (never a second payload run).
 
 from __future__ import annotations
 
-import socket
 import sys
 import time
 from datetime import datetime, timezone
@@ -19,7 +18,7 @@ from diag.fleet.blocking import drive, run_one
 from diag.payload import local_argv, payload_deadline
 from diag.payload.early import default_program, started_early
 from diag.transport.base import CommandResult, Target
-from diag.transport.local import BlockingLocal
+from diag.transport.local import BlockingLocal, local_name
 
 Line = tuple[bytes, set[str]]  # the envelope's JSON and the statuses the exit code counts
 
@@ -77,7 +76,7 @@ def main(opts: LocalHealth) -> int:
         from diag.fastpath import health as fast
         from diag.payload import build_local
 
-        target = Target(name=socket.gethostname())
+        target = Target(name=local_name())
         transport = BlockingLocal(early)
 
         async def job(target: Target) -> Line:

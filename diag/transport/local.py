@@ -18,6 +18,13 @@ from dataclasses import dataclass
 from diag.transport.base import CommandResult, Target, elapsed_ms, failed
 
 
+def local_name() -> str:
+    """This machine's name as `socket.gethostname()` gives it: on Linux, glibc's gethostname(2)
+    is uname(2)'s nodename, and both are decoded with the filesystem encoding, so the strings
+    are equal (tests/unit/speed/test_import_diet.py) without importing `socket` (~1.5 ms)."""
+    return os.uname().nodename
+
+
 class LocalTransport:
     name = "local"
     blocking = False

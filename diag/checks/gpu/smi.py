@@ -6,14 +6,15 @@ Used only when NVML cannot be loaded by the payload. nvidia-smi prints `[N/A]` o
 
 from __future__ import annotations
 
-import csv
 import io
-import xml.etree.ElementTree as ET
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from diag.checks.gpu.nvml import norm_bdf
 from diag.checks.gpu.sources import SMI_FIELDS
 from schemas.gpu import GpuInfo, GpuSnapshot
+
+if TYPE_CHECKING:  # the parsers import csv and xml.etree when nvidia-smi is the backend
+    import xml.etree.ElementTree as ET
 
 FIELDS = SMI_FIELDS.split(",")
 NA = {"", "n/a", "[n/a]", "not supported", "[not supported]", "unknown error", "[unknown error]"}
@@ -99,6 +100,8 @@ def _csv_gpu(row: dict[str, str]) -> GpuInfo:
 
 
 def parse_csv(stdout: str) -> GpuSnapshot:
+    import csv  # a fallback backend, as parse_xml
+
     rows = [r for r in csv.reader(io.StringIO(stdout), skipinitialspace=True) if r]
     gpus = []
     for r in rows:
@@ -230,6 +233,8 @@ def _xml_gpu(i: int, node: ET.Element) -> GpuInfo:
 
 
 def parse_xml(stdout: str) -> GpuSnapshot:
+    import xml.etree.ElementTree as ET  # a fallback backend: ~2 ms not paid on NVML hosts
+
     root = ET.fromstring(stdout)
     if root.tag != "nvidia_smi_log":
         raise ValueError(f"not an nvidia-smi -q -x document (root <{root.tag}>)")

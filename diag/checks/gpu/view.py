@@ -8,7 +8,6 @@ how "no GPU here" is told apart from "GPU here but unreadable".
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,7 +120,7 @@ def _build_view(caps: Mapping[str, Capture]) -> GpuView:
             continue
         try:
             return GpuView(parser(cap.stdout), pci, problems)
-        except (ValueError, KeyError, TypeError, ET.ParseError) as exc:
+        except (ValueError, KeyError, TypeError, SyntaxError) as exc:  # xml.etree's ParseError
             problems.append(f"{name}: unreadable output ({clean(str(exc), 160)})")
     return GpuView(None, pci, problems)
 

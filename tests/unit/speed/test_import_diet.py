@@ -1,0 +1,58 @@
+"""What the fifth round's import diet relies on: the replacements give the same values and
+the same failures as what they replaced (the byte-identity tests in test_fast_local.py and
+test_fast_reset.py cover the envelopes themselves)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from diag.checks.gpu.view import gpu_view
+from diag.transport.local import local_name
+from schemas.capture import Capture
+
+
+def test_local_name_is_socket_gethostname() -> None:
+    assert local_name() == socket.gethostname()
+
+
+def test_parse_error_is_a_syntax_error() -> None:
+    """gpu_view catches SyntaxError so that it need not import xml.etree for ParseError."""
+    assert issubclass(ET.ParseError, SyntaxError)
+
+
+@pytest.mark.parametrize(
+    "stdout,problem",
+    [
+        (
+            "<nvidia_smi_log><gpu id=",
+            "smi_xml: unreadable output (unclosed token: line 1, column 16)",
+        ),
+        ("<html/>", "smi_xml: unreadable output (not an nvidia-smi -q -x document (root <html>))"),
+    ],
+)
+def test_unreadable_smi_xml_is_a_problem_not_a_crash(stdout: str, problem: str) -> None:
+    cap = Capture(source="nvidia-smi -q -x", rc=0, stdout=stdout)
+    view = gpu_view({"smi_xml": cap})
+    assert (view.snapshot, view.problems) == (None, [problem])
+
+
+def test_reset_signals_compile_no_pattern_at_import() -> None:
+    """diag.reset.signals compiles its ~20 patterns on first use, not at every start (only XID,
+    which every kernel log line is matched against, is compiled at import)."""
+    code = (
+        "import re, sys\n"
+        "import diag.reset.signals  # noqa\n"  # its dependencies first
+        "del sys.modules['diag.reset.signals']\n"
+        "n = []\n"
+        "orig = re.compile\n"
+        "re.compile = lambda *a, **k: n.append(a) or orig(*a, **k)\n"
+        "import diag.reset.signals as s\n"
+        "print(len(n), s.kernel_signal('Kernel panic - not syncing: x'), len(n))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout == "1 ('kernel_panic', 0.8) 13\n"  # XID, the evidence reader's, is eager
