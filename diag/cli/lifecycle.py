@@ -20,6 +20,31 @@ F = TypeVar("F", bound=Callable[..., Any])
 PHASES = ("receive", "provision", "monitor", "maintain", "incident", "retire")
 
 
+def drain_options(audit_name: str) -> Callable[[F], F]:
+    """The scheduler options of the lifecycle commands that drain (maintain, retire): the
+    backend and breaker of health --act, an audit log of their own, one breaker state."""
+
+    def add(fn: F) -> F:
+        for option in reversed(
+            (
+                click.option("--act-config", type=click.Path(dir_okay=False, path_type=Path),
+                             help="YAML: backend and breaker, as for health --act."),
+                click.option("--backend",
+                             type=click.Choice(["slurm", "kubernetes", "command", "none"]),
+                             help="Scheduler to drain through (overrides --act-config)."),
+                click.option("--act-audit", type=click.Path(dir_okay=False, path_type=Path),
+                             help=f"Audit log [~/.local/state/diagctl/{audit_name}]."),
+                click.option("--act-state", type=click.Path(dir_okay=False, path_type=Path),
+                             help="Breaker state "
+                             "[~/.local/state/diagctl/lifecycle-act-state.json]."),
+            )
+        ):  # fmt: skip
+            fn = option(fn)
+        return fn
+
+    return add
+
+
 def registry_options(fn: F) -> F:
     fn = click.option(
         "--registry",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from diag.cli.lifecycle import emitter, open_reg, registry_options
+from diag.cli.lifecycle import drain_options, emitter, open_reg, registry_options
 from diag.cli.lifecycle_step import run_one, step_options
 from diag.cli.options import comma_list, examples, fleet_options, format_options, guarded
 from diag.fleet.args import FleetArgs
@@ -40,14 +40,7 @@ if TYPE_CHECKING:
 @click.option(
     "--act", is_flag=True, help="Really cordon, run and record (default: print the plan)."
 )
-@click.option("--act-config", type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML: backend and its settings, as for health --act.")  # fmt: skip
-@click.option("--backend", type=click.Choice(["slurm", "kubernetes", "command", "none"]),
-              help="Scheduler to cordon through (overrides --act-config).")  # fmt: skip
-@click.option("--act-audit", type=click.Path(dir_okay=False, path_type=Path),
-              help="Audit log [~/.local/state/diagctl/maintain-audit.jsonl].")  # fmt: skip
-@click.option("--act-state", type=click.Path(dir_okay=False, path_type=Path),
-              help="Breaker state [~/.local/state/diagctl/lifecycle-act-state.json].")  # fmt: skip
+@drain_options("maintain-audit.jsonl")
 @click.option("--reason", default="maintenance", show_default=True, help="Why (every record).")
 @click.option("--command-timeout", default=1800.0, show_default=True,
               type=click.FloatRange(min=1), help="Seconds the command may take.")  # fmt: skip

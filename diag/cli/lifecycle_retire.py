@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from diag.cli.lifecycle import emitter, open_reg, registry_options
+from diag.cli.lifecycle import drain_options, emitter, open_reg, registry_options
 from diag.cli.options import CliError, examples, fleet_options, format_options, guarded
 from diag.fleet.args import FleetArgs
 
@@ -35,14 +35,7 @@ from diag.fleet.args import FleetArgs
               "(needs --reason).")  # fmt: skip
 @click.option("--act", is_flag=True, help="With -H/-i: really drain, move and bundle (default: "
               "plan, and detect read-only).")  # fmt: skip
-@click.option("--act-config", type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML: backend and breaker, as for health --act.")  # fmt: skip
-@click.option("--backend", type=click.Choice(["slurm", "kubernetes", "command", "none"]),
-              help="Scheduler to drain through (overrides --act-config).")  # fmt: skip
-@click.option("--act-audit", type=click.Path(dir_okay=False, path_type=Path),
-              help="Audit log [~/.local/state/diagctl/retire-audit.jsonl].")  # fmt: skip
-@click.option("--act-state", type=click.Path(dir_okay=False, path_type=Path),
-              help="Breaker state [~/.local/state/diagctl/lifecycle-act-state.json].")  # fmt: skip
+@drain_options("retire-audit.jsonl")
 @click.option("--bundle-out", type=click.Path(file_okay=False, path_type=Path),
               help="Take the final L2 bundle into DIR/hosts/<host>/ (needs -H/-i).")  # fmt: skip
 @click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=2),
