@@ -75,6 +75,8 @@ def planned(t: Target, ctx: Context, wave: int) -> MaintainEnvelope:
     for step in STEPS:
         if step != "reboot_intent" or a.reboots:
             data.steps.append(step_of(step, "planned"))
+        if step == "postcheck" and ctx.probe is not None:
+            data.steps.append(step_of("probe", "planned"))
     return _envelope(t, data, utc_now())
 
 
@@ -128,6 +130,8 @@ async def one_host(t: Target, ctx: Context, wave: int) -> MaintainEnvelope:
     lg.ok("diff", f"{len(lg.data.changes)} finding(s) changed")
     if not good:
         return _envelope(t, await lg.fail("postcheck", "post-check did not pass"), started)
+    if ctx.probe is not None and not await lg.probe(ctx.probe):
+        return _envelope(t, await lg.fail("probe", lg.data.steps[-1].message), started)
     return _envelope(t, lg.passed(), started)
 
 

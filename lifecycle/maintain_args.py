@@ -17,6 +17,7 @@ from probes.backends import CordonBackend
 
 if TYPE_CHECKING:
     from lifecycle.breaker import Breaker
+    from lifecycle.probe_step import ProbeSpec
     from lifecycle.registry.store import Registry
 
 
@@ -50,3 +51,4 @@ class Context:
     registry: Registry | None = None
     breaker: Breaker | None = None  # with --act: every wave's drains pass it first
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    probe: ProbeSpec | None = None  # --probe-*: one token probe after the post-check

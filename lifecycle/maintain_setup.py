@@ -18,6 +18,7 @@ from lifecycle.maintain_args import Context, MaintainArgs
 
 if TYPE_CHECKING:
     from lifecycle.breaker import Breaker
+    from lifecycle.probe_step import ProbeSpec
     from lifecycle.registry.store import Registry
     from schemas.probe import GroupConfig
 
@@ -42,6 +43,7 @@ class MaintainRequest:
     policy: Path | None = None
     check_ids: tuple[str, ...] = ()
     strict: bool = False
+    probe: ProbeSpec | None = None
 
 
 def _assets(reg: Registry, targets: list[Target]) -> None:
@@ -74,6 +76,10 @@ def build(
     )  # fmt: skip
     hopts = options_for(req.policy, req.check_ids, req.timeout, 256 * 1024, "")
     targets, transport = health_targets(False, None, fleet, hopts)
+    if req.probe is not None:
+        from lifecycle.probe_step import check_spec
+
+        check_spec(req.probe, targets)  # a bad URL is exit 2 before any host is touched
     config = load_config(ActRequest(req.act, req.act_config, None, req.backend))
     if req.act and config.backend.value == "none":
         raise UsageError("--act needs a backend to cordon through: --backend "
@@ -91,6 +97,7 @@ def build(
     except RuntimeError as exc:
         raise UsageError(f"backend {config.backend.value}: {exc}") from None
     ctx = Context(args, transport, hopts, backend, audit_path, node_map(targets), reg)
+    ctx.probe = req.probe
     if req.act:
         ctx.breaker = lifecycle_breaker(req.act_state, config.group(), fleet)
     return targets, ctx

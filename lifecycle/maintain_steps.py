@@ -18,6 +18,7 @@ from schemas.probe import ActionKind, ActionResult, AuditRecord
 
 if TYPE_CHECKING:
     from lifecycle.maintain_args import Context
+    from lifecycle.probe_step import ProbeSpec
     from probes.plan import GroupGuard
 
 GROUP = "maintain"
@@ -121,6 +122,18 @@ class Ledger:
             "pass" if good else "unknown" if env.status is Status.UNREACHABLE else "fail"
         )
         self._record("l1" if gate else "maintain_precheck", outcome, msg, [ptr])
+        return good
+
+    async def probe(self, spec: ProbeSpec) -> bool:
+        """One token probe after the post-check, recorded as the `probe` step the return gate
+        reads; zombie or down fails (the host stays cordoned), slow passes."""
+        from lifecycle.probe_step import probe_one
+
+        step, _finding = await probe_one(spec, self.t)
+        good = step.outcome != "fail"
+        self.pointers.extend(step.evidence)
+        self.data.steps.append(step_of("probe", "done" if good else "failed", step.reason))
+        self._record("probe", step.outcome, step.reason, step.evidence)
         return good
 
     def command(self, res: CommandResult) -> bool:

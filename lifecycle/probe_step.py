@@ -132,6 +132,11 @@ async def _all(spec: ProbeSpec, hosts: Sequence[Target]) -> list[tuple[Step, Fin
     return [judged(t, o, cfg) for t, o in zip(targets, outs, strict=True)]
 
 
+async def probe_one(spec: ProbeSpec, host: Target) -> tuple[Step, Finding]:
+    """One probe of one host (inside a running event loop: maintain's post-check)."""
+    return (await _all(spec, [host]))[0]
+
+
 def run_probes(spec: ProbeSpec, hosts: Sequence[Target]) -> dict[str, tuple[Step, Finding]]:
     """One probe per host, all at once (each bounded by the deadline); never raises per host."""
     return dict(zip((h.name for h in hosts), asyncio.run(_all(spec, hosts)), strict=True))

@@ -25,6 +25,7 @@ from schemas.lifecycle import EvidencePointer
 from schemas.lifecycle_maintain import ProvisionData, ProvisionEnvelope
 
 if TYPE_CHECKING:
+    from lifecycle.receive import Step
     from lifecycle.registry.store import Registry
 
 Outcome = Literal["pass", "warn", "fail", "unknown"]
@@ -81,11 +82,29 @@ def recorded_snapshot(reg: Registry, host_id: str) -> Baseline | None:
     return None
 
 
+def _probe(
+    reg: Registry, host_id: str, who: str, probe: tuple[Step, Finding] | None
+) -> list[Finding]:
+    """The `--probe-*` token probe recorded as the `probe` step (the service gate reads it)."""
+    if probe is None:
+        return []
+    step, finding = probe
+    reg.record(host_id, step.action, step.outcome, who, step.reason[:400], step.evidence)
+    return [finding]
+
+
 def verify(
-    reg: Registry, key: str, base: Baseline, cls: str, env: Envelope, who: str, exits: ExitPolicy
+    reg: Registry,
+    key: str,
+    base: Baseline,
+    cls: str,
+    env: Envelope,
+    who: str,
+    exits: ExitPolicy,
+    probe: tuple[Step, Finding] | None = None,
 ) -> ProvisionEnvelope:
-    """provision: conformance + L1, recorded, and the move to monitor when the service gate
-    passes. monitor: drift from the recorded snapshot (recorded as `drift`)."""
+    """provision: conformance + L1 (+ the token probe), recorded, and the move to monitor when
+    the service gate passes. monitor: drift from the recorded snapshot (recorded as `drift`)."""
     asset = reg.get(key)
     inv = inventory_of(env)
     body = env.model_dump_json().encode()
@@ -105,7 +124,7 @@ def verify(
             [l1_ptr],
         )
         data = ProvisionData(host_class=cls, baseline=held.model_dump(), decision="drift")
-        return _envelope(reg, key, found, data)
+        return _envelope(reg, key, [*found, *_probe(reg, asset.host_id, who, probe)], data)
     if asset.phase != "provision":
         raise RegistryError(
             f"{key}: phase {asset.phase}: verify runs in provision (drift in monitor)"
@@ -134,6 +153,7 @@ def verify(
         f"health {env.status.value}",
         [l1_ptr],
     )
+    probed = _probe(reg, asset.host_id, who, probe)
     moved, missing = move_if_gate(
         reg, asset.host_id, "monitor", who, f"baseline {cls} verified", [snap_ptr, l1_ptr]
     )
@@ -148,4 +168,4 @@ def verify(
     data = ProvisionData(
         host_class=cls, baseline=snap.model_dump(), decision=decision, gate_missing=missing
     )
-    return _envelope(reg, key, [*found, l1], data)
+    return _envelope(reg, key, [*found, l1, *probed], data)

@@ -9,8 +9,8 @@ from pydantic import Field
 from schemas.envelope import Envelope, Strict
 
 StepName = Literal[
-    "cordon", "precheck", "reboot_intent", "command", "return", "postcheck", "diff", "uncordon",
-    "incident",
+    "cordon", "precheck", "reboot_intent", "command", "return", "postcheck", "probe", "diff",
+    "uncordon", "incident",
 ]  # fmt: skip
 StepResult = Literal["planned", "done", "failed", "skipped"]
 

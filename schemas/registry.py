@@ -17,6 +17,7 @@ from schemas.ingest import CollectedRecord
 from schemas.lifecycle import AssetEnvelope, HistoryEnvelope, ReceiveEnvelope
 from schemas.lifecycle import Manifest as ExpectedManifest
 from schemas.lifecycle_maintain import IncidentEnvelope, MaintainEnvelope, ProvisionEnvelope
+from schemas.lifecycle_monitor import MonitorEnvelope
 from schemas.lifecycle_retire import RetireEnvelope
 from schemas.mu import CalibrationFile, MuDecayEnvelope, MuReportEnvelope, ReservationsFile
 from schemas.payload import PayloadOutput
@@ -66,6 +67,7 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "lifecycle.maintain": MaintainEnvelope,
     "lifecycle.incident": IncidentEnvelope,
     "lifecycle.provision": ProvisionEnvelope,
+    "lifecycle.monitor": MonitorEnvelope,
     "ingest.collected": CollectedRecord,
 }
 

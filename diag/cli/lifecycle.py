@@ -102,6 +102,7 @@ SUBCOMMANDS: dict[str, str] = {
     "provision": "diag.cli.lifecycle_provision:provision",
     "retire": "diag.cli.lifecycle_retire:retire",
     "redeploy": "diag.cli.lifecycle_retire:redeploy",
+    "record": "diag.cli.lifecycle_record:record",
 }
 
 

@@ -11,6 +11,7 @@ import click
 from diag.cli.lifecycle import drain_options, emitter, open_reg, registry_options
 from diag.cli.lifecycle_step import run_one, step_options
 from diag.cli.options import comma_list, examples, fleet_options, format_options, guarded
+from diag.cli.probe_gate import probe_gate_options
 from diag.fleet.args import FleetArgs
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
         "--window 2025-06-01T22:00Z/2025-06-02T04:00Z --backend slurm --act",
         "diagctl lifecycle maintain -i hosts.ini --limit gpu7 --command 'apt-get -y upgrade' "
         "--backend slurm --act --step precheck --snapshot run1/gpu7.pre.json",
+        "diagctl lifecycle maintain -i fleet.yaml --limit rack7 --command 'systemctl restart "
+        "vllm' --probe-url 'http://{host}:8000' --probe-model llama-3-8b --backend slurm --act",
     ),
 )
 @click.option("--command", "command", required=True, help="Shell command run on each host.")
@@ -53,6 +56,7 @@ if TYPE_CHECKING:
 @click.option("--check", "check_ids", multiple=True, callback=comma_list, metavar="ID[,ID...]",
               help="Run only these check ids in the pre- and post-checks.")  # fmt: skip
 @click.option("--strict", is_flag=True, help="An unknown post-check finding fails too.")
+@probe_gate_options
 @step_options
 @format_options
 @registry_options

@@ -17,9 +17,12 @@ from diag.cli.options import (
     format_options,
     guarded,
 )
+from diag.cli.probe_gate import probe_gate_options
 from diag.fleet.args import FleetArgs
 
 if TYPE_CHECKING:
+    from diag.transport.base import Target
+    from lifecycle.probe_step import ProbeSpec
     from schemas.envelope import Envelope
 
 
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
         "diagctl lifecycle provision gpu-a-01 --class gpu-h100 --values site.yaml --out ud.yaml",
         "diagctl lifecycle provision gpu-a-01 --class gpu-h100 --values site.yaml --verify "
         "-i fleet.yaml",
+        "diagctl lifecycle provision gpu-a-01 --class gpu-h100 --values site.yaml --verify "
+        "-i fleet.yaml --probe-url 'http://{host}:8000' --probe-model llama-3-8b",
     ),
 )
 @click.argument("host")
@@ -61,6 +66,7 @@ if TYPE_CHECKING:
 @click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=2),
               help="Per-host deadline of the L1 run.")  # fmt: skip
 @click.option("--strict", is_flag=True, help="An unknown L1 finding fails too.")
+@probe_gate_options
 @format_options
 @registry_options
 @fleet_options
@@ -75,6 +81,7 @@ def provision(
     check_ids: tuple[str, ...],
     timeout: float,
     strict: bool,
+    probe: ProbeSpec | None,
     human: bool | None,
     registry: str | None,
     lock_wait: float,
@@ -89,6 +96,8 @@ def provision(
 
     if (out is not None) == verify:
         raise CliError("give --out FILE (render) or --verify (after first boot), one of them")
+    if probe is not None and not verify:
+        raise CliError("--probe-url is a --verify step (the service gate reads it)")
     vals = load_values(values)
     context(vals, host_class)  # an unknown class is exit 2 before anything is written
     reg = open_reg(registry, lock_wait)
@@ -100,20 +109,29 @@ def provision(
         check_writable(out, "--out")
         emit(render_to(reg, host, vals, host_class, out, actor()))
         return
-    env = _l1(host, fleet, check_ids, timeout)
+    env, target = _l1(host, fleet, check_ids, timeout, probe)
+    from lifecycle.probe_step import run_probes
     from lifecycle.provision import verify as verify_baseline
 
+    probed = run_probes(probe, [target])[target.name] if probe is not None else None
     base = vals.classes[host_class].baseline
-    res = verify_baseline(reg, host, base, host_class, env, actor(), ExitPolicy(strict))
+    res = verify_baseline(reg, host, base, host_class, env, actor(), ExitPolicy(strict), probed)
     emit(res)
     sys.exit(0 if res.status.value == "pass" else 3)
 
 
-def _l1(host: str, fleet: FleetArgs, check_ids: tuple[str, ...], timeout: float) -> Envelope:
+def _l1(
+    host: str,
+    fleet: FleetArgs,
+    check_ids: tuple[str, ...],
+    timeout: float,
+    probe: ProbeSpec | None,
+) -> tuple[Envelope, Target]:
     from dataclasses import replace
 
     from diag.health import health_targets, options_for
     from diag.session import run_health
+    from lifecycle.probe_step import check_spec
 
     if not fleet.wanted:
         raise CliError("--verify needs -H or -i: the L1 run reaches the host over SSH")
@@ -123,4 +141,7 @@ def _l1(host: str, fleet: FleetArgs, check_ids: tuple[str, ...], timeout: float)
     targets, transport = health_targets(False, None, fleet, hopts)
     if len(targets) != 1:
         raise CliError(f"-H/-i name {len(targets)} hosts: give exactly one (--limit {host})")
-    return run_health(targets, transport, hopts, lambda e: None, summary=False).envelopes[0]
+    if probe is not None:
+        check_spec(probe, targets)  # a bad URL is exit 2 before the host is touched
+    got = run_health(targets, transport, hopts, lambda e: None, summary=False).envelopes[0]
+    return got, targets[0]
