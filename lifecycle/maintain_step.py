@@ -7,8 +7,8 @@ registry history, audit records and incidents are the same:
   precheck   L1 recorded as `maintain_precheck`; its envelope kept in --snapshot for the diff
   intent     the reboot-intents file with one more record (existing file on stdin, --boot-id)
   command    the host-side command's exit status (--rc): recorded, or failed -> incident
-  postcheck  L1 recorded as `l1`, the diff against --snapshot, uncordon + monitor on pass,
-             incident (the node stays cordoned) otherwise
+  postcheck  L1 recorded as `l1`, the diff against --snapshot, the token probe when --probe-*
+             name one, uncordon + monitor on pass, incident (the node stays cordoned) otherwise
   fail       a host-side step (--failed-step) failed with --why: recorded, incident
 """
 
@@ -127,6 +127,8 @@ def _postcheck(lg: Ledger, ctx: Context, snapshot: Path) -> MaintainData:
     lg.ok("diff", f"{len(lg.data.changes)} finding(s) changed")
     if not good:
         return asyncio.run(lg.fail("postcheck", "post-check did not pass"))
+    if ctx.probe is not None and not asyncio.run(lg.probe(ctx.probe)):
+        return asyncio.run(lg.fail("probe", lg.data.steps[-1].message))
     return lg.passed()
 
 

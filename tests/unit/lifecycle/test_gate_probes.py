@@ -176,3 +176,55 @@ def test_provision_probe_needs_verify(tmp_path: Path) -> None:
     )
     assert res.exit_code == 2  # type: ignore[attr-defined]
     assert "--probe-url is a --verify step" in res.output  # type: ignore[attr-defined]
+
+
+def test_maintain_step_postcheck_runs_the_probe(tmp_path: Path) -> None:
+    """`--step postcheck` (playbooks/maintain.yml) probes like a whole maintain run: a passing
+    L1 post-check, then the endpoint down -> the step fails, the asset goes to incident and the
+    node is never uncordoned (no uncordon audit record)."""
+    from diag.health import options_for
+    from diag.transport.local import LocalTransport
+    from lifecycle.maintain_args import Context, MaintainArgs
+    from lifecycle.maintain_step import StepRequest, run_step
+    from probes.backends import NoBackend
+
+    db = tmp_path / "r.db"
+    reg = open_registry(f"sqlite:///{db}")
+    reg.register(AssetInfo("SN-1", "gpu-1", "h100"), "op")
+    for phase in ("provision", "monitor", "maintain"):
+        assert lc(db, "move", "gpu-1", "--to", phase, "--force", "--reason", "t").exit_code == 0  # type: ignore[attr-defined]
+    # One check that passes on any Linux host: the post-check is not what fails here.
+    hopts = options_for(None, ("host.mem_available",), 10.0, 256 * 1024, "")
+    spec, port = refused()
+    ctx = Context(
+        MaintainArgs(command="true"),
+        LocalTransport(),
+        hopts,
+        NoBackend(),  # type: ignore[arg-type]
+        tmp_path / "audit.jsonl",
+        {"gpu-1": "gpu-1"},
+        reg,
+    )
+    ctx.probe = spec
+    target = Target("gpu-1", "127.0.0.1")
+    snapshot = tmp_path / "pre.json"
+    pre, _ = run_step(target, ctx, StepRequest(step="precheck", snapshot=snapshot))
+    assert pre.data.outcome == "passed"
+    env, code = run_step(target, ctx, StepRequest(step="postcheck", snapshot=snapshot))
+    steps = [(s.step, s.result) for s in env.data.steps]
+    assert steps == [
+        ("postcheck", "done"),
+        ("diff", "done"),
+        ("probe", "failed"),
+        ("probe", "failed"),
+        ("incident", "done"),
+    ]
+    assert (env.data.outcome, int(code)) == ("failed", 3)
+    assert reg.get("gpu-1").phase == "incident"
+    audit = (tmp_path / "audit.jsonl").read_text() if (tmp_path / "audit.jsonl").exists() else ""
+    assert "uncordon" not in audit
+    probes = [e for e in reg.history("gpu-1") if e.entry == "action" and e.action == "probe"]
+    assert [(e.outcome, e.evidence[0].path) for e in probes] == [
+        ("fail", f"http://***@127.0.0.1:{port}")
+    ]
+    no_secret(tmp_path, env.model_dump_json())
