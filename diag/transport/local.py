@@ -74,18 +74,23 @@ class Started:
     t0: float
 
 
+def _spawn(argv: Sequence[str]) -> subprocess.Popen[bytes]:
+    """`argv` with pipes, in its own process group (so a timeout kills all it started)."""
+    return subprocess.Popen(
+        list(argv),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
 def start(argv: Sequence[str], stdin: bytes) -> Started | None:
     """Start `argv` in its own process group and send it `stdin`; None if it cannot start (the
     run then starts it again and reports why)."""
     t0 = time.monotonic()
     try:
-        proc = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        proc = _spawn(argv)
     except OSError:
         return None
     assert proc.stdin is not None
@@ -130,13 +135,7 @@ class BlockingLocal:
             stop(early)
         t0 = time.monotonic()
         try:
-            proc = subprocess.Popen(
-                list(command),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
+            proc = _spawn(command)
         except OSError as exc:
             return CommandResult(
                 None, error="transport", message=f"cannot start {command[0]}: {exc}"
