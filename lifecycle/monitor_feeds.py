@@ -105,6 +105,20 @@ def probe_feeds(env: Envelope, th: Thresholds) -> list[Feed]:
     return [Feed(keys, "probe", outcome, f)]
 
 
+def _by_node(
+    rows: Any, node_of: Callable[[dict[str, Any]], Any]
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """`rows` (a document's list, maybe absent or malformed) grouped by their node name, in
+    name order; rows without a node name are left out (the caller names what it could not
+    place)."""
+    by_node: dict[str, list[dict[str, Any]]] = {}
+    for row in rows if isinstance(rows, list) else []:
+        node = node_of(row) if isinstance(row, dict) else None
+        if isinstance(node, str) and node:
+            by_node.setdefault(node, []).append(row)
+    return sorted(by_node.items())
+
+
 def _worst(
     rows: list[dict[str, Any]], score: Callable[[dict[str, Any]], float | None]
 ) -> dict[str, Any]:
@@ -123,13 +137,9 @@ def mu_report_feeds(env: Envelope, th: Thresholds) -> list[Feed]:
     """Per node of a `mu report --by node,...`: the worst group's headroom as a share of its
     capacity; below `min_headroom` warns; no capacity is unknown. A report without `node` in
     its keys names no asset: no feeds (the caller says so)."""
-    by_node: dict[str, list[dict[str, Any]]] = {}
-    for g in (env.data or {}).get("groups") or []:
-        node = (g.get("keys") or {}).get("node") if isinstance(g, dict) else None
-        if isinstance(node, str) and node:
-            by_node.setdefault(node, []).append(g)
+    groups = (env.data or {}).get("groups")
     feeds = []
-    for node, rows in sorted(by_node.items()):
+    for node, rows in _by_node(groups, lambda g: (g.get("keys") or {}).get("node")):
         g = _worst(rows, _headroom)
         share, where = _headroom(g), f"{node} bucket {g.get('bucket') or 'window'}"
         if share is None:
@@ -151,12 +161,8 @@ def mu_report_feeds(env: Envelope, th: Thresholds) -> list[Feed]:
 def mu_decay_feeds(env: Envelope, th: Thresholds) -> list[Feed]:
     """Per node of a `mu decay`: delivered / calibrated MU/s of its worst model below
     `min_capacity` warns (a gray failure: slower, every check passing); no ratio is unknown."""
-    by_node: dict[str, list[dict[str, Any]]] = {}
-    for n in (env.data or {}).get("nodes") or []:
-        if isinstance(n, dict) and isinstance(n.get("node"), str) and n["node"]:
-            by_node.setdefault(n["node"], []).append(n)
     feeds = []
-    for node, rows in sorted(by_node.items()):
+    for node, rows in _by_node((env.data or {}).get("nodes"), lambda n: n.get("node")):
         r = _worst(
             rows, lambda x: x.get("ratio") if isinstance(x.get("ratio"), (int, float)) else None
         )

@@ -77,6 +77,11 @@ class MonitorReport:
         return out
 
 
+def _unknown_drift(asset: Asset, why: str) -> Feed:
+    f = Finding(check_id="lifecycle.drift", status=Status.UNKNOWN, entity="baseline", message=why)
+    return Feed((asset.host_id,), "drift", "unknown", f)
+
+
 def drift_feed(reg: Registry, asset: Asset, env: Envelope) -> Feed:
     """The health run held to the asset's recorded baseline snapshot (the `drift` action)."""
     from lifecycle.acceptance import inventory_of
@@ -84,30 +89,15 @@ def drift_feed(reg: Registry, asset: Asset, env: Envelope) -> Feed:
 
     held = recorded_snapshot(reg, asset.host_id)
     if held is None:
-        f = Finding(
-            check_id="lifecycle.drift",
-            status=Status.UNKNOWN,
-            entity="baseline",
-            message="no baseline snapshot recorded (provision --verify records it)",
-        )
-        return Feed((asset.host_id,), "drift", "unknown", f)
+        why = "no baseline snapshot recorded (provision --verify records it)"
+        return _unknown_drift(asset, why)
     found = conformance(held, inventory_of(env), "lifecycle.drift")
+    if not found:
+        return _unknown_drift(asset, "the recorded snapshot sets no field")
     statuses = {f.status for f in found}
     outcome: Outcome = (
-        "fail"
-        if Status.FAIL in statuses
-        else "unknown"
-        if (Status.UNKNOWN in statuses or not found)
-        else "pass"
+        "fail" if Status.FAIL in statuses else "unknown" if Status.UNKNOWN in statuses else "pass"
     )
-    if not found:
-        f = Finding(
-            check_id="lifecycle.drift",
-            status=Status.UNKNOWN,
-            entity="baseline",
-            message="the recorded snapshot sets no field",
-        )
-        return Feed((asset.host_id,), "drift", "unknown", f)
     these = [f for f in found if f.status.value == outcome]  # the fields that decide it
     one = these[0].model_copy(
         update={
