@@ -8,32 +8,43 @@ click's (diag/cli/reset.py), errors and help text included.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from diag.fastpath.argv import parse_local
+from diag.fastpath.argv import Options, parse_local
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: this runs before the payload starts
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}  # diag/cli/reset.py's --since
 MAX_SINCE_S = 366 * 86400
 VALUED = ("--since", "--repeat-after", "--unplanned-max", "--timeout")
 
 
-@dataclass(kw_only=True)
-class LocalReset:
-    since_s: int = 7 * 86400
-    repeat_after: int = 2
-    unplanned_max: int = 1
-    timeout: float = 30.0
-    strict: bool = False
+class LocalReset(Options):
+    __slots__ = ("repeat_after", "since_s", "strict", "timeout", "unplanned_max")
+
+    def __init__(
+        self,
+        *,
+        since_s: int = 7 * 86400,
+        repeat_after: int = 2,
+        unplanned_max: int = 1,
+        timeout: float = 30.0,
+        strict: bool = False,
+    ) -> None:
+        self.since_s, self.repeat_after, self.unplanned_max = since_s, repeat_after, unplanned_max
+        self.timeout, self.strict = timeout, strict
 
 
 def since_seconds(text: str) -> int | None:
-    """diag.cli.reset.since_seconds, None where click would refuse the value."""
-    m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text)
-    if not m or int(m.group(1)) == 0:
+    """diag.cli.reset.since_seconds (`\\s*(\\d+)\\s*([mhdw])\\s*` in full), None where click
+    would refuse the value; without `re`, which this runs before the payload starts. `\\s` is
+    str.isspace() and `\\d` str.isdecimal() for str patterns, as strip() and isdecimal() here."""
+    text = text.strip()
+    number, unit = text[:-1].rstrip(), text[-1:]
+    if unit not in UNITS or not number.isdecimal() or int(number) == 0:
         return None
-    seconds = int(m.group(1)) * UNITS[m.group(2)]
+    seconds = int(number) * UNITS[unit]
     return seconds if seconds <= MAX_SINCE_S else None
 
 

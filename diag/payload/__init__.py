@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import sys
-from collections.abc import Callable, Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the checks import pydantic; `--local` builds its payload before that
+# typing.TYPE_CHECKING without importing typing: `--local` starts its payload from here before
+# anything else loads (diag/payload/early.py), and the checks import pydantic.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from typing import Any
+
     from diag.checks.base import Source
 
 # `-I`: isolated mode, so the host's PYTHON* variables and user site cannot change the payload.
@@ -95,7 +98,8 @@ def fallback_source() -> str:
 
 def _sh_calls(sources: Sequence[Source]) -> list[str]:
     """One fallback function call per capture; every argument shell-quoted."""
-    q = shlex.quote
+    from shlex import quote as q  # here, not at the top: `--local` never needs it
+
     calls = []
     for s in sources:
         if s.type == "file":
@@ -116,6 +120,8 @@ def build_sh(sources: Sequence[Source], deadline_s: float) -> bytes:
 
     Commands that might read stdin get </dev/null: stdin is the rest of this script.
     """
+    import shlex
+
     py = build_python(sources, deadline_s).decode()
     if _HEREDOC_END in py:  # cannot happen with our own collector; guards future edits
         raise ValueError("payload contains the heredoc delimiter")

@@ -9,7 +9,6 @@ import json
 import os
 import selectors
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -208,7 +207,6 @@ def cap_adjtimex(spec):
     t0 = time.monotonic()
     try:
         import ctypes
-        import ctypes.util
 
         class Timex(ctypes.Structure):
             _fields_ = [
@@ -236,7 +234,14 @@ def cap_adjtimex(spec):
                 ("_pad", ctypes.c_int * 11),
             ]
 
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        # dlopen(NULL): the process's own symbols, libc's among them. ctypes.util.find_library
+        # imports tempfile and shutil and runs `ldconfig -p` (~20 ms); only where the symbol is
+        # not found that way (a static interpreter) is it asked.
+        libc = ctypes.CDLL(None, use_errno=True)
+        if not hasattr(libc, "adjtimex"):
+            import ctypes.util
+
+            libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
         tx = Timex()
         state = libc.adjtimex(ctypes.byref(tx))
         if state < 0:
@@ -270,7 +275,7 @@ def cap_facts(spec):
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 0
     facts = {
-        "hostname": socket.gethostname(),
+        "hostname": os.uname()[1],  # gethostname(2) on Linux, without importing socket
         "kernel": os.uname().release,
         "arch": os.uname().machine,
         "python": "%d.%d.%d" % sys.version_info[:3],

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import json
 import marshal
-from collections.abc import Mapping
 from functools import cache
 from importlib.machinery import SourceFileLoader
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (diag/payload/early.py)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 # Run by `python -I -S -c`: stdin is read whole (the payload closes it at once), the code is
 # executed in a fresh namespace and its `main` is called with the decoded spec.

@@ -20,12 +20,16 @@ import contextlib
 import json
 import os
 import signal
-from collections.abc import Iterator
-from types import FrameType
 
 from diag.payload import local_argv, local_program, payload_deadline
-from diag.transport.base import Transport
-from diag.transport.local import BlockingLocal, Started, start, stop
+from diag.transport.spawn import Started, start, stop
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from types import FrameType
+
+    from diag.transport.base import Transport
 
 CAPTURES_FILE = os.path.join(os.path.dirname(__file__), "default_captures.json")
 
@@ -66,5 +70,7 @@ def started_early(program: bytes | None) -> Iterator[Started | None]:
 def hand_over(early: Started | None, transport: Transport) -> None:
     """Give the running payload to the local transport that may adopt it (the context above
     still kills it if no run does)."""
+    from diag.transport.local import BlockingLocal
+
     if early is not None and isinstance(transport, BlockingLocal):
         transport.early = early

@@ -13,9 +13,10 @@ import signal
 import subprocess
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from diag.transport.base import CommandResult, Target, elapsed_ms, failed
+from diag.transport.spawn import Started, spawn, stop
+from diag.transport.spawn import kill as _kill
 
 
 def local_name() -> str:
@@ -64,50 +65,6 @@ class LocalTransport:
         return None
 
 
-@dataclass
-class Started:
-    """A payload process started ahead of its run (diag.payload.early); stdin already sent."""
-
-    proc: subprocess.Popen[bytes]
-    argv: tuple[str, ...]
-    stdin: bytes
-    t0: float
-
-
-def _spawn(argv: Sequence[str]) -> subprocess.Popen[bytes]:
-    """`argv` with pipes, in its own process group (so a timeout kills all it started)."""
-    return subprocess.Popen(
-        list(argv),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-
-
-def start(argv: Sequence[str], stdin: bytes) -> Started | None:
-    """Start `argv` in its own process group and send it `stdin`; None if it cannot start (the
-    run then starts it again and reports why)."""
-    t0 = time.monotonic()
-    try:
-        proc = _spawn(argv)
-    except OSError:
-        return None
-    assert proc.stdin is not None
-    with contextlib.suppress(BrokenPipeError):  # it exited early: its stderr says why
-        proc.stdin.write(stdin)
-    with contextlib.suppress(BrokenPipeError):
-        proc.stdin.close()
-    proc.stdin = None  # sent and closed: communicate() must not flush it again
-    return Started(proc, tuple(argv), stdin, t0)
-
-
-def stop(early: Started) -> None:
-    """Kill a started payload nobody collected (a no-op once a run has collected it)."""
-    if early.proc.returncode is None:
-        _kill(early.proc)
-
-
 class BlockingLocal:
     """The payload in a subprocess, waited for in this thread; killed (its whole process group)
     on timeout and on any exception, Ctrl-C included.
@@ -135,7 +92,7 @@ class BlockingLocal:
             stop(early)
         t0 = time.monotonic()
         try:
-            proc = _spawn(command)
+            proc = spawn(command)
         except OSError as exc:
             return CommandResult(
                 None, error="transport", message=f"cannot start {command[0]}: {exc}"
@@ -161,9 +118,3 @@ def _collect(
         _kill(proc)
         raise
     return CommandResult(proc.returncode, out, err, elapsed_ms(t0))
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate()

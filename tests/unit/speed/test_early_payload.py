@@ -21,8 +21,9 @@ from diag.fleet.blocking import drive as _drive
 from diag.payload import build_local, local_argv, payload_deadline
 from diag.payload.early import CAPTURES_FILE, default_program, hand_over, started_early
 from diag.transport.base import Target
-from diag.transport.local import BlockingLocal, start, stop
+from diag.transport.local import BlockingLocal
 from diag.transport.replay import ReplayTransport
+from diag.transport.spawn import start, stop
 
 ROOT = Path(__file__).parents[3]
 SCHEMAS = ROOT / "schemas" / "json"

@@ -114,7 +114,10 @@ def test_constants_are_the_models() -> None:
 
 @pytest.mark.parametrize(
     "text", ["1m", "90m", "12h", "7d", "2w", " 7d ", "7 d", "366d", "367d", "53w", "52w",
-             "0d", "0m", "-1d", "7x", "", "d", "1.5d", "7D", "٣d", "+7d"],
+             "0d", "0m", "-1d", "7x", "", "d", "1.5d", "7D", "٣d", "+7d",
+             # no `re` on the fast path: whitespace and digits as \\s and \\d read them
+             "\u20037d\u2003", "7\u00a0d", "\t7d\n", "1 2d", "²d", "7dd", "d7", " ", "07d",
+             "\u0e57w", "7\x1cd", "7\x85d"],
 )  # fmt: skip
 def test_since_is_clicks(text: str) -> None:
     try:
