@@ -11,9 +11,10 @@ Imports nothing heavy, so `diagctl --help` does not pay for pydantic.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import Enum, IntEnum
 from typing import TYPE_CHECKING
+
+from schemas.record import record
 
 if TYPE_CHECKING:
     from schemas.envelope import Envelope
@@ -37,7 +38,7 @@ class FailOn(str, Enum):
     FAIL = "fail"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ExitPolicy:
     """What counts against a run: `strict` makes `unknown` a failure; `fail_on` sets warn's fate."""
 

@@ -4,7 +4,11 @@ The generated JSON Schema files live in ``schemas/json/``; ``diagctl schema expo
 them again and a test fails when the committed copies drift from these models.
 """
 
-from typing import Any
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the fast paths' cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "SCHEMA_VERSION",

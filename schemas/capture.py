@@ -7,15 +7,14 @@ into these.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from schemas.record import RECORD_CONFIG, Record
+from schemas.record import RECORD_CONFIG, Record, record
 
 CaptureError = Literal["missing", "permission", "timeout", "exec_failed", "unsupported"]
 
 
-@dataclass(kw_only=True, slots=True)
+@record(kw_only=True)
 class CaptureFilter(Record):
     """What the payload kept of a capture filtered at the source (a kernel log: Xid lines)."""
 
@@ -31,7 +30,7 @@ class CaptureFilter(Record):
     """Lines kept."""
 
 
-@dataclass(kw_only=True, slots=True)
+@record(kw_only=True)
 class Capture(Record):
     __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
 

@@ -6,14 +6,13 @@ envelope models hold it as a field and validate it like a model of their own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from schemas.enums import Action, Severity, Status
-from schemas.record import RECORD_CONFIG, Record
+from schemas.record import RECORD_CONFIG, Record, field, record
 
 
-@dataclass(kw_only=True, slots=True)
+@record(kw_only=True)
 class Finding(Record):
     __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
 

@@ -8,10 +8,9 @@ nvidia-smi `[N/A]`, a symbol the driver lacks): unsupported, never zero. `unsupp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from schemas.record import RECORD_CONFIG, Record
+from schemas.record import RECORD_CONFIG, Record, field, record
 
 Backend = Literal["nvml", "nvidia-smi-xml", "nvidia-smi-csv"]
 
@@ -19,7 +18,7 @@ Backend = Literal["nvml", "nvidia-smi-xml", "nvidia-smi-csv"]
 FabricState = Literal["not_supported", "not_started", "in_progress", "completed"]
 
 
-@dataclass(kw_only=True, slots=True)
+@record(kw_only=True)
 class NvLinkState(Record):
     __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
 
@@ -33,7 +32,7 @@ class NvLinkState(Record):
     crc_data_errors: int | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@record(kw_only=True)
 class GpuInfo(Record):
     __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
 
@@ -92,7 +91,7 @@ class GpuInfo(Record):
         return self.uuid or self.bdf or f"GPU{self.index}"
 
 
-@dataclass(kw_only=True, slots=True)
+@record(kw_only=True)
 class GpuSnapshot(Record):
     __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
 
@@ -104,7 +103,7 @@ class GpuSnapshot(Record):
     gpus: list[GpuInfo] = field(default_factory=list)
 
 
-@dataclass(kw_only=True, slots=True)
+@record(kw_only=True)
 class PciFunction(Record):
     """One NVIDIA PCI function from sysfs, independent of the driver's state."""
 
@@ -127,7 +126,7 @@ class PciFunction(Record):
         return self.class_code.startswith("0x0680")
 
 
-@dataclass(kw_only=True, slots=True)
+@record(kw_only=True)
 class XidEvent(Record):
     __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
 

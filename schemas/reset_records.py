@@ -4,10 +4,9 @@ model (schemas/reset.py) holds them as fields and validates them like models of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from schemas.record import RECORD_CONFIG, Record
+from schemas.record import RECORD_CONFIG, Record, field, record
 
 Reason = Literal[
     "planned_reboot",
@@ -23,7 +22,7 @@ Reason = Literal[
 SourceStateName = Literal["ok", "missing", "error"]
 
 
-@dataclass(kw_only=True, slots=True)
+@record(kw_only=True)
 class EvidenceItem(Record):
     __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
 
@@ -39,7 +38,7 @@ class EvidenceItem(Record):
     """Its weight in the confidence formula."""
 
 
-@dataclass(kw_only=True, slots=True)
+@record(kw_only=True)
 class SourceState(Record):
     __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
 
@@ -49,7 +48,7 @@ class SourceState(Record):
     """Why it is missing or in error."""
 
 
-@dataclass(kw_only=True, slots=True)
+@record(kw_only=True)
 class BootWindow(Record):
     __pydantic_config__: ClassVar[dict[str, Any]] = RECORD_CONFIG
 
@@ -60,7 +59,7 @@ class BootWindow(Record):
     last_at: str = ""
 
 
-@dataclass(kw_only=True, slots=True)
+@record(kw_only=True)
 class TimelineEntry(Record):
     """One reset inside --since: the boot that ended, how, and the GPU faults before it."""
 

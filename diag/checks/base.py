@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.capture import Capture
 from schemas.enums import Action, Severity, Status
 from schemas.finding import Finding
+from schemas.record import field, record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Source:
     """One capture the payload takes on the host (see diag/payload/collector.py)."""
 
@@ -53,7 +53,7 @@ class Source:
         return out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rules:
     """A check's resolved policy: thresholds for this host class and where they come from."""
 
@@ -64,7 +64,7 @@ class Rules:
         return self.thresholds[key]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Context:
     """Facts about the host a check may use besides its own captures."""
 
@@ -79,7 +79,7 @@ class Context:
 Evaluate = Callable[[Mapping[str, Capture], Rules, Context], list[Finding]]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Check:
     id: str
     title: str

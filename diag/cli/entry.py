@@ -21,6 +21,9 @@ def main() -> None:
 
     fast = wanted() if sys.argv[1:2] == ["health"] else None
     if fast is not None:
+        from schemas.record import cheap_records
+
+        cheap_records()
         from diag.fastpath.run import main as run_local
 
         sys.exit(run_local(fast))
@@ -29,6 +32,9 @@ def main() -> None:
 
         reset = parse(sys.argv[1:], os.environ, sys.stdout.isatty())
         if reset is not None:
+            from schemas.record import cheap_records
+
+            cheap_records()
             from diag.fastpath.reset import main as run_reset
 
             sys.exit(run_reset(reset))

@@ -9,20 +9,20 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import fields, is_dataclass
 from enum import Enum
 from typing import Any
 
 from schemas.capture import Capture, CaptureFilter
 from schemas.enums import Status
+from schemas.record import is_record, names_of
 
 
 class Unusual(Exception):
     """Something only the model path reproduces exactly: judge there instead."""
 
 
-CAPTURE_KEYS = {f.name for f in fields(Capture)}
-FILTER_KEYS = {f.name for f in fields(CaptureFilter)}
+CAPTURE_KEYS = set(names_of(Capture))
+FILTER_KEYS = set(names_of(CaptureFilter))
 TYPES = {"source": str, "stdout": str, "stderr": str, "duration_ms": int, "truncated_bytes": int}
 
 
@@ -82,8 +82,8 @@ def plain(node: Any) -> Any:
         if not math.isfinite(node) or (node != 0 and not 1e-4 <= abs(node) < 1e16):
             raise Unusual("float spelling")
         return node
-    if is_dataclass(node) and not isinstance(node, type):
-        return {f.name: plain(getattr(node, f.name)) for f in fields(node)}
+    if is_record(node):
+        return {name: plain(getattr(node, name)) for name in names_of(node)}
     if isinstance(node, (list, tuple)):
         return [plain(v) for v in node]
     if isinstance(node, dict) and all(type(k) is str for k in node):

@@ -5,7 +5,6 @@ resets). Pure: the host's own clock at collection (`now_s`) anchors every window
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from diag.reset.decide import UNPLANNED, Verdict, judge
@@ -13,12 +12,13 @@ from diag.reset.evidence import HostEvidence
 from diag.reset.parse import iso
 from schemas.enums import Action, Severity, Status
 from schemas.finding import Finding
+from schemas.record import record
 from schemas.reset_records import TimelineEntry
 
 WEEK_S = 7 * 86400  # the escalation window is fixed: "more than N unplanned resets in 7 days"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Thresholds:
     repeat_after: int = 2  # the same GPU fault class before this many resets: isolate / RMA
     unplanned_max: int = 1  # more unplanned resets than this in 7 days: escalate

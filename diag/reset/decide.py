@@ -15,7 +15,6 @@ confidence = support x (1 - 0.5 x against) x completeness x clock, rounded to 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
 
 from diag.reset.evidence import (
@@ -31,6 +30,7 @@ from diag.reset.evidence import (
 )
 from diag.reset.parse import Boot
 from diag.reset.signals import kernel_signal, shutdown_signal, wtmp_signal
+from schemas.record import record
 from schemas.reset_records import EvidenceItem, Reason
 
 ORDER: tuple[Reason, ...] = (
@@ -48,7 +48,7 @@ UNPLANNED = frozenset(set(ORDER) - PLANNED - {"gpu_fault_then_reset"})
 CAPSULE_S = 1800  # a capsule is applied during the reset, minutes around the boot boundary
 
 
-@dataclass
+@record()
 class Verdict:
     reason: Reason
     confidence: float

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from diag.reset.parse import (
@@ -29,6 +28,7 @@ from diag.reset.parse import (
 from diag.reset.signals import WDIOF, XID, pstore_signal, sel_signal
 from diag.reset.sources import capture_state
 from schemas.capture import Capture
+from schemas.record import field, record
 from schemas.reset_records import EvidenceItem, SourceState
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ _KDUMP = re.compile(
 )  # kernel trouble this close to a boot's end is taken as its cause
 
 
-@dataclass
+@record()
 class HostEvidence:
     facts: dict[str, Any]
     boots: list[Boot]  # earlier boots, newest first (index -1, -2, ...)

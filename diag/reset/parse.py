@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
+
+from schemas.record import record
 
 if TYPE_CHECKING:  # validated with pydantic only when a host has intent records
     from schemas.reset import RebootIntent
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Boot:
     index: int
     boot_id: str
@@ -23,7 +24,7 @@ class Boot:
     last_s: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Line:
     """One journal line: when, who (syslog identifier with pid), what."""
 
@@ -32,7 +33,7 @@ class Line:
     msg: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Record:
     """A dated record from a non-journal source (pstore file, SEL entry, wtmp line...)."""
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from diag.errors import InventoryError
+from schemas.record import field, record
 
 ErrorKind = Literal[
     "timeout",
@@ -21,7 +21,7 @@ ErrorKind = Literal[
 ]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Target:
     """One host as the user named it, plus how to reach it."""
 
@@ -39,7 +39,7 @@ class Target:
         return not self.address
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CommandResult:
     exit_code: int | None
     stdout: bytes = b""

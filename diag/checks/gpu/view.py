@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from diag.checks.base import Context, Rules, clean, finding, unknown
@@ -19,6 +18,7 @@ from schemas.capture import Capture
 from schemas.enums import Action, Status, worst
 from schemas.finding import Finding
 from schemas.gpu import GpuInfo, GpuSnapshot, PciFunction
+from schemas.record import field, record
 
 NVIDIA_VENDOR = "0x10de"
 BACKENDS: tuple[tuple[str, Callable[[str], GpuSnapshot]], ...] = (
@@ -68,7 +68,7 @@ def _ok(cap: Capture | None) -> bool:
     return cap is not None and cap.error is None and cap.rc in (0, None)
 
 
-@dataclass
+@record()
 class GpuView:
     snapshot: GpuSnapshot | None
     pci: list[PciFunction] | None  # None: the PCI capture was unavailable

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from diag.checks.base import (
     Check,
@@ -19,12 +18,13 @@ from diag.checks.base import (
 from schemas.capture import Capture
 from schemas.enums import Status, worst
 from schemas.finding import Finding
+from schemas.record import record
 
 ID = "host.disk_space"
 PATHS = ("/", "/var")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FsUsage:
     path: str
     size_bytes: int

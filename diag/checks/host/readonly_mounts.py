@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from diag.checks.base import Check, Context, Rules, Source, capture_problem, clean, finding
 from schemas.capture import Capture
 from schemas.enums import Action, Status
 from schemas.finding import Finding
+from schemas.record import record
 
 ID = "host.readonly_mounts"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Mount:
     device: str
     target: str
