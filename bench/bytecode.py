@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 
 
@@ -22,3 +23,22 @@ def cached_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = prefix
     return env
+
+
+def interpreter_of(command: str | None) -> str:
+    """The interpreter the anchors (`python3 -c pass`, the stand-ins) run under: the one that
+    runs `command` (a console script's `#!` line), else this one. Same interpreter, same
+    `site`: a base interpreter can carry .pth hooks that a venv does not (this development
+    machine's adds ~35 ms to every start through one), which would inflate the anchors and
+    flatter every ratio."""
+    if command:
+        try:
+            with open(command, "rb") as fh:
+                first = fh.readline(4096)
+        except OSError:
+            first = b""
+        if first.startswith(b"#!"):
+            exe = first[2:].decode(errors="replace").strip().split()[0]
+            if os.path.basename(exe).startswith("python") and os.access(exe, os.X_OK):
+                return exe
+    return sys.executable

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from bytecode import cached_env
+from bytecode import cached_env, interpreter_of
 
 HERE = Path(__file__).resolve().parent
 
@@ -52,8 +52,7 @@ def main() -> None:
     ap.add_argument("--diagctl", default=shutil.which("diagctl") or "", help="[diagctl on PATH]")
     args = ap.parse_args()
     base = [args.diagctl] if args.diagctl else [sys.executable, "-m", "diag.cli"]
-    # The interpreter itself (not a pyenv shim, not the venv): what `python3` runs on a host.
-    py3 = getattr(sys, "_base_executable", "") or sys.executable
+    py3 = interpreter_of(args.diagctl)  # the anchors run under diagctl's own interpreter
     cases = {
         "python3 -c pass": [py3, "-c", "pass"],
         "stand-in spark_diagctl.py health": [py3, str(HERE / "nvidia_standin.py"), "health"],
@@ -77,6 +76,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"host: {os.uname().nodename} cores={os.cpu_count()} python={sys.version.split()[0]} ")
     print(f"runs={args.runs} (interleaved) load1={load:.1f} diagctl={' '.join(base)}")
+    print(f"anchors run by {py3}")
     head = f"{'command':<34} {'median ms':>9} {'p90 ms':>7} {'/stand-in':>9} {'/python3':>8}"
     print(f"{head} {'CPU ms':>6}")
     for name, v in walls.items():

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from bytecode import cached_env
+from bytecode import cached_env, interpreter_of
 
 STAND_IN = r"""
 import json, os, subprocess
@@ -48,8 +48,6 @@ print(json.dumps({"reason": reason, "confidence": conf}))
 
 
 ENV = cached_env()
-# The interpreter itself (not a pyenv shim, not the venv): what `python3` runs on a host.
-PY3 = getattr(sys, "_base_executable", "") or sys.executable
 
 
 def median_ms(argv: list[str], runs: int) -> float:
@@ -66,25 +64,27 @@ def median_ms(argv: list[str], runs: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--diagctl", default=shutil.which("diagctl") or "", help="[diagctl on PATH]")
     args = ap.parse_args()
-    exe = shutil.which("diagctl")
-    ours = [exe] if exe else [sys.executable, "-m", "diag.cli"]
+    ours = [args.diagctl] if args.diagctl else [sys.executable, "-m", "diag.cli"]
+    py3 = interpreter_of(args.diagctl)  # the anchors run under diagctl's own interpreter
     ours += ["reset-reason", "--local", "--json"]
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
         fh.write(STAND_IN)
     try:
-        stand_in = [PY3, fh.name]
+        stand_in = [py3, fh.name]
         for argv in (ours, stand_in):
             median_ms(argv, 2)  # warm the page cache
         # Interleaved rounds, so that load from others on the machine hits all three alike.
         rounds = [
-            (median_ms([PY3, "-c", "pass"], 1), median_ms(stand_in, 1), median_ms(ours, 1))
+            (median_ms([py3, "-c", "pass"], 1), median_ms(stand_in, 1), median_ms(ours, 1))
             for _ in range(args.runs)
         ]
     finally:
         os.unlink(fh.name)
     base, theirs, mine = (statistics.median(col) for col in zip(*rounds, strict=True))
     print(f"host: {os.uname().nodename} cores={os.cpu_count()} python={sys.version.split()[0]}")
+    print(f"anchors run by {py3}")
     print(f"python3 -c pass                        median={base:.0f} ms  (anchor)")
     print(f"stand-in reset_reason_reporter.py      median={theirs:.0f} ms  ({theirs / base:.1f}x)")
     print(f"diagctl reset-reason --local           median={mine:.0f} ms  ({mine / base:.1f}x)")

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from bytecode import cached_env
+from bytecode import cached_env, interpreter_of
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = {
@@ -50,10 +50,10 @@ def main() -> None:
     ap.add_argument("--after", help="an installed 'after' diagctl (with --before)")
     ap.add_argument("--runs", type=int, default=10)
     args = ap.parse_args()
-    if args.before and args.after:  # the base interpreter, as a venv's python3 -c pass is
-        py3 = getattr(sys, "_base_executable", "") or sys.executable
+    if args.before and args.after:  # each tree's own interpreter for python -c pass
         argvs = {
-            tree: {"python -c pass": [py3, "-c", "pass"]} | {k: [exe, *v] for k, v in ARGS.items()}
+            tree: {"python -c pass": [interpreter_of(exe), "-c", "pass"]}
+            | {k: [exe, *v] for k, v in ARGS.items()}
             for tree, exe in (("before", args.before), ("after", args.after))
         }
     elif args.base:
