@@ -5,12 +5,12 @@
 # caps every capture at the source, keeps its own deadline, and prints ONE JSON document in the
 # payload format (schemas/payload.py: {"payload_version", "mode", "captures": {name: capture}}).
 # Commands are argv lists run without a shell; nothing here is built from inventory data.
-# The jump host appends one line: `main(<json spec>)`.
-import calendar
+# The jump host appends one line: `main(<json spec>)`. `reset-reason --local` runs it in its own
+# process instead (diag/payload/inproc.py): `document(spec)` in a thread, `abort()` on the way
+# out kills the commands still running.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -24,6 +24,7 @@ _ENV.pop("SYSTEMD_COLORS", None)
 _IPMI_DEVICES = ("/dev/ipmi0", "/dev/ipmi/0", "/dev/ipmidev/0")  # where ipmitool looks
 _BOOT_LINE = re.compile(r"^\s*(-?\d+)\s+([0-9a-f]{32})\s+(.*)$")
 _STAMP = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
+_RUNNING = set()  # the commands in flight, for abort()
 
 
 def _ms(t0):
@@ -57,25 +58,75 @@ def _os_error(exc):
     return "exec_failed"
 
 
+def _which(name):
+    """shutil.which(name) on POSIX (the first executable file of that name on PATH), without
+    importing shutil and the compression modules it brings."""
+    if os.path.dirname(name):
+        found = os.access(name, os.F_OK | os.X_OK) and not os.path.isdir(name)
+        return name if found else None
+    path_var = os.environ.get("PATH")
+    if path_var is None:
+        try:
+            path_var = os.confstr("CS_PATH")
+        except (AttributeError, ValueError):
+            path_var = os.defpath
+    if not path_var:
+        return None
+    for d in path_var.split(os.pathsep):
+        path = os.path.join(d, name)
+        if os.access(path, os.F_OK | os.X_OK) and not os.path.isdir(path):
+            return path
+    return None
+
+
 def run(argv, cap=65536, timeout=5.0, keep=None):
     """argv's stdout (last `cap` bytes, or the lines `keep` selects), never raising."""
     t0, src = time.monotonic(), " ".join(argv)
     timeout = max(0.1, min(timeout, _DEADLINE[0] - time.monotonic()))
-    if shutil.which(argv[0]) is None:
+    if _which(argv[0]) is None:
         return _cap(src, t0, error="missing", detail="%s: not installed" % argv[0])
     try:
-        proc = subprocess.run(
-            argv, stdin=subprocess.DEVNULL, capture_output=True, env=_ENV, timeout=timeout
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_ENV,
         )
-    except subprocess.TimeoutExpired:
-        return _cap(src, t0, error="timeout", detail="no answer within %.1f s" % timeout)
     except OSError as exc:
         return _cap(src, t0, error=_os_error(exc), detail=str(exc))
-    out = proc.stdout
+    _RUNNING.add(proc)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        return _cap(src, t0, error="timeout", detail="no answer within %.1f s" % timeout)
+    except BaseException:
+        _kill(proc)
+        raise
+    finally:
+        _RUNNING.discard(proc)
     if keep is not None:
         out = keep(out)
     dropped = max(0, len(out) - cap)
-    return _cap(src, t0, proc.returncode, _text(out[dropped:]), _text(proc.stderr), dropped)
+    return _cap(src, t0, proc.returncode, _text(out[dropped:]), _text(err), dropped)
+
+
+def _kill(proc):
+    # As subprocess.run on a timeout: the command (in the payload's process group, which the
+    # jump host kills whole), then reaped.
+    proc.kill()
+    proc.communicate()
+
+
+def abort():
+    """Kill every command still running (the in-process run's way out); their threads reap
+    them."""
+    for proc in list(_RUNNING):
+        try:
+            proc.kill()
+        except OSError:
+            pass
 
 
 def _file_info(path, head, tail):
@@ -190,6 +241,14 @@ def facts():
     return _cap("facts", t0, 0, json.dumps(doc))
 
 
+def _utc_seconds(stamp):
+    # A journal stamp in UTC (TZ=UTC above) as epoch seconds; calendar and _strptime (and locale
+    # and datetime with them) load only when there are earlier boots to date.
+    import calendar
+
+    return calendar.timegm(time.strptime(stamp, "%Y-%m-%d %H:%M:%S"))
+
+
 def _boot_ids(boots_text, now_s, since_s, max_boots):
     """Boot ids of earlier boots whose last entry is within since_s (boot -1 always)."""
     picked = []
@@ -198,7 +257,7 @@ def _boot_ids(boots_text, now_s, since_s, max_boots):
         if not m or int(m.group(1)) >= 0:
             continue
         stamps = _STAMP.findall(m.group(3))
-        last = calendar.timegm(time.strptime(stamps[-1], "%Y-%m-%d %H:%M:%S")) if stamps else 0
+        last = _utc_seconds(stamps[-1]) if stamps else 0
         if int(m.group(1)) == -1 or last >= now_s - since_s:
             picked.append((int(m.group(1)), m.group(2)))
     picked.sort(reverse=True)
@@ -217,7 +276,8 @@ def _keeper(pattern, head, tail):
     return keep
 
 
-def collect(spec):
+def boot_sources(spec):
+    """The facts and the boot list, taken now, and the journal jobs for the boots it lists."""
     caps = {"facts": facts()}
     now_s = json.loads(caps["facts"]["stdout"])["now_s"]
     caps["boots"] = run(["journalctl", "--list-boots", "--no-pager"], cap=1 << 20)
@@ -230,7 +290,14 @@ def collect(spec):
             jobs.append(("tail:%d" % idx, lambda a=tail: run(a + ["--no-pager"])))
             kern = ["journalctl", "-k", "-b", bid, "-o", "short-iso", "--no-pager"]
             jobs.append(("kernel:%d" % idx, lambda a=kern: run(a, 1 << 18, 8.0, keep)))
-    jobs += [
+    return caps, jobs
+
+
+def other_sources(spec):
+    """The jobs that need no boot list (they start before it is read), and the IPMI slot when
+    there is nothing to run for it."""
+    caps = {}
+    jobs = [
         ("pstore", lambda: listing("/sys/fs/pstore", 1)),
         ("pstore_archive", lambda: listing("/var/lib/systemd/pstore", 2)),
         ("kdump", lambda: listing("/var/crash", 2, read=lambda p: "dmesg" in p)),
@@ -241,12 +308,12 @@ def collect(spec):
         ("intents", lambda: _intents(spec["intents_path"])),
     ]
     ipmi_dev = [d for d in _IPMI_DEVICES if os.path.exists(d)]
-    if shutil.which("ipmitool") and ipmi_dev:
+    if _which("ipmitool") and ipmi_dev:
         jobs.append(("ipmi_sel", lambda: run(["ipmitool", "sel", "elist"], 1 << 16, 8.0)))
     else:
         why = (
             "no IPMI device (%s)" % ", ".join(_IPMI_DEVICES)
-            if shutil.which("ipmitool")
+            if _which("ipmitool")
             else ("ipmitool: not installed")
         )
         caps["ipmi_sel"] = _cap("ipmitool", time.monotonic(), None, "", "", 0, "missing", why)
@@ -271,12 +338,12 @@ def _intents(path):
     return _cap(path, t0, 0, _text(data), dropped=max(0, size - 16384))
 
 
-def main(spec):
+def document(spec):
+    """The payload document: every capture, those still running at the deadline as timeouts."""
     import threading
 
     _DEADLINE[0] = _T0 + float(spec.get("deadline_s", 20.0))
-    caps, jobs = collect(spec)
-    lock = threading.Lock()
+    caps, lock, threads = {}, threading.Lock(), []
 
     def work(name, fn):
         try:
@@ -286,18 +353,32 @@ def main(spec):
         with lock:
             caps[name] = res
 
-    threads = [threading.Thread(target=work, args=job, daemon=True) for job in jobs]
-    for th in threads:
-        th.start()
-    for th in threads:
+    def start(jobs):
+        for name, fn in jobs:
+            th = threading.Thread(target=work, args=(name, fn), daemon=True)
+            th.start()
+            threads.append((name, th))
+
+    # What needs no boot list runs while journalctl lists the boots (`last`, the listings).
+    taken, jobs = other_sources(spec)
+    start(jobs)
+    boot_caps, boot_jobs = boot_sources(spec)
+    start(boot_jobs)
+    with lock:
+        caps.update(taken)
+        caps.update(boot_caps)
+    for _name, th in threads:
         th.join(max(0.0, _DEADLINE[0] - time.monotonic()))
     with lock:
-        for name, _fn in jobs:
+        for name, _th in threads:
             if name not in caps:
                 caps[name] = _cap(name, _T0, error="timeout", detail="still running at deadline")
-        doc = {"payload_version": PAYLOAD_VERSION, "mode": "python", "duration_ms": _ms(_T0),
-               "captures": dict(caps)}  # fmt: skip
-        out = json.dumps(doc, separators=(",", ":"))
+        return {"payload_version": PAYLOAD_VERSION, "mode": "python", "duration_ms": _ms(_T0),
+                "captures": dict(caps)}  # fmt: skip
+
+
+def main(spec):
+    out = json.dumps(document(spec), separators=(",", ":"))
     sys.stdout.write(out + "\n")
     sys.stdout.flush()
     os._exit(0)

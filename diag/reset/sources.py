@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import TYPE_CHECKING
 
 from diag.reset.signals import KERNEL_KEEP
 
-if TYPE_CHECKING:  # `reset-reason --local` builds its payload before loading pydantic
+# typing.TYPE_CHECKING without importing typing: `reset-reason --local` starts its payload
+# from here before anything else loads (and before pydantic).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
     from schemas.capture import Capture
     from schemas.reset_records import SourceState
 
