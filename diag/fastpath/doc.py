@@ -17,6 +17,13 @@ from schemas.enums import Status
 from schemas.record import is_record, names_of
 
 
+def utc_now() -> str:
+    """diag.envelope.utc_now (`2026-11-30T09:44:15.123Z`, milliseconds truncated) without
+    `datetime` (which that module imports with pydantic)."""
+    seconds, ns = divmod(time.time_ns(), 1_000_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{ns // 1_000_000:03d}Z"
+
+
 class Unusual(Exception):
     """Something only the model path reproduces exactly: judge there instead."""
 

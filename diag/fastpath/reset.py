@@ -31,7 +31,7 @@ def main(opts: LocalReset) -> int:
 
         from diag.exitcodes import ExitPolicy, exit_for
         from diag.fastpath import reset_judge as fast
-        from diag.fastpath.run import utc_now
+        from diag.fastpath.doc import utc_now
         from diag.fleet.blocking import run_one
         from diag.payload.inproc import InProcessLocal
         from diag.transport.base import Target

@@ -12,14 +12,16 @@ the bytes.
 from __future__ import annotations
 
 import time
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
-from diag.fastpath.doc import Unusual, envelope_line, parse_payload, plain
+from diag.fastpath.doc import Unusual, envelope_line, parse_payload, plain, utc_now
 from diag.fastpath.reset_argv import LocalReset
-from diag.fastpath.run import Collected, Line, utc_now
 from diag.fleet.blocking import drive
 from diag.payload import local_argv
 from diag.transport.base import CommandResult, Target
+
+if TYPE_CHECKING:
+    from diag.fastpath.run import Line
 
 KIND = "reset_reason"
 MAX_BYTES = 64 * 1024  # diag.reset_reason.ResetOptions.max_bytes
@@ -65,6 +67,7 @@ def envelope(
 def model_line(target: Target, res: CommandResult, opts: LocalReset, t0: float) -> Line:
     """The model path's envelope for output already collected (diag.reset_reason.reset_host)."""
     from diag.exitcodes import statuses_of
+    from diag.fastpath.run import Collected
     from diag.reset.correlate import Thresholds
     from diag.reset_reason import KIND, HostRun, ResetOptions, reset_host
     from diag.session import crashed_run

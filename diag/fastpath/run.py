@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 
+from diag.fastpath.doc import utc_now
 from diag.payload.early import default_program, started_early
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -21,12 +22,6 @@ if TYPE_CHECKING:
 # policy load (they load while it runs), so that its ~50 ms overlap them.
 
 Line = tuple[bytes, set[str]]  # the envelope's JSON and the statuses the exit code counts
-
-
-def utc_now() -> str:  # diag.envelope.utc_now, which imports pydantic
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Collected:

@@ -56,3 +56,34 @@ def test_reset_signals_compile_no_pattern_at_import() -> None:
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout == "1 ('kernel_panic', 0.8) 13\n"  # XID, the evidence reader's, is eager
+
+
+def test_fast_utc_now_is_the_envelopes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """diag.fastpath.doc.utc_now (no `datetime`) spells an instant as diag.envelope.utc_now
+    does: milliseconds truncated, `Z`; over a table of instants, leap day and year end
+    included."""
+    import time
+    from datetime import datetime, timezone
+
+    from diag import envelope
+    from diag.fastpath import doc
+
+    for ns in (
+        0,
+        1_709_164_800_000_000_000,  # 2024-02-29T00:00:00.000Z
+        1_735_689_599_999_999_999,  # 2024-12-31T23:59:59.999Z
+        1_796_031_485_123_456_789,
+        1_796_031_485_000_999_999,
+    ):
+        monkeypatch.setattr(time, "time_ns", lambda ns=ns: ns)
+        at = datetime.fromtimestamp(ns // 1000 / 1e6, timezone.utc)
+        want = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        assert doc.utc_now() == want
+    monkeypatch.undo()
+    fast, model = doc.utc_now(), envelope.utc_now()
+
+    def parsed(text: str) -> datetime:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+
+    assert len(fast) == len(model) == 24
+    assert abs((parsed(model) - parsed(fast)).total_seconds()) < 2
