@@ -17,13 +17,16 @@ def main() -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         sys.exit(0)
+    if sys.argv[1:2] in (["health"], ["reset-reason"]) and "--local" in sys.argv[2:]:
+        # A fast path may answer: records without `dataclasses` from here on (the first import
+        # of `dataclasses`, pydantic's on click's path included, makes them real again).
+        from schemas.record import cheap_records
+
+        cheap_records()
     from diag.fastpath.argv import wanted
 
     fast = wanted() if sys.argv[1:2] == ["health"] else None
     if fast is not None:
-        from schemas.record import cheap_records
-
-        cheap_records()
         from diag.fastpath.run import main as run_local
 
         sys.exit(run_local(fast))
@@ -32,9 +35,6 @@ def main() -> None:
 
         reset = parse(sys.argv[1:], os.environ, sys.stdout.isatty())
         if reset is not None:
-            from schemas.record import cheap_records
-
-            cheap_records()
             from diag.fastpath.reset import main as run_reset
 
             sys.exit(run_reset(reset))

@@ -12,6 +12,7 @@ import os
 import sys
 
 from diag.fastpath.text import config_possible
+from schemas.record import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: this runs before the payload starts
 if TYPE_CHECKING:
@@ -26,38 +27,13 @@ if TYPE_CHECKING:
 MIN_MAX_BYTES = 1024  # diag/cli/health.py's floor
 
 
-class Options:
-    """Option records compared by value: what `@dataclass` would give, without importing
-    `dataclasses` (and `inspect` with it, ~10 ms) before the payload starts."""
-
-    __slots__: tuple[str, ...] = ()
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass's
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
-        return f"{type(self).__name__}({args})"
-
-
-class LocalHealth(Options):
-    __slots__ = ("expect_gpus", "fail_on", "max_bytes", "strict", "timeout")
-
-    def __init__(
-        self,
-        *,
-        timeout: float = 30.0,
-        max_bytes: int = 64 * 1024,
-        strict: bool = False,
-        fail_on: str = "fail",
-        expect_gpus: int | None = None,
-    ) -> None:
-        self.timeout, self.max_bytes, self.strict = timeout, max_bytes, strict
-        self.fail_on, self.expect_gpus = fail_on, expect_gpus
+@record(kw_only=True)
+class LocalHealth:
+    timeout: float = 30.0
+    max_bytes: int = 64 * 1024
+    strict: bool = False
+    fail_on: str = "fail"
+    expect_gpus: int | None = None
 
 
 def _value(opts: LocalHealth, name: str, text: str) -> bool:

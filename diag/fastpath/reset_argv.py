@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-from diag.fastpath.argv import Options, parse_local
+from diag.fastpath.argv import parse_local
+from schemas.record import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: this runs before the payload starts
 if TYPE_CHECKING:
@@ -20,20 +21,13 @@ MAX_SINCE_S = 366 * 86400
 VALUED = ("--since", "--repeat-after", "--unplanned-max", "--timeout")
 
 
-class LocalReset(Options):
-    __slots__ = ("repeat_after", "since_s", "strict", "timeout", "unplanned_max")
-
-    def __init__(
-        self,
-        *,
-        since_s: int = 7 * 86400,
-        repeat_after: int = 2,
-        unplanned_max: int = 1,
-        timeout: float = 30.0,
-        strict: bool = False,
-    ) -> None:
-        self.since_s, self.repeat_after, self.unplanned_max = since_s, repeat_after, unplanned_max
-        self.timeout, self.strict = timeout, strict
+@record(kw_only=True)
+class LocalReset:
+    since_s: int = 7 * 86400
+    repeat_after: int = 2
+    unplanned_max: int = 1
+    timeout: float = 30.0
+    strict: bool = False
 
 
 def since_seconds(text: str) -> int | None:
