@@ -4,12 +4,29 @@ everything else is click's (diag/cli/main.py)."""
 
 from __future__ import annotations
 
+import os
 import sys
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import NoReturn
+
+
+def leave(status: int) -> NoReturn:
+    """End a fast path's run: its line flushed, then out without the interpreter's teardown
+    (freeing every module and object, ~5 ms of a ~60 ms `reset-reason --local` on the H200),
+    which has nothing left to do: the payload is collected or killed, no file is open for
+    writing, nothing registered atexit. A flush that fails (a closed pipe) takes the normal
+    exit, which reports it as before."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        sys.exit(status)
+    os._exit(status)
 
 
 def main() -> None:
-    import os
-
     from diag.fastpath.text import answer
 
     text = answer(sys.argv[1:], os.environ)
@@ -29,7 +46,7 @@ def main() -> None:
     if fast is not None:
         from diag.fastpath.run import main as run_local
 
-        sys.exit(run_local(fast))
+        leave(run_local(fast))
     if sys.argv[1:2] == ["reset-reason"]:
         from diag.fastpath.reset_argv import parse
 
@@ -37,7 +54,7 @@ def main() -> None:
         if reset is not None:
             from diag.fastpath.reset import main as run_reset
 
-            sys.exit(run_reset(reset))
+            leave(run_reset(reset))
     from diag.cli.main import main as click_main
 
     click_main()

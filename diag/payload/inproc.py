@@ -44,16 +44,22 @@ class InProcess:
         if code is None:  # only for a file with no source, which ours always has
             raise ImportError(f"no code in {path}")
         exec(code, self.namespace)  # our own collector, from its bytecode cache
+        self.ready = threading.Event()
         self.thread = threading.Thread(target=self._work, daemon=True)
         self.thread.start()
+        # Until its jobs are all started (a few ms): each thread start hands the GIL over, and
+        # the judging code's imports, CPU-bound, would make each handover wait up to 5 ms.
+        self.ready.wait(0.5)
 
     def _work(self) -> None:
         try:
-            self.doc = self.namespace["document"](self.spec)
+            self.doc = self.namespace["document"](self.spec, self.ready.set)
         except BaseException:  # as a child's traceback on stderr: the run reports it
             import traceback
 
             self.failure = traceback.format_exc()
+        finally:
+            self.ready.set()
 
     def result(self, timeout: float) -> CommandResult:
         """What the child would have returned: its document as one JSON line (exit 0), its

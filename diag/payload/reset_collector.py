@@ -338,12 +338,15 @@ def _intents(path):
     return _cap(path, t0, 0, _text(data), dropped=max(0, size - 16384))
 
 
-def document(spec):
-    """The payload document: every capture, those still running at the deadline as timeouts."""
+def document(spec, started=None):
+    """The payload document: every capture, those still running at the deadline as timeouts.
+    `started()`, when given, is called once every job is running: the in-process run
+    (diag/payload/inproc.py) waits for it before loading its judging code, which would
+    otherwise hold the GIL while these threads start."""
     import threading
 
     _DEADLINE[0] = _T0 + float(spec.get("deadline_s", 20.0))
-    caps, lock, threads = {}, threading.Lock(), []
+    caps, lock, threads, failed = {}, threading.Lock(), [], []
 
     def work(name, fn):
         try:
@@ -357,20 +360,40 @@ def document(spec):
         for name, fn in jobs:
             th = threading.Thread(target=work, args=(name, fn), daemon=True)
             th.start()
-            threads.append((name, th))
+            with lock:
+                threads.append((name, th))
 
-    # What needs no boot list runs while journalctl lists the boots (`last`, the listings).
-    taken, jobs = other_sources(spec)
-    start(jobs)
-    boot_caps, boot_jobs = boot_sources(spec)
-    start(boot_jobs)
+    def boots():
+        # The longest chain first: the boot list, then each listed boot's journal.
+        try:
+            boot_caps, boot_jobs = boot_sources(spec)
+        except BaseException as exc:  # re-raised below, as when this ran in line
+            failed.append(exc)
+            return
+        with lock:
+            caps.update(boot_caps)
+        start(boot_jobs)
+
+    chain = threading.Thread(target=boots, daemon=True)
+    chain.start()
+    taken, jobs = other_sources(spec)  # what needs no boot list runs meanwhile
     with lock:
         caps.update(taken)
-        caps.update(boot_caps)
-    for _name, th in threads:
+    start(jobs)
+    if started is not None:
+        started()
+    chain.join(max(0.0, _DEADLINE[0] - time.monotonic()))
+    if failed:
+        raise failed[0]
+    with lock:
+        running = list(threads)
+    for _name, th in running:
         th.join(max(0.0, _DEADLINE[0] - time.monotonic()))
     with lock:
-        for name, _th in threads:
+        names = [name for name, _th in threads]
+        if chain.is_alive():
+            names += ["facts", "boots"]
+        for name in names:
             if name not in caps:
                 caps[name] = _cap(name, _T0, error="timeout", detail="still running at deadline")
         return {"payload_version": PAYLOAD_VERSION, "mode": "python", "duration_ms": _ms(_T0),

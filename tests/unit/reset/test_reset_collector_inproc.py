@@ -111,7 +111,12 @@ def test_a_run_past_its_timeout_is_a_timeout_and_its_command_is_killed(
     (bin_dir / "last").write_text(f"#!/bin/sh\necho $$ > {marker}\nexec sleep 30\n")
     (bin_dir / "last").chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    entered = time.monotonic()
     with running(COLLECTOR, payload_spec(3600, 20.0, str(tmp_path / "none"))) as payload:
+        # the run goes on once every job is started, not when they are done (nor after the
+        # 0.5 s it would wait for a collector that never says so)
+        assert time.monotonic() - entered < 0.4 and payload.ready.is_set()
+        assert not payload.thread.join(0.05) and payload.thread.is_alive()
         transport = InProcessLocal(payload)
         t0 = time.monotonic()
         coro = transport.run(None, (), b"", 1.5)  # type: ignore[arg-type]
@@ -131,9 +136,24 @@ def test_a_run_past_its_timeout_is_a_timeout_and_its_command_is_killed(
         pytest.fail(f"the hung command {pid} outlived the run")
 
 
+def test_a_boot_list_that_raises_fails_the_run_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The boot chain runs in a thread of its own now; what it raises still ends the document
+    (exit 1 with the traceback), as it did when it ran in line."""
+    ns = _collector()
+
+    def broken_facts() -> dict[str, object]:
+        raise OSError("facts unreadable")
+
+    ns["facts"] = broken_facts
+    with pytest.raises(OSError, match="facts unreadable"):
+        ns["document"](payload_spec(3600, 10.0, str(tmp_path / "none")))  # type: ignore[operator]
+
+
 def test_a_collector_that_raises_is_exit_1_with_its_traceback(tmp_path: Path) -> None:
     broken = tmp_path / "collector.py"
-    broken.write_text("def document(spec):\n    raise RuntimeError('boom ' + spec['x'])\n"
+    broken.write_text("def document(spec, started):\n    raise RuntimeError('boom ' + spec['x'])\n"
                       "def abort():\n    pass\n")  # fmt: skip
     res = InProcess(str(broken), {"x": "here"}).result(10.0)
     assert res.exit_code == 1 and res.stdout == b""

@@ -4,6 +4,7 @@ test_fast_reset.py cover the envelopes themselves)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -87,3 +88,30 @@ def test_fast_utc_now_is_the_envelopes(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert len(fast) == len(model) == 24
     assert abs((parsed(model) - parsed(fast)).total_seconds()) < 2
+
+
+@pytest.mark.parametrize("close_pipe", [False, True])
+def test_leave_exits_as_sys_exit_would(close_pipe: bool) -> None:
+    """diag.cli.entry.leave skips the interpreter's teardown, not the output: the same status
+    and bytes as sys.exit, and where stdout's reader has gone (a flush that fails) the same
+    status sys.exit gives then (Python's 120)."""
+    outcomes = []
+    for ending in ("leave(3)", "sys.exit(3)"):
+        code = (  # a line that stays in stdout's buffer; the reader gone before the flush
+            "import sys, time\nfrom diag.cli.entry import leave\n"
+            f"sys.stdout.write('x' * 2000)\ntime.sleep({0.5 if close_pipe else 0})\n{ending}\n"
+        )
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        if close_pipe:
+            proc.stdout.close()
+            out = b""
+        else:
+            out = proc.stdout.read()
+        err = proc.stderr.read()
+        outcomes.append((proc.wait(timeout=60), len(out), b"Traceback" in err))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][:2] == ((120, 0) if close_pipe else (3, 2000))

@@ -45,8 +45,13 @@ TEXT_ONLY = ("pydantic", "yaml", "schemas", "diag.checks", "diag.health")
 OTHER_TOOLS = ("diag.cli.probe", "diag.cli.export", "diag.cli.health")
 
 WRAPPER = """
-import atexit, json, runpy, sys
-atexit.register(lambda: sys.stderr.write("MODULES " + json.dumps(sorted(sys.modules)) + "\\n"))
+import atexit, json, os, runpy, sys
+report = lambda: sys.stderr.write("MODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+atexit.register(report)
+real_exit = os._exit
+def quick_exit(code):  # the fast paths leave without atexit (diag.cli.entry.leave)
+    report(); sys.stderr.flush(); real_exit(code)
+os._exit = quick_exit
 sys.argv = ["diagctl", *sys.argv[1:]]
 runpy.run_module("diag.cli", run_name="__main__")
 """
@@ -105,9 +110,14 @@ def test_every_lazy_command_resolves_and_is_listed() -> None:
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BARE = """
-import atexit, sys
+import atexit, os, sys
 sys.path.insert(0, sys.argv.pop(1))
-atexit.register(lambda: sys.stderr.write("MODULES " + " ".join(sorted(sys.modules)) + "\\n"))
+report = lambda: sys.stderr.write("MODULES " + " ".join(sorted(sys.modules)) + "\\n")
+atexit.register(report)
+real_exit = os._exit
+def quick_exit(code):  # the fast paths leave without atexit (diag.cli.entry.leave)
+    report(); sys.stderr.flush(); real_exit(code)
+os._exit = quick_exit
 sys.argv = ["diagctl", *sys.argv[1:]]
 from diag.cli.entry import main
 main()
