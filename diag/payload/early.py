@@ -19,15 +19,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 
 from diag.payload import local_argv, local_program, payload_deadline
+from diag.payload.guard import stopped_at_exit
 from diag.transport.spawn import Started, start, stop
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from types import FrameType
 
     from diag.transport.base import Transport
 
@@ -54,17 +53,8 @@ def started_early(program: bytes | None) -> Iterator[Started | None]:
         yield None
         return
 
-    def on_term(signum: int, _frame: FrameType | None) -> None:
-        stop(early)
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
-
-    old = signal.signal(signal.SIGTERM, on_term)
-    try:
+    with stopped_at_exit(lambda: stop(early)):
         yield early
-    finally:
-        signal.signal(signal.SIGTERM, old)
-        stop(early)
 
 
 def hand_over(early: Started | None, transport: Transport) -> None:

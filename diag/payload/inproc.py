@@ -15,16 +15,15 @@ run ended, timed out, or was interrupted) kills the commands still in flight.
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import threading
 import time
 from importlib.machinery import SourceFileLoader
 
+from diag.payload.guard import stopped_at_exit
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
-    from types import FrameType
     from typing import Any
 
     from diag.transport.base import CommandResult, Target
@@ -88,18 +87,8 @@ def running(path: str, spec: dict[str, Any]) -> Iterator[InProcess]:
     on SIGTERM before the run takes over (which then ends diagctl as the signal always did),
     as diag.payload.early does for a child payload."""
     payload = InProcess(path, spec)
-
-    def on_term(signum: int, _frame: FrameType | None) -> None:
-        payload.abort()
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
-
-    old = signal.signal(signal.SIGTERM, on_term)
-    try:
+    with stopped_at_exit(payload.abort):
         yield payload
-    finally:
-        signal.signal(signal.SIGTERM, old)
-        payload.abort()
 
 
 class InProcessLocal:

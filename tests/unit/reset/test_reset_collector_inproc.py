@@ -4,7 +4,9 @@
   PATH shapes and files;
 - `document(spec)` in this process gives the same document the child prints (times aside);
 - a run that outlives its timeout is a `timeout` result and its command is killed, not left
-  behind; a collector that raises is exit 1 with its traceback, as a child's would be.
+  behind; a collector that raises is exit 1 with its traceback, as a child's would be;
+- SIGTERM before the run kills the commands and still ends diagctl by the signal; SIGINT or
+  SIGTERM mid-run (the whole fast path, no config) is one `interrupted` envelope, exit 130.
 Real files, real commands, real threads; nothing is mocked.
 """
 
@@ -31,6 +33,38 @@ def _collector() -> dict[str, object]:
     ns: dict[str, object] = {"__name__": "__diagctl_payload__"}
     exec(compile(Path(COLLECTOR).read_text(), COLLECTOR, "exec"), ns)
     return ns
+
+
+def _hung_last(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An environment whose `last` records its pid and hangs, and that file."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    marker = tmp_path / "pid"
+    (bin_dir / "last").write_text(f"#!/bin/sh\necho $$ > {marker}\nexec sleep 30\n")
+    (bin_dir / "last").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIAGCTL_")}
+    env |= {"PATH": f"{bin_dir}:{env['PATH']}", "XDG_CONFIG_HOME": str(tmp_path / "no-cfg")}
+    return env, marker
+
+
+def _pid_from(marker: Path) -> int:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if marker.exists() and marker.read_text().strip():
+            return int(marker.read_text())
+        time.sleep(0.02)
+    pytest.fail("the command never started")
+
+
+def _gone(pid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 @pytest.fixture
@@ -105,12 +139,8 @@ def test_a_run_past_its_timeout_is_a_timeout_and_its_command_is_killed(
 ) -> None:
     """`last` that never answers: the result is a timeout, and closing the transport kills it
     (no command outlives the run)."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    marker = tmp_path / "pid"
-    (bin_dir / "last").write_text(f"#!/bin/sh\necho $$ > {marker}\nexec sleep 30\n")
-    (bin_dir / "last").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    env, marker = _hung_last(tmp_path)
+    monkeypatch.setenv("PATH", env["PATH"])
     entered = time.monotonic()
     with running(COLLECTOR, payload_spec(3600, 20.0, str(tmp_path / "none"))) as payload:
         # the run goes on once every job is started, not when they are done (nor after the
@@ -124,16 +154,7 @@ def test_a_run_past_its_timeout_is_a_timeout_and_its_command_is_killed(
             coro.send(None)
         res = done.value.value
         assert res.error == "timeout" and 1.4 < time.monotonic() - t0 < 10
-    pid = int(marker.read_text())
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail(f"the hung command {pid} outlived the run")
+    assert _gone(_pid_from(marker)), "the hung command outlived the run"
 
 
 def test_a_boot_list_that_raises_fails_the_run_as_before(
@@ -182,3 +203,55 @@ def test_the_fast_path_never_starts_a_child_python(tmp_path: Path) -> None:
     assert json.loads(out.stdout)["kind"] == "reset_reason"
     started = log.read_text().splitlines() if log.exists() else []
     assert not [a for a in started if "python" in a.split(",")[0]], started
+
+
+SIGTERMED = """
+import os, signal, sys, time
+from diag.payload import local_path
+from diag.payload.inproc import running
+from diag.reset.sources import payload_spec
+with running(local_path("reset_collector.py"), payload_spec(3600, 20.0, "/nonexistent")):
+    print("running", flush=True)
+    while not os.path.exists(sys.argv[1]):
+        time.sleep(0.02)
+    time.sleep(0.2)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(10)
+print("not reached", flush=True)
+"""
+
+
+def test_sigterm_before_the_run_kills_the_commands_and_still_ends_diagctl(
+    tmp_path: Path,
+) -> None:
+    env, marker = _hung_last(tmp_path)
+    res = subprocess.run(
+        [sys.executable, "-c", SIGTERMED, str(marker)],
+        capture_output=True, text=True, timeout=60, env=env, cwd=Path(__file__).parents[3],
+    )  # fmt: skip
+    assert res.returncode == -15, res.stderr[-2000:]  # SIGTERM's default action
+    assert res.stdout == "running\n"
+    assert _gone(_pid_from(marker))
+
+
+@pytest.mark.parametrize("signum", [2, 15])  # SIGINT, SIGTERM
+def test_signal_mid_run_leaves_one_interrupted_envelope_and_no_command(
+    tmp_path: Path, signum: int
+) -> None:
+    """The whole fast path (`reset-reason --local --json`, no config): a signal while `last`
+    hangs is one `interrupted` envelope, exit 130, and the hung command killed."""
+    env, marker = _hung_last(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "diag.cli", "reset-reason", "--local", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=Path(__file__).parents[3],
+    )  # fmt: skip
+    pid = _pid_from(marker)
+    time.sleep(0.3)  # the judging code loads and the run waits for the collector
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err.decode()[-2000:]
+    (line,) = out.decode().splitlines()
+    env_doc = json.loads(line)
+    assert env_doc["kind"] == "reset_reason" and env_doc["status"] == "unknown"
+    assert [e["code"] for e in env_doc["errors"]] == ["interrupted"]
+    assert _gone(pid)
