@@ -25,6 +25,7 @@ _IPMI_DEVICES = ("/dev/ipmi0", "/dev/ipmi/0", "/dev/ipmidev/0")  # where ipmitoo
 _BOOT_LINE = re.compile(r"^\s*(-?\d+)\s+([0-9a-f]{32})\s+(.*)$")
 _STAMP = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
 _RUNNING = set()  # the commands in flight, for abort()
+_ABORTED = [False]  # abort() was called: start nothing more, kill what slips in
 
 
 def _ms(t0):
@@ -85,6 +86,8 @@ def run(argv, cap=65536, timeout=5.0, keep=None):
     timeout = max(0.1, min(timeout, _DEADLINE[0] - time.monotonic()))
     if _which(argv[0]) is None:
         return _cap(src, t0, error="missing", detail="%s: not installed" % argv[0])
+    if _ABORTED[0]:
+        return _cap(src, t0, error="timeout", detail="not started: the run was aborted")
     try:
         proc = subprocess.Popen(
             argv,
@@ -96,6 +99,8 @@ def run(argv, cap=65536, timeout=5.0, keep=None):
     except OSError as exc:
         return _cap(src, t0, error=_os_error(exc), detail=str(exc))
     _RUNNING.add(proc)
+    if _ABORTED[0]:  # abort() ran between the start and the line above
+        proc.kill()
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -120,8 +125,9 @@ def _kill(proc):
 
 
 def abort():
-    """Kill every command still running (the in-process run's way out); their threads reap
-    them."""
+    """Kill every command still running (the in-process run's way out), and any started
+    after; their threads reap them."""
+    _ABORTED[0] = True
     for proc in list(_RUNNING):
         try:
             proc.kill()

@@ -255,3 +255,18 @@ def test_signal_mid_run_leaves_one_interrupted_envelope_and_no_command(
     assert env_doc["kind"] == "reset_reason" and env_doc["status"] == "unknown"
     assert [e["code"] for e in env_doc["errors"]] == ["interrupted"]
     assert _gone(pid)
+
+
+def test_after_abort_no_command_starts(tmp_path: Path) -> None:
+    """A job that reaches its command after the run was aborted starts nothing (its thread
+    would not outlive diagctl to reap it)."""
+    ns = _collector()
+    ns["abort"]()  # type: ignore[operator]
+    t0 = time.monotonic()
+    res = ns["run"](["sleep", "5"])  # type: ignore[operator]
+    assert time.monotonic() - t0 < 1
+    assert (res["error"], res["detail"], res["rc"]) == (
+        "timeout",
+        "not started: the run was aborted",
+        None,
+    )
