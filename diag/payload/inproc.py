@@ -39,12 +39,16 @@ class InProcess:
         self.doc: dict[str, Any] | None = None
         self.failure = ""
         self.namespace: dict[str, Any] = {"__name__": "__diagctl_payload__"}
-        code = SourceFileLoader("__diagctl_payload__", path).get_code("__diagctl_payload__")
-        if code is None:  # only for a file with no source, which ours always has
-            raise ImportError(f"no code in {path}")
-        exec(code, self.namespace)  # our own collector, from its bytecode cache
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._work, daemon=True)
+        try:
+            loader = SourceFileLoader("__diagctl_payload__", path)
+            exec(loader.get_code("__diagctl_payload__"), self.namespace)  # type: ignore[arg-type]
+        except Exception:  # a broken install: exit 1 with the traceback, as a child's would be
+            import traceback
+
+            self.failure = traceback.format_exc()
+            return
         self.thread.start()
         # Until its jobs are all started (a few ms): each thread start hands the GIL over, and
         # the judging code's imports, CPU-bound, would make each handover wait up to 5 ms.
@@ -67,7 +71,8 @@ class InProcess:
 
         from diag.transport.base import CommandResult, elapsed_ms, failed
 
-        self.thread.join(max(0.0, timeout - (time.monotonic() - self.t0)))
+        if self.thread.ident is not None:  # started (not when the collector failed to load)
+            self.thread.join(max(0.0, timeout - (time.monotonic() - self.t0)))
         if self.thread.is_alive():
             self.abort()
             return failed(self.t0, "timeout", f"no result within {timeout:g} s")
@@ -78,7 +83,8 @@ class InProcess:
 
     def abort(self) -> None:
         """Kill the commands still running (a no-op once the document is done)."""
-        self.namespace["abort"]()
+        if "abort" in self.namespace:
+            self.namespace["abort"]()
 
 
 @contextlib.contextmanager

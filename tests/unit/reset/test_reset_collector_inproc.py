@@ -181,6 +181,20 @@ def test_a_collector_that_raises_is_exit_1_with_its_traceback(tmp_path: Path) ->
     assert b"RuntimeError: boom here" in res.stderr and b"Traceback" in res.stderr
 
 
+@pytest.mark.parametrize(
+    "source", ["def document(:\n", "import no_such_module_here\n", "raise SystemError('x')\n"]
+)
+def test_a_collector_that_cannot_load_is_exit_1_not_a_crash(tmp_path: Path, source: str) -> None:
+    """A collector that does not even load (a broken install) is the run's exit 1 with the
+    traceback, which the model path turns into this host's envelope; never an exception out
+    of diagctl, and nothing to abort."""
+    broken = tmp_path / "collector.py"
+    broken.write_text(source)
+    with running(str(broken), {}) as payload:
+        res = payload.result(5.0)
+    assert res.exit_code == 1 and res.stdout == b"" and b"Traceback" in res.stderr
+
+
 def test_the_fast_path_never_starts_a_child_python(tmp_path: Path) -> None:
     """`reset-reason --local` (the fast path) runs the collector in its own process: the only
     processes it starts are the collector's commands, none of them an interpreter."""
