@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 
-from diag.fastpath.doc import utc_now
 from diag.payload.early import default_program, started_early
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -75,6 +74,7 @@ def main(opts: LocalHealth) -> int:
         from diag.checks import REGISTRY, sources_for
         from diag.exitcodes import ExitPolicy, FailOn, exit_for
         from diag.fastpath import health as fast
+        from diag.fastpath.doc import utc_now
         from diag.fleet.blocking import run_one
         from diag.payload import build_local, local_argv, payload_deadline
         from diag.transport.base import Target

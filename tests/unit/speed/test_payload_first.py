@@ -13,9 +13,13 @@ import sys
 import pytest
 
 JUDGING = ("diag.checks", "diag.fastpath.health", "diag.reset.judge", "diag.fastpath.reset_judge")
+# Nor what they need and starting the payload does not: each costs the start its import time.
+JUDGING += ("diag.fastpath.doc", "schemas.capture", "diag.transport.base", "typing", "dataclasses")
 
 SPY = """
 import json, sys
+from schemas.record import cheap_records
+cheap_records()  # as diag/cli/entry.py does for these commands
 import {spied_module} as spied
 seen = []
 real = spied.{spied}
