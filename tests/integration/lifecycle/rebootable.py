@@ -15,7 +15,11 @@ ends instead: the host never comes back. The test stops the loop in its finalize
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +54,21 @@ class Rebootable:
         return f"touch {self.d}/halt; kill $(cat {self.d}/sshd.pid)"
 
     def stop(self) -> None:
+        """The loop and the sshd it runs: its whole process group (stopping only the loop's
+        shell left the sshd listening after the test)."""
         (self.d / "halt").touch()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
         stop(self.proc)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
 
 
 def start(keys: Keys, d: Path) -> Rebootable:
@@ -79,7 +96,7 @@ def start(keys: Keys, d: Path) -> Rebootable:
     argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
             " && ".join(steps) + f" && {loop}"]  # fmt: skip
     log = open(d / "sshd.log", "wb")  # noqa: SIM115 - lives with the sshd
-    proc = subprocess.Popen(argv, stdout=log, stderr=log)
+    proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
     host = Rebootable(d, port, proc)
     try:
         _wait_banner("127.0.0.1", port, proc, "")
