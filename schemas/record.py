@@ -15,9 +15,10 @@ each imports pydantic only when called.
 ~20 classes' methods was ~40 % of the fast path's import time. Anything the generic code does
 not cover (inheritance from another record, `ClassVar` fields aside from
 `__pydantic_config__`, `InitVar`) is made by `dataclasses` as usual. The first import of
-pydantic in such a process (the model path the fast path falls back to) turns every generic
-record into the real dataclass, in place, before pydantic sees one (`materialize`);
-tests/unit/speed/test_cheap_records.py holds the two kinds equal.
+`dataclasses` in such a process (pydantic's, when the fast path falls back to the model path,
+or anyone's) turns every generic record into the real dataclass, in place, before anything can
+use one as such (`materialize`); tests/unit/speed/test_cheap_records.py holds the two kinds
+equal.
 """
 
 from __future__ import annotations
