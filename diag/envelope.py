@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
 
 from pydantic import BaseModel
 
+from diag.stamp import utc_now as utc_now  # the stamp every document carries
 from schemas.envelope import (
     Envelope,
     ErrorCode,
@@ -42,10 +42,6 @@ OUTSIDE_MAX = 8192  # no host name, address, error text or data string needs mor
 STRING_FLOOR = 64  # longer than any enum value, so a cut never breaks a Literal field
 MAX_DEPTH = 32  # deeper JSON is replaced by a marker string (nothing of ours nests this deep)
 _SKIP = ("evidence", "message")  # findings fields with their own steps
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def summarize(findings: list[Finding]) -> Summary:

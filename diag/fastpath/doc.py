@@ -12,16 +12,10 @@ import time
 from enum import Enum
 from typing import Any
 
+from diag.stamp import utc_now as utc_now  # the fast paths' stamp: diag.envelope's
 from schemas.capture import Capture, CaptureFilter
 from schemas.enums import Status
 from schemas.record import is_record, names_of
-
-
-def utc_now() -> str:
-    """diag.envelope.utc_now (`2026-11-30T09:44:15.123Z`, milliseconds truncated) without
-    `datetime` (which that module imports with pydantic)."""
-    seconds, ns = divmod(time.time_ns(), 1_000_000_000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{ns // 1_000_000:03d}Z"
 
 
 class Unusual(Exception):
