@@ -24,6 +24,7 @@ from diag.transport.base import Target
 from diag.transport.local import BlockingLocal
 from diag.transport.replay import ReplayTransport
 from diag.transport.spawn import start, stop
+from tests.support.exit_report import report_on_exit
 
 ROOT = Path(__file__).parents[3]
 SCHEMAS = ROOT / "schemas" / "json"
@@ -158,20 +159,15 @@ def test_sigterm_before_the_run_kills_the_payload_and_still_ends_diagctl() -> No
     assert _gone(int(pid))
 
 
-WRAPPER = """
-import atexit, os, runpy, subprocess, sys
+WRAPPER = report_on_exit('sys.stderr.write("STARTS %s\\n" % starts)')
+WRAPPER += """
+import runpy, subprocess
 starts = []
 class Counting(subprocess.Popen):
     def __init__(self, args, *a, **k):
         starts.append(list(args)[1:])
         super().__init__(args, *a, **k)
 subprocess.Popen = Counting
-report = lambda: sys.stderr.write("STARTS %s\\n" % starts)
-atexit.register(report)
-real_exit = os._exit
-def quick_exit(code):  # the fast paths leave without atexit (diag.cli.entry.leave)
-    report(); sys.stderr.flush(); real_exit(code)
-os._exit = quick_exit
 sys.argv = ["diagctl", *sys.argv[1:]]
 runpy.run_module("diag.cli", run_name="__main__")
 """

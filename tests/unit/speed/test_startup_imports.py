@@ -15,6 +15,7 @@ import click
 import pytest
 
 from diag.cli.main import COMMANDS, cli
+from tests.support.exit_report import report_on_exit
 
 # Needed by no command below: SSH, fan-out, exporters, probes, web and data stacks.
 NEVER = (
@@ -44,14 +45,9 @@ TEXT_ONLY = ("pydantic", "yaml", "schemas", "diag.checks", "diag.health")
 # Other tools' command modules: `--help` imports them to list their one-line help.
 OTHER_TOOLS = ("diag.cli.probe", "diag.cli.export", "diag.cli.health")
 
-WRAPPER = """
-import atexit, json, os, runpy, sys
-report = lambda: sys.stderr.write("MODULES " + json.dumps(sorted(sys.modules)) + "\\n")
-atexit.register(report)
-real_exit = os._exit
-def quick_exit(code):  # the fast paths leave without atexit (diag.cli.entry.leave)
-    report(); sys.stderr.flush(); real_exit(code)
-os._exit = quick_exit
+WRAPPER = report_on_exit('sys.stderr.write("MODULES " + json.dumps(sorted(sys.modules)) + "\\n")')
+WRAPPER += """
+import json, runpy
 sys.argv = ["diagctl", *sys.argv[1:]]
 runpy.run_module("diag.cli", run_name="__main__")
 """
@@ -109,15 +105,9 @@ def test_every_lazy_command_resolves_and_is_listed() -> None:
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-BARE = """
-import atexit, os, sys
+BARE = report_on_exit('sys.stderr.write("MODULES " + " ".join(sorted(sys.modules)) + "\\n")')
+BARE += """
 sys.path.insert(0, sys.argv.pop(1))
-report = lambda: sys.stderr.write("MODULES " + " ".join(sorted(sys.modules)) + "\\n")
-atexit.register(report)
-real_exit = os._exit
-def quick_exit(code):  # the fast paths leave without atexit (diag.cli.entry.leave)
-    report(); sys.stderr.flush(); real_exit(code)
-os._exit = quick_exit
 sys.argv = ["diagctl", *sys.argv[1:]]
 from diag.cli.entry import main
 main()
