@@ -274,10 +274,11 @@ def cap_facts(spec):
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 0
+    uname = os.uname()
     facts = {
-        "hostname": os.uname()[1],  # gethostname(2) on Linux, without importing socket
-        "kernel": os.uname().release,
-        "arch": os.uname().machine,
+        "hostname": uname.nodename,  # gethostname(2) on Linux, without importing socket
+        "kernel": uname.release,
+        "arch": uname.machine,
         "python": "%d.%d.%d" % sys.version_info[:3],
         "cpu_count": cpus,
         "boot_id": _read("/proc/sys/kernel/random/boot_id"),
