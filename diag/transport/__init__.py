@@ -1,7 +1,7 @@
 """Transports: one seam (`run(host, argv, stdin, timeout) -> CommandResult`), several engines.
 
 The seam's names load on first use (PEP 562): `--local` imports diag.transport.spawn to start
-its payload before anything else, and diag.transport.base imports `dataclasses` and `typing`.
+its payload before anything else, and diag.transport.base imports `typing` and the records.
 """
 
 from __future__ import annotations
