@@ -266,8 +266,14 @@ def test_signal_mid_run_leaves_one_interrupted_envelope_and_no_command(
     assert proc.returncode == 130, err.decode()[-2000:]
     (line,) = out.decode().splitlines()
     env_doc = json.loads(line)
-    assert env_doc["kind"] == "reset_reason" and env_doc["status"] == "unknown"
-    assert [e["code"] for e in env_doc["errors"]] == ["interrupted"]
+    assert (env_doc["kind"], env_doc["status"], env_doc["ok"]) == ("reset_reason", "unknown", False)
+    assert env_doc["errors"] == [
+        {
+            "code": "interrupted",
+            "message": "interrupted before this host finished",
+            "hint": "rerun for this host",
+        }
+    ]
     assert _gone(pid)
 
 
