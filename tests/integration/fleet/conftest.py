@@ -10,8 +10,10 @@ finalizers, even when a test fails.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -213,6 +215,14 @@ class Netns:
     bridge: str = ""
 
     def down(self) -> None:
+        # Whatever still runs in a namespace goes first: an sshd session whose client was an
+        # ssh ControlMaster (ansible's ControlPersist) outlives its listener, and once the veth
+        # is gone it never hears the client leave, so it would wait there for ever.
+        for n in self.names:
+            res = subprocess.run(["ip", "netns", "pids", n], capture_output=True, text=True)
+            for pid in res.stdout.split():
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(pid), signal.SIGKILL)
         for v in self.veths:
             _ip("link", "del", v, check=False)
         for n in self.names:
