@@ -57,11 +57,17 @@ def _cpu_ms() -> float:
     return (ru.ru_utime + ru.ru_stime) * 1000
 
 
-def _once(argv: list[str], stdin: bytes = b"", env: dict[str, str] = ENV) -> tuple[float, float]:
-    """Wall ms and CPU ms of one run (the command and the children it reaps)."""
+def _once(
+    argv: list[str], stdin: bytes, env: dict[str, str], ok: tuple[int, ...]
+) -> tuple[float, float]:
+    """Wall ms and CPU ms of one run (the command and the children it reaps); an exit status
+    outside `ok` (when given) ends the benchmark: a run that failed measures nothing."""
     t0, c0 = time.perf_counter(), _cpu_ms()
-    subprocess.run(argv, input=stdin, capture_output=True, check=False, env=env)
-    return (time.perf_counter() - t0) * 1000, _cpu_ms() - c0
+    res = subprocess.run(argv, input=stdin, capture_output=True, check=False, env=env)
+    wall, cpu = (time.perf_counter() - t0) * 1000, _cpu_ms() - c0
+    if ok and res.returncode not in ok:
+        sys.exit(f"{argv[:4]} exited {res.returncode}: {res.stderr.decode()[-300:]}")
+    return wall, cpu
 
 
 def main() -> None:
@@ -69,28 +75,32 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--diagctl", default=shutil.which("diagctl") or "", help="[diagctl on PATH]")
     args = ap.parse_args()
+    if args.diagctl and not shutil.which(args.diagctl):
+        sys.exit(f"no diagctl to run at {args.diagctl!r}")
     base = [args.diagctl] if args.diagctl else [sys.executable, "-m", "diag.cli"]
     py3 = interpreter_of(args.diagctl)
     spec = json.loads(subprocess.run([py3, "-c", DUMP], capture_output=True, check=True).stdout)
     payload_stdin = bytes.fromhex(spec["stdin"])
-    cases: dict[str, tuple[list[str], bytes, dict[str, str]]] = {
-        "python3 -c pass": ([py3, "-c", "pass"], b"", ENV),
-        "stand-in": ([py3, str(HERE / "nvidia_standin.py"), "health"], b"", ENV),
-        "health --local": ([*base, "health", "--local", "--json"], b"", ENV),
-        "payload child": (spec["argv"], payload_stdin, ENV),
+    # name: argv, stdin, environment, the exit statuses that mean it ran (empty: any; the
+    # payload records a command's failure, as timedatectl's on a host without timedated)
+    cases: dict[str, tuple[list[str], bytes, dict[str, str], tuple[int, ...]]] = {
+        "python3 -c pass": ([py3, "-c", "pass"], b"", ENV, (0,)),
+        "stand-in": ([py3, str(HERE / "nvidia_standin.py"), "health"], b"", ENV, (0,)),
+        "health --local": ([*base, "health", "--local", "--json"], b"", ENV, (0, 3, 6)),
+        "payload child": (spec["argv"], payload_stdin, ENV, (0,)),
     }
     for argv in spec["cmds"]:
         if shutil.which(argv[0], path=CMD_ENV.get("PATH")):
-            cases["  " + " ".join(argv)[:44]] = (argv, b"", CMD_ENV)
+            cases["  " + " ".join(argv)[:44]] = (argv, b"", CMD_ENV, ())
     walls: dict[str, list[float]] = {k: [] for k in cases}
     cpus: dict[str, list[float]] = {k: [] for k in cases}
-    for argv, stdin, env in cases.values():  # warm the page cache and bytecode caches
-        _once(argv, stdin, env)
+    for case in cases.values():  # warm the page cache and bytecode caches
+        _once(*case)
     for _ in range(args.runs):
-        for name, (argv, stdin, env) in cases.items():
-            wall, cpu = _once(argv, stdin, env)
-            walls[name].append(wall)
-            cpus[name].append(cpu)
+        for name, case in cases.items():
+            w, c = _once(*case)
+            walls[name].append(w)
+            cpus[name].append(c)
     wall = {k: statistics.median(v) for k, v in walls.items()}
     cpu = {k: statistics.median(v) for k, v in cpus.items()}
     cmd_names = [k for k in cases if k.startswith("  ")]
