@@ -9,6 +9,7 @@ PyYAML's safe loader keeps the *last* of two equal keys in a mapping (`port: 22`
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import secrets
@@ -125,6 +126,22 @@ def clean_stale_tmp(directory: Path) -> list[str]:
                     os.unlink(entry.path)
                     removed.append(entry.name)
     return removed
+
+
+def append_locked(path: Path, data: bytes) -> None:
+    """Append all of `data` to the log at `path` (created 0640 with its directory) under an
+    exclusive flock, so that concurrent writers' records never interleave, then fsync.
+    Raises OSError (disk full, permissions)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def atomic_write(path: Path, data: bytes) -> None:

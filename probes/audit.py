@@ -6,13 +6,13 @@ never interleave and a record that was reported written survives a crash. Nothin
 
 from __future__ import annotations
 
-import fcntl
 import getpass
 import os
 import socket
 from pathlib import Path
 
 from diag import redact
+from diag.files import append_locked
 from schemas.probe import AuditRecord
 
 
@@ -28,18 +28,8 @@ def who() -> str:
 
 def append(path: Path, record: AuditRecord) -> None:
     """Append one record, redacted (diag.redact). Raises OSError (disk full, permissions)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     clean = AuditRecord.model_validate(redact.obj(record.model_dump(mode="json")))
-    line = clean.model_dump_json().encode() + b"\n"
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        written = 0
-        while written < len(line):
-            written += os.write(fd, line[written:])
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    append_locked(path, clean.model_dump_json().encode() + b"\n")
 
 
 def read(path: Path) -> list[AuditRecord]:
