@@ -8,7 +8,7 @@ from pathlib import Path
 
 import diag
 from diag.bundle_land import Landing
-from diag.envelope import bound, finalize, utc_now
+from diag.envelope import INTERRUPTED, bound, finalize, interrupted, utc_now
 from diag.hostcheck import TRANSPORT_HINTS, failed_run
 from diag.transport.base import CommandResult, Target
 from schemas.bundle import BundleData, BundleEnvelope, Manifest
@@ -108,7 +108,6 @@ def failed_envelope(target: Target, res: CommandResult, started: str, t0: float)
 
 def interrupted_envelope(target: Target) -> BundleEnvelope:
     """Ctrl-C before this host finished: its partial file (if any) is *.incomplete.tar.gz."""
-    data = BundleData(problem="interrupted before this host finished")
     env = BundleEnvelope(
         kind=KIND,
         tool_version=diag.__version__,
@@ -117,11 +116,7 @@ def interrupted_envelope(target: Target) -> BundleEnvelope:
         status=Status.UNKNOWN,
         collected_at=utc_now(),
         duration_ms=0,
-        errors=[
-            ErrorInfo(code=ErrorCode.INTERRUPTED, message=data.problem, hint="rerun for this host")
-        ],
-        data=data,
+        data=BundleData(problem=INTERRUPTED),
     )
     finalize(env)
-    env.status = Status.UNKNOWN  # we stopped, not the host
-    return env
+    return interrupted(env)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
+from typing import TypeVar
 
 from pydantic import BaseModel
 
@@ -23,6 +24,7 @@ from schemas.envelope import (
     worst,
 )
 
+E = TypeVar("E", bound=Envelope)
 # A not-applicable finding counts like pass for the host.
 AS_HOST = {Status.NOT_APPLICABLE: Status.PASS}
 # Dropped first when the cap forces findings out: the least interesting first. Not Status.rank:
@@ -71,6 +73,20 @@ def finalize(env: Envelope) -> Envelope:
     if env.status is not Status.UNREACHABLE:
         env.status = host_status(env.findings, env.errors)
     env.ok = env.status is Status.PASS
+    return env
+
+
+INTERRUPTED = "interrupted before this host finished"
+
+
+def interrupted(env: E) -> E:
+    """`env`, a finalized envelope of a host that Ctrl-C or SIGTERM stopped, saying so: we
+    stopped, not the host, so nothing is known about it (`unknown`, not `unreachable`, not
+    `error`)."""
+    env.errors = [
+        ErrorInfo(code=ErrorCode.INTERRUPTED, message=INTERRUPTED, hint="rerun for this host")
+    ]
+    env.status = Status.UNKNOWN
     return env
 
 

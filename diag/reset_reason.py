@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 import diag
-from diag.envelope import bound, finalize, utc_now
+from diag.envelope import INTERRUPTED, bound, finalize, interrupted, utc_now
 from diag.errors import UsageError
 from diag.exitcodes import DEFAULT_POLICY, Exit, ExitPolicy, exit_code
 from diag.fleet.args import FleetArgs
@@ -133,13 +133,8 @@ async def reset_host(transport: Transport, target: Target, opts: ResetOptions) -
 
 def interrupted_run(target: Target) -> HostRun:
     """The envelope of a host that Ctrl-C or SIGTERM stopped before it finished."""
-    res = CommandResult(None, error="transport", message="interrupted before this host finished")
-    env = finalize(_failed(target, res, utc_now(), time.monotonic()))
-    env.errors = [
-        ErrorInfo(code=ErrorCode.INTERRUPTED, message=res.message, hint="rerun for this host")
-    ]
-    env.status = Status.UNKNOWN
-    return HostRun(env, {})
+    res = CommandResult(None, error="transport", message=INTERRUPTED)
+    return HostRun(interrupted(finalize(_failed(target, res, utc_now(), time.monotonic()))), {})
 
 
 def run_reset(

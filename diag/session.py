@@ -12,13 +12,13 @@ from pathlib import Path
 
 import diag
 from diag.artifacts import RUN_JSON, write_host, write_summary
-from diag.envelope import bound, finalize, utc_now
+from diag.envelope import INTERRUPTED, bound, finalize, interrupted, utc_now
 from diag.errors import InventoryError
 from diag.exitcodes import DEFAULT_POLICY, Exit, ExitPolicy, exit_code
 from diag.hostcheck import HealthOptions, HostRun, check_host, failed_run
 from diag.transport.base import CommandResult, Target, Transport
 from diag.transport.replay import ReplayTransport
-from schemas.envelope import SCHEMA_VERSION, Envelope, ErrorCode, ErrorInfo, Status
+from schemas.envelope import SCHEMA_VERSION, Envelope, ErrorCode, ErrorInfo
 from schemas.health import RunSummary
 
 Emit = Callable[[Envelope], None]
@@ -53,14 +53,8 @@ def replay_targets(rt: ReplayTransport, limit: str = "") -> list[Target]:
 
 
 def _interrupted_run(target: Target) -> HostRun:
-    res = CommandResult(None, error="transport", message="interrupted before this host finished")
-    env = finalize(failed_run(target, res, utc_now(), time.monotonic()))
-    env.errors = [
-        ErrorInfo(code=ErrorCode.INTERRUPTED, message=res.message, hint="rerun for this host")
-    ]
-    # We stopped, not the host: nothing is known about it (not `unreachable`, not `error`).
-    env.status = Status.UNKNOWN
-    return HostRun(env, {})
+    res = CommandResult(None, error="transport", message=INTERRUPTED)
+    return HostRun(interrupted(finalize(failed_run(target, res, utc_now(), time.monotonic()))), {})
 
 
 def crashed_run(target: Target, exc: BaseException, started: str, t0: float, cap: int) -> HostRun:
