@@ -24,7 +24,8 @@ from schemas.envelope import (
     worst,
 )
 
-E = TypeVar("E", bound=Envelope)
+E = TypeVar("E", bound=Envelope)  # an envelope of any kind (health, reset-reason, bundle)
+
 # A not-applicable finding counts like pass for the host.
 AS_HOST = {Status.NOT_APPLICABLE: Status.PASS}
 # Dropped first when the cap forces findings out: the least interesting first. Not Status.rank:
