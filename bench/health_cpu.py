@@ -42,9 +42,10 @@ CMD_ENV = dict(ENV, LC_ALL="C", LANG="C", TERM="dumb", SYSTEMD_PAGER="", PAGER="
 # Run by diagctl's interpreter: the payload's argv and stdin, and its commands, as JSON.
 DUMP = """
 import json, sys
+from diag.fastpath.argv import LocalHealth
 from diag.payload import local_argv
 from diag.payload.early import CAPTURES_FILE, default_program
-prog = default_program(30.0)
+prog = default_program(LocalHealth().timeout)  # what a plain `health --local` sends
 with open(CAPTURES_FILE, encoding="utf-8") as fh:
     caps = json.load(fh)
 cmds = [c["argv"] for c in caps if c.get("type") == "cmd"]
